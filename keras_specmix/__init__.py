@@ -1,0 +1,28 @@
+"""keras_specmix: SpecMix, MixUp, CutMix and SpecAugment for Keras 3 and tf.data.
+
+Layers work on spectrograms shaped ``(batch, time, freq[, channels])``; the
+mixing layers take and return ``{"spectrograms": x, "labels": y}``.
+"""
+
+from keras_specmix import data
+from keras_specmix import ops
+from keras_specmix.layers import CutMix
+from keras_specmix.layers import MixUp
+from keras_specmix.layers import SpecMix
+from keras_specmix.training import MixingModel
+from keras_specmix.training import MixingTrainStepMixin
+from keras_specmix.version import __version__
+
+__all__ = [
+    # mixing layers
+    "MixUp",
+    "CutMix",
+    "SpecMix",
+    # training helpers
+    "MixingModel",
+    "MixingTrainStepMixin",
+    # modules
+    "data",
+    "ops",
+    "__version__",
+]

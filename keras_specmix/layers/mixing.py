@@ -1,0 +1,130 @@
+"""Base class of the mixing layers (MixUp, CutMix, SpecMix)."""
+
+import tensorflow as tf
+
+from keras_specmix import _validation
+from keras_specmix.layers.base import LABELS
+from keras_specmix.layers.base import SPECTROGRAMS
+from keras_specmix.layers.base import SpectrogramAugmentation
+
+MIX_WEIGHTS = "mix_weights"
+PARTNERS = "partners"
+
+
+class MixingLayer(SpectrogramAugmentation):
+    """Shared plumbing of the layers that mix pairs of examples.
+
+    Input: ``{"spectrograms": x, "labels": y}`` with ``x`` of shape
+    ``(batch, time, freq[, channels])`` and ``y`` one-hot or soft float
+    ``(batch, classes)``, or sparse int ``(batch,)`` when ``num_classes`` is
+    given. Output: the same keys; labels are always float ``(batch, classes)``
+    (float32, or the input's float dtype). With ``return_mix_info=True`` the
+    output also holds ``"mix_weights"`` (λ, float32 ``(batch,)``: the share of
+    each example's own input kept) and ``"partners"`` (int32 ``(batch,)``:
+    the index of the example mixed in), for logging or loss-side mixing; at
+    inference they are 1 and ``range(batch)``.
+
+    Args:
+        num_classes: int >= 1 or None; required for sparse integer labels.
+        prob: float in [0, 1], probability that an example is mixed.
+        return_mix_info: bool, add λ and partner indices to the output.
+        seed: int >= 0 or None.
+        **kwargs: base layer arguments.
+    """
+
+    requires_labels = True
+
+    def __init__(
+        self, num_classes=None, prob=1.0, return_mix_info=False, seed=None, **kwargs
+    ):
+        super().__init__(seed=seed, **kwargs)
+        if num_classes is not None:
+            num_classes = _validation.check_int("num_classes", num_classes, minimum=1)
+        self.num_classes = num_classes
+        self.prob = _validation.check_float("prob", prob, 0.0, 1.0)
+        if not isinstance(return_mix_info, bool):
+            raise TypeError(
+                "`return_mix_info` must be a bool. "
+                f"Received: return_mix_info={return_mix_info!r}"
+            )
+        self.return_mix_info = return_mix_info
+
+    def mix(self, x, y, params):
+        """Returns ``(x_out, y_out, lam)``. Implemented by subclasses."""
+        raise NotImplementedError
+
+    def transform(self, data, params):
+        x_out, y_out, lam = self.mix(data[SPECTROGRAMS], data[LABELS], params)
+        out = {**data, SPECTROGRAMS: x_out, LABELS: y_out}
+        if self.return_mix_info:
+            out[MIX_WEIGHTS] = lam
+            out[PARTNERS] = tf.cast(params["partner"], tf.int32)
+        return out
+
+    def identity(self, data):
+        if not self.return_mix_info:
+            return data
+        batch_size = tf.shape(data[SPECTROGRAMS])[0]
+        return {
+            **data,
+            MIX_WEIGHTS: tf.ones([batch_size], tf.float32),
+            PARTNERS: tf.range(batch_size, dtype=tf.int32),
+        }
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            num_classes=self.num_classes,
+            prob=self.prob,
+            return_mix_info=self.return_mix_info,
+        )
+        return config
+
+    def compute_output_shape(self, input_shape):
+        out = dict(input_shape)
+        labels_shape = tuple(input_shape[LABELS])
+        if len(labels_shape) == 1:
+            out[LABELS] = labels_shape + (self.num_classes,)
+        if self.return_mix_info:
+            batch = tuple(input_shape[SPECTROGRAMS])[:1]
+            out[MIX_WEIGHTS] = batch
+            out[PARTNERS] = batch
+        return out
+
+    def _check_labels(self, y, x):
+        name = type(self).__name__
+        y = tf.convert_to_tensor(y)
+        if y.shape.rank == 1:
+            if not y.dtype.is_integer:
+                raise TypeError(
+                    f"{name}: labels of shape (batch,) must be integer class "
+                    f"ids. Received: dtype={y.dtype.name}, shape={y.shape}"
+                )
+            if self.num_classes is None:
+                raise ValueError(
+                    f"{name} received sparse integer labels of shape {y.shape}: "
+                    "pass `num_classes` to one-hot them, or give one-hot labels. "
+                    "Received: num_classes=None"
+                )
+            y = tf.one_hot(y, self.num_classes, dtype=tf.float32)
+        elif y.shape.rank == 2:
+            if self.num_classes is not None and y.shape[1] not in (
+                None, self.num_classes
+            ):
+                raise ValueError(
+                    f"{name}: labels have {y.shape[1]} classes but "
+                    f"num_classes={self.num_classes}. Received: shape={y.shape}"
+                )
+            if not y.dtype.is_floating:
+                y = tf.cast(y, tf.float32)
+        else:
+            raise ValueError(
+                f"{name}: `{LABELS}` must have shape (batch, classes), or "
+                f"(batch,) with `num_classes`. Received: shape={y.shape}"
+            )
+        if not y.shape[:1].is_compatible_with(x.shape[:1]):
+            raise ValueError(
+                f"{name}: labels and spectrograms have different batch sizes. "
+                f"Received: labels shape={y.shape}, spectrograms shape={x.shape}"
+            )
+        return y

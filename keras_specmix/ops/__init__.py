@@ -1,0 +1,15 @@
+"""Pure functional core: stateless, batched, XLA-safe TensorFlow functions."""
+
+from keras_specmix.ops import masks
+from keras_specmix.ops import mixing
+from keras_specmix.ops import random
+from keras_specmix.ops.masks import interval_mask
+from keras_specmix.ops.masks import region_mask
+from keras_specmix.ops.mixing import apply_cutmix
+from keras_specmix.ops.mixing import apply_mixup
+from keras_specmix.ops.mixing import apply_specmix
+from keras_specmix.ops.mixing import sample_cutmix_params
+from keras_specmix.ops.mixing import sample_mixup_params
+from keras_specmix.ops.mixing import sample_specmix_params
+from keras_specmix.ops.random import pair_indices
+from keras_specmix.ops.random import stateless_beta

@@ -1,0 +1,113 @@
+"""Masks built by broadcast index comparisons, in integer index space.
+
+All augmentations here describe their regions the same way: per example, a
+few intervals ``[start, start + width)`` on the time axis and a few on the
+frequency axis. This module turns such intervals into 1-D boolean masks and
+combines a time mask and a frequency mask into a 2-D ``(time, freq)`` region,
+either as a *union* of full-span bands (SpecMix, SpecAugment) or as an
+*intersection*, a box (CutMix). No Python loop over the batch or over the
+masks: everything is one comparison against ``tf.range`` broadcast over
+``(batch, num_intervals, length)``.
+"""
+
+import tensorflow as tf
+
+from keras_specmix.ops import random as random_ops
+
+UNION = "union"
+INTERSECTION = "intersection"
+
+
+def interval_mask(starts, widths, length):
+    """Boolean mask of the union of intervals ``[start, start + width)``.
+
+    Args:
+        starts: int tensor ``(batch, num_intervals)``.
+        widths: int tensor ``(batch, num_intervals)``; 0 means "no interval".
+        length: int or scalar int32 tensor, the axis length ``L``.
+
+    Returns:
+        bool tensor ``(batch, L)``: True where any interval covers the index.
+
+    Example:
+        >>> m = interval_mask([[1, 5]], [[2, 0]], 6)
+        >>> m.numpy().astype(int).tolist()
+        [[0, 1, 1, 0, 0, 0]]
+    """
+    starts = tf.cast(starts, tf.int32)[..., tf.newaxis]
+    ends = starts + tf.cast(widths, tf.int32)[..., tf.newaxis]
+    index = tf.range(length, dtype=tf.int32)
+    inside = (index >= starts) & (index < ends)
+    return tf.reduce_any(inside, axis=-2)
+
+
+def sample_starts(seed, widths, length):
+    """Start positions uniform over the valid positions ``[0, L - width]``.
+
+    Args:
+        seed: shape-``[2]`` integer seed.
+        widths: int tensor of interval widths (any shape), each in ``[0, L]``.
+        length: int or scalar int32 tensor, the axis length ``L``.
+
+    Returns:
+        int32 tensor shaped like ``widths``.
+    """
+    widths = tf.cast(widths, tf.int32)
+    length = tf.cast(length, tf.int32)
+    return random_ops.uniform_int(
+        seed, tf.shape(widths), 0, tf.maximum(length - widths, 0)
+    )
+
+
+def region_mask(time_mask, freq_mask, combine):
+    """Combines 1-D time and frequency masks into a ``(batch, time, freq)`` mask.
+
+    Args:
+        time_mask: bool ``(batch, time)``.
+        freq_mask: bool ``(batch, freq)``.
+        combine: ``"union"`` (full-span bands: a cell is in the region if its
+            frame or its bin is masked) or ``"intersection"`` (a box).
+
+    Returns:
+        bool tensor ``(batch, time, freq)``.
+    """
+    t = time_mask[:, :, tf.newaxis]
+    f = freq_mask[:, tf.newaxis, :]
+    if combine == UNION:
+        return t | f
+    if combine == INTERSECTION:
+        return t & f
+    raise ValueError(
+        f"`combine` must be 'union' or 'intersection'. Received: combine={combine!r}"
+    )
+
+
+def region_fraction(time_mask, freq_mask, combine):
+    """Exact share of the ``(time, freq)`` plane covered by ``region_mask``.
+
+    Computed from the 1-D masks without building the 2-D mask: with ``a`` the
+    masked share of frames and ``b`` that of bins, the union covers
+    ``a + b - a * b`` and the intersection ``a * b`` (overlaps counted once).
+
+    Args:
+        time_mask: bool ``(batch, time)``.
+        freq_mask: bool ``(batch, freq)``.
+        combine: ``"union"`` or ``"intersection"``.
+
+    Returns:
+        float32 tensor ``(batch,)`` in ``[0, 1]``.
+    """
+    a = tf.reduce_mean(tf.cast(time_mask, tf.float32), axis=1)
+    b = tf.reduce_mean(tf.cast(freq_mask, tf.float32), axis=1)
+    if combine == UNION:
+        return a + b - a * b
+    return a * b
+
+
+def expand_to(mask, x):
+    """Casts a ``(batch, time, freq)`` mask to ``x.dtype`` and adds a channel axis
+    when ``x`` has one, so it broadcasts over channels."""
+    mask = tf.cast(mask, x.dtype)
+    if x.shape.rank == 4:
+        mask = mask[..., tf.newaxis]
+    return mask

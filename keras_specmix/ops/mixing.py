@@ -1,0 +1,293 @@
+"""Pure mixing functions: MixUp, CutMix and SpecMix on (spectrograms, labels).
+
+Each augmentation is split in two, as in Keras' ``get_random_transformation``
+/ ``transform_*``: ``sample_*_params(seed, ...)`` draws every random number
+once into a dict of tensors, and ``apply_*(x, y, params)`` is a deterministic,
+batched, XLA-safe function of its inputs. Tests inject hand-made params.
+
+Region-based mixing (CutMix, SpecMix) shares one parameter layout::
+
+    {"partner":     int32 (batch,),          # index of the donor example
+     "time_starts": int32 (batch, n_time),   # intervals on the time axis
+     "time_widths": int32 (batch, n_time),   #   [start, start + width); 0 = none
+     "freq_starts": int32 (batch, n_freq),   # intervals on the frequency axis
+     "freq_widths": int32 (batch, n_freq)}
+
+CutMix combines the time and frequency intervals as an intersection (a box),
+SpecMix as a union (full-span bands). MixUp params are
+``{"partner": (batch,), "lam": float32 (batch,)}``.
+
+Conventions: ``x`` is ``(batch, time, freq)`` or ``(batch, time, freq,
+channels)``; ``y`` is float ``(batch, classes)``; λ is the share of the
+example's own input that is kept, and ``y_out = λ·y + (1 − λ)·y[partner]``.
+An example whose partner is itself (a batch of one) is returned unmixed with
+λ = 1, whatever the params say.
+"""
+
+import tensorflow as tf
+
+from keras_specmix.ops import masks
+from keras_specmix.ops import random as random_ops
+
+
+def blend(x, x_partner, keep):
+    """``keep * x + (1 - keep) * x_partner``, exact where ``keep`` is 0 or 1.
+
+    An arithmetic blend rather than ``tf.where`` (it fuses and runs faster in
+    graph mode); for finite inputs and ``keep`` in {0, 1} it returns exactly
+    ``x`` or exactly ``x_partner``.
+    """
+    return keep * x + (1 - keep) * x_partner
+
+
+def mix_labels(y, partner, lam):
+    """``lam * y + (1 - lam) * y[partner]`` with ``lam`` of shape ``(batch,)``."""
+    lam = tf.cast(lam, y.dtype)[:, tf.newaxis]
+    return lam * y + (1 - lam) * tf.gather(y, partner)
+
+
+def self_paired(partner):
+    """bool ``(batch,)``: True where an example is its own partner."""
+    return tf.equal(partner, tf.range(tf.shape(partner)[0], dtype=partner.dtype))
+
+
+def _skip(seed, batch_size, prob):
+    """bool ``(batch,)``: True for examples left unmixed because of ``prob``."""
+    if prob >= 1.0:
+        return tf.zeros([batch_size], tf.bool)
+    return random_ops.uniform(seed, [batch_size]) >= prob
+
+
+# --------------------------------------------------------------------- MixUp
+def sample_mixup_params(seed, batch_size, alpha=0.4, prob=1.0):
+    """Draws MixUp params: a partner and λ ~ Beta(alpha, alpha) per example.
+
+    Args:
+        seed: shape-``[2]`` integer seed.
+        batch_size: int or scalar int32 tensor.
+        alpha: float > 0, the Beta concentration.
+        prob: float in [0, 1], probability that an example is mixed; the
+            others get λ = 1.
+
+    Returns:
+        ``{"partner": int32 (batch,), "lam": float32 (batch,)}``.
+    """
+    seeds = random_ops.split_seed(seed, 3)
+    lam = random_ops.stateless_beta(seeds[0], [batch_size], alpha)
+    lam = tf.where(_skip(seeds[1], batch_size, prob), 1.0, lam)
+    return {"partner": random_ops.pair_indices(seeds[2], batch_size), "lam": lam}
+
+
+def apply_mixup(x, y, params):
+    """Applies MixUp params: ``x_out = λ·x + (1 − λ)·x[partner]``, same for y.
+
+    Args:
+        x: float ``(batch, time, freq[, channels])``.
+        y: float ``(batch, classes)``.
+        params: ``{"partner", "lam"}`` as from ``sample_mixup_params``.
+
+    Returns:
+        ``(x_out, y_out, lam)``; ``lam`` is float32 ``(batch,)`` with 1 for
+        self-paired examples.
+
+    Example:
+        >>> x = tf.constant([[[1.0]], [[3.0]]])
+        >>> y = tf.constant([[1.0, 0.0], [0.0, 1.0]])
+        >>> p = {"partner": tf.constant([1, 0]), "lam": tf.constant([0.25, 1.0])}
+        >>> x_out, y_out, lam = apply_mixup(x, y, p)
+        >>> x_out.numpy().ravel().tolist(), y_out.numpy()[0].tolist()
+        ([2.5, 3.0], [0.25, 0.75])
+    """
+    partner = tf.cast(params["partner"], tf.int32)
+    lam = tf.where(self_paired(partner), 1.0, tf.cast(params["lam"], tf.float32))
+    keep = tf.reshape(tf.cast(lam, x.dtype), [-1] + [1] * (x.shape.rank - 1))
+    x_out = blend(x, tf.gather(x, partner), keep)
+    return x_out, mix_labels(y, partner, lam), lam
+
+
+# ---------------------------------------------------- CutMix and SpecMix
+def apply_region_mix(x, y, params, combine):
+    """Pastes the donor region of ``x[partner]`` into ``x``; λ from the region.
+
+    Args:
+        x: float ``(batch, time, freq[, channels])``.
+        y: float ``(batch, classes)``.
+        params: region params (see the module docstring).
+        combine: ``"union"`` (SpecMix bands) or ``"intersection"`` (CutMix box).
+
+    Returns:
+        ``(x_out, y_out, lam)`` with ``lam = 1 − |region| / (time·freq)``
+        computed from the realised region (overlaps counted once), float32
+        ``(batch,)``.
+    """
+    partner = tf.cast(params["partner"], tf.int32)
+    unmixed = self_paired(partner)[:, tf.newaxis]
+    shape = tf.shape(x)
+    time_mask = masks.interval_mask(
+        params["time_starts"], params["time_widths"], shape[1]
+    )
+    freq_mask = masks.interval_mask(
+        params["freq_starts"], params["freq_widths"], shape[2]
+    )
+    # Unmixed examples get an empty region: a union needs both masks empty,
+    # an intersection just one, so clearing both serves either rule.
+    time_mask = time_mask & ~unmixed
+    freq_mask = freq_mask & ~unmixed
+    region = masks.region_mask(time_mask, freq_mask, combine)
+    keep = 1 - masks.expand_to(region, x)
+    lam = 1.0 - masks.region_fraction(time_mask, freq_mask, combine)
+    x_out = blend(x, tf.gather(x, partner), keep)
+    return x_out, mix_labels(y, partner, lam), lam
+
+
+def _full_interval(batch_size, length):
+    """One interval covering the whole axis, per example."""
+    starts = tf.zeros([batch_size, 1], tf.int32)
+    widths = tf.fill([batch_size, 1], tf.cast(length, tf.int32))
+    return starts, widths
+
+
+def _clipped_interval(seed, batch_size, length, size):
+    """CutMix's interval: ``size`` around a uniform centre, clipped to the axis."""
+    length = tf.cast(length, tf.int32)
+    centre = random_ops.uniform_int(seed, [batch_size], 0, length - 1)
+    low = tf.clip_by_value(centre - size // 2, 0, length)
+    high = tf.clip_by_value(centre - size // 2 + size, 0, length)
+    return low[:, tf.newaxis], (high - low)[:, tf.newaxis]
+
+
+def sample_cutmix_params(
+    seed, batch_size, time_length, freq_length, alpha=0.4, axes="both", prob=1.0
+):
+    """Draws CutMix boxes: λ ~ Beta(alpha, alpha), a box of share ≈ 1 − λ.
+
+    ``axes="both"``: box sides ``floor(T·sqrt(1 − λ))`` × ``floor(F·sqrt(1 − λ))``
+    around a uniform centre, clipped at the borders (Yun et al., 2019).
+    ``axes="time"``: a full-height box of ``floor(T·(1 − λ))`` frames;
+    ``axes="freq"``: a full-length box of ``floor(F·(1 − λ))`` bins. The λ used
+    for the labels is recomputed from the clipped box by ``apply_region_mix``.
+
+    Args:
+        seed: shape-``[2]`` integer seed.
+        batch_size: int or scalar int32 tensor.
+        time_length: int or scalar tensor, T.
+        freq_length: int or scalar tensor, F.
+        alpha: float > 0.
+        axes: ``"both"``, ``"time"`` or ``"freq"``.
+        prob: probability that an example is mixed.
+
+    Returns:
+        Region params (see the module docstring), combine rule "intersection".
+    """
+    seeds = random_ops.split_seed(seed, 5)
+    lam = random_ops.stateless_beta(seeds[0], [batch_size], alpha)
+    lam = tf.where(_skip(seeds[1], batch_size, prob), 1.0, lam)
+    share = tf.sqrt(1.0 - lam) if axes == "both" else 1.0 - lam
+
+    def side(length):
+        return tf.cast(tf.floor(share * tf.cast(length, tf.float32)), tf.int32)
+
+    if axes in ("both", "time"):
+        t_start, t_width = _clipped_interval(
+            seeds[2], batch_size, time_length, side(time_length)
+        )
+    else:
+        t_start, t_width = _full_interval(batch_size, time_length)
+    if axes in ("both", "freq"):
+        f_start, f_width = _clipped_interval(
+            seeds[3], batch_size, freq_length, side(freq_length)
+        )
+    else:
+        f_start, f_width = _full_interval(batch_size, freq_length)
+    return {
+        "partner": random_ops.pair_indices(seeds[4], batch_size),
+        "time_starts": t_start,
+        "time_widths": t_width,
+        "freq_starts": f_start,
+        "freq_widths": f_width,
+    }
+
+
+def apply_cutmix(x, y, params):
+    """Applies CutMix params (a box per example); see ``apply_region_mix``."""
+    return apply_region_mix(x, y, params, masks.INTERSECTION)
+
+
+def _bands(seed, width, length, min_bands, max_bands, skip):
+    """Per-example bands of one width: starts and widths ``(batch, max_bands)``."""
+    seed_count, seed_start = random_ops.split_seed(seed, 2)
+    batch_size = tf.shape(width)[0]
+    count = random_ops.uniform_int(seed_count, [batch_size, 1], min_bands, max_bands)
+    count = tf.where(skip[:, tf.newaxis], 0, count)
+    active = tf.range(max_bands, dtype=tf.int32)[tf.newaxis, :] < count
+    widths = tf.where(active, width[:, tf.newaxis], 0)
+    widths = tf.broadcast_to(widths, [batch_size, max_bands])
+    return masks.sample_starts(seed_start, widths, length), widths
+
+
+def band_width(ratio, length):
+    """``floor(ratio · length)`` per example, computed in float64 so it equals
+    Python's ``math.floor(ratio * length)`` for a float ``ratio``."""
+    product = tf.cast(ratio, tf.float64) * tf.cast(length, tf.float64)
+    return tf.cast(tf.floor(product), tf.int32)
+
+
+def sample_specmix_params(
+    seed,
+    batch_size,
+    time_length,
+    freq_length,
+    gamma=0.3,
+    min_freq_bands=0,
+    max_freq_bands=2,
+    min_time_bands=0,
+    max_time_bands=2,
+    prob=1.0,
+):
+    """Draws SpecMix bands (Kim, Han and Ko, 2021), per example.
+
+    For example ``b``: a width ratio ``g_b`` (``gamma``, or uniform in
+    ``[low, high)`` for a pair); frequency bands ``floor(g_b·F)`` bins wide
+    and time bands ``floor(g_b·T)`` frames wide; the number of each uniform in
+    ``{min, ..., max}``; each start uniform over ``[0, L − width]``.
+
+    Args:
+        seed: shape-``[2]`` integer seed.
+        batch_size: int or scalar int32 tensor.
+        time_length: int or scalar tensor, T.
+        freq_length: int or scalar tensor, F.
+        gamma: float in [0, 1], or a ``(low, high)`` range sampled per example.
+        min_freq_bands, max_freq_bands: range of the number of frequency bands.
+        min_time_bands, max_time_bands: range of the number of time bands.
+        prob: probability that an example is mixed.
+
+    Returns:
+        Region params (see the module docstring), combine rule "union".
+    """
+    seeds = random_ops.split_seed(seed, 5)
+    if isinstance(gamma, (tuple, list)):
+        low, high = gamma
+        ratio = low + (high - low) * random_ops.uniform(seeds[0], [batch_size])
+    else:
+        ratio = tf.fill([batch_size], tf.constant(gamma, tf.float64))
+    skip = _skip(seeds[1], batch_size, prob)
+    f_starts, f_widths = _bands(
+        seeds[2], band_width(ratio, freq_length), freq_length,
+        min_freq_bands, max_freq_bands, skip,
+    )
+    t_starts, t_widths = _bands(
+        seeds[3], band_width(ratio, time_length), time_length,
+        min_time_bands, max_time_bands, skip,
+    )
+    return {
+        "partner": random_ops.pair_indices(seeds[4], batch_size),
+        "time_starts": t_starts,
+        "time_widths": t_widths,
+        "freq_starts": f_starts,
+        "freq_widths": f_widths,
+    }
+
+
+def apply_specmix(x, y, params):
+    """Applies SpecMix params (a union of bands); see ``apply_region_mix``."""
+    return apply_region_mix(x, y, params, masks.UNION)

@@ -1,0 +1,116 @@
+"""Mixing inside a model: ``fit`` mixes inputs and labels, inference does not.
+
+A layer inside a model never sees the labels, so a mixing layer cannot live
+in the forward pass. Instead the mixing happens in ``train_step``, on the
+``(x, y)`` batch, before the usual Keras step. ``predict``, ``evaluate``,
+``export`` and the exported serving function run the plain forward pass, so
+they are the identity with respect to the augmentation.
+"""
+
+import keras
+
+from keras_specmix.layers.base import LABELS
+from keras_specmix.layers.base import SPECTROGRAMS
+
+
+class MixingTrainStepMixin:
+    """Mixin for ``keras.Model`` subclasses: ``fit`` mixes each batch first.
+
+    The class using it sets ``self.mixer`` (a ``MixUp``, ``CutMix`` or
+    ``SpecMix`` layer) and lists the mixin before ``keras.Model``. Labels
+    come out as float ``(batch, classes)``, so compile with a loss that takes
+    soft targets, such as ``"categorical_crossentropy"``. Sample weights, if
+    given, stay with the example they belong to (the base of the mix).
+
+    Example:
+        >>> import keras
+        >>> import keras_specmix as ks
+        >>> class MixedClassifier(ks.MixingTrainStepMixin, keras.Sequential):
+        ...     def __init__(self, layers, mixer):
+        ...         super().__init__(layers)
+        ...         self.mixer = mixer
+        >>> model = MixedClassifier(
+        ...     [keras.layers.Flatten(), keras.layers.Dense(3, "softmax")],
+        ...     ks.MixUp(num_classes=3, seed=0))
+    """
+
+    mixer = None
+
+    def train_step(self, data):
+        x, y, sample_weight = keras.utils.unpack_x_y_sample_weight(data)
+        if y is None:
+            raise ValueError(
+                f"{type(self).__name__} mixes labels: `fit` needs (x, y) "
+                "batches. Received batches without labels."
+            )
+        mixed = self.mixer({SPECTROGRAMS: x, LABELS: y}, training=True)
+        data = keras.utils.pack_x_y_sample_weight(
+            mixed[SPECTROGRAMS], mixed[LABELS], sample_weight
+        )
+        return super().train_step(data)
+
+
+@keras.saving.register_keras_serializable(package="keras_specmix")
+class MixingModel(MixingTrainStepMixin, keras.Model):
+    """Wraps a classifier so that ``fit`` trains it on mixed batches.
+
+    ``MixingModel(model, mixer)`` behaves like ``model`` in ``predict``,
+    ``evaluate``, ``export`` and serving (no augmentation at all); in ``fit``
+    each ``(x, y)`` batch goes through ``mixer`` (inputs and labels) before
+    the training step. It saves to ``.keras`` with both parts.
+
+    Args:
+        model: a ``keras.Model`` mapping spectrograms to class scores.
+        mixer: a mixing layer (``MixUp``, ``CutMix``, ``SpecMix``).
+        **kwargs: ``keras.Model`` arguments such as ``name``.
+
+    Raises:
+        TypeError: if ``mixer`` is not a mixing layer.
+
+    Example:
+        >>> import keras, numpy as np
+        >>> import keras_specmix as ks
+        >>> net = keras.Sequential([keras.Input((20, 16, 1)),
+        ...                         keras.layers.Flatten(),
+        ...                         keras.layers.Dense(3, activation="softmax")])
+        >>> model = ks.MixingModel(net, ks.SpecMix(gamma=0.3, num_classes=3, seed=0))
+        >>> model.compile("adam", "categorical_crossentropy")
+        >>> x = np.random.rand(8, 20, 16, 1).astype("float32")
+        >>> y = np.arange(8) % 3
+        >>> _ = model.fit(x, y, epochs=1, verbose=0)
+        >>> model.predict(x, verbose=0).shape
+        (8, 3)
+    """
+
+    def __init__(self, model, mixer, **kwargs):
+        super().__init__(**kwargs)
+        from keras_specmix.layers.mixing import MixingLayer
+
+        if not isinstance(mixer, MixingLayer):
+            raise TypeError(
+                "`mixer` must be a keras_specmix mixing layer (MixUp, CutMix, "
+                f"SpecMix). Received: mixer={mixer!r}"
+            )
+        self.inner_model = model
+        self.mixer = mixer
+
+    def call(self, inputs, training=None):
+        return self.inner_model(inputs, training=training)
+
+    def get_config(self):
+        return {
+            "name": self.name,
+            "model": keras.saving.serialize_keras_object(self.inner_model),
+            "mixer": keras.saving.serialize_keras_object(self.mixer),
+        }
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        config = dict(config)
+        config["model"] = keras.saving.deserialize_keras_object(
+            config["model"], custom_objects=custom_objects
+        )
+        config["mixer"] = keras.saving.deserialize_keras_object(
+            config["mixer"], custom_objects=custom_objects
+        )
+        return cls(**config)

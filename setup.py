@@ -1,0 +1,43 @@
+"""Packaging for keras_specmix.
+
+The verified versions are pinned in ``constraints.txt``; ``import keras_specmix``
+needs only TensorFlow, Keras and NumPy (tensorflow-io is the ``audio`` extra).
+"""
+
+import pathlib
+import re
+
+from setuptools import find_packages
+from setuptools import setup
+
+HERE = pathlib.Path(__file__).parent
+VERSION = re.search(
+    r'__version__ = "([^"]+)"',
+    (HERE / "keras_specmix" / "version.py").read_text(),
+).group(1)
+
+setup(
+    name="keras_specmix",
+    version=VERSION,
+    description=(
+        "SpecMix, MixUp, CutMix and SpecAugment as XLA-compilable Keras 3 "
+        "layers and tf.data functions"
+    ),
+    long_description=(HERE / "README.md").read_text(),
+    long_description_content_type="text/markdown",
+    license="Apache-2.0",
+    python_requires=">=3.10",
+    packages=find_packages(exclude=("tests*", "benchmarks*", "examples*")),
+    install_requires=["tensorflow>=2.16", "keras>=3.4", "numpy"],
+    extras_require={
+        "audio": ["tensorflow-io>=0.37"],
+        "test": ["pytest", "scipy"],
+        "reference": ["librosa", "soundfile"],
+    },
+    classifiers=[
+        "Programming Language :: Python :: 3",
+        "Framework :: Keras",
+        "Topic :: Multimedia :: Sound/Audio :: Analysis",
+        "Topic :: Scientific/Engineering :: Artificial Intelligence",
+    ],
+)

@@ -1,0 +1,315 @@
+"""The one shared battery of checks that every keras_specmix layer must pass.
+
+``run_layer_checks(layer_cls, init_kwargs, bad_arguments, tmp_path)`` runs
+all of them; each ``check_*`` function can also be called on its own. A
+layer that needs labels (``layer_cls.requires_labels``) is fed
+``{"spectrograms": x, "labels": y}`` with sparse integer labels (its
+``init_kwargs`` must then hold ``num_classes``); other layers get a bare
+tensor.
+"""
+
+import inspect
+import json
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from keras_specmix import data as ks_data
+from keras_specmix.training import MixingModel
+
+TIME, FREQ, CHANNELS = 24, 16, 3
+SPECTROGRAMS, LABELS = "spectrograms", "labels"
+
+
+# ------------------------------------------------------------------ inputs
+def make_inputs(layer_cls, init_kwargs, batch=4, time=TIME, channels=CHANNELS, seed=0):
+    """Random inputs for a layer: a tensor, or the mixing dict with sparse labels."""
+    rng = np.random.default_rng(seed)
+    shape = (batch, time, FREQ) + ((channels,) if channels else ())
+    x = tf.constant(rng.normal(size=shape).astype("float32"))
+    if not layer_cls.requires_labels:
+        return x
+    y = tf.constant(rng.integers(0, init_kwargs["num_classes"], size=batch), tf.int32)
+    return {SPECTROGRAMS: x, LABELS: y}
+
+
+def expected_identity(layer, inputs):
+    """What ``training=False`` must return: the input (labels one-hot if sparse)."""
+    if not isinstance(inputs, dict):
+        return inputs
+    out = dict(inputs)
+    if out[LABELS].shape.rank == 1:
+        out[LABELS] = tf.one_hot(out[LABELS], layer.num_classes)
+    if getattr(layer, "return_mix_info", False):
+        batch_size = out[SPECTROGRAMS].shape[0]
+        out["mix_weights"] = tf.ones([batch_size])
+        out["partners"] = tf.range(batch_size)
+    return out
+
+
+def spectrograms(output):
+    return output[SPECTROGRAMS] if isinstance(output, dict) else output
+
+
+def assert_structures_equal(a, b):
+    """Bit-for-bit equality of two tensors or dicts of tensors."""
+    a_flat, b_flat = tf.nest.flatten(a), tf.nest.flatten(b)
+    assert len(a_flat) == len(b_flat)
+    for u, v in zip(a_flat, b_flat):
+        np.testing.assert_array_equal(np.asarray(u), np.asarray(v))
+
+
+def structures_differ(a, b):
+    return any(
+        not np.array_equal(np.asarray(u), np.asarray(v))
+        for u, v in zip(tf.nest.flatten(a), tf.nest.flatten(b))
+    )
+
+
+def init_parameter_names(layer_cls):
+    """All named ``__init__`` arguments along the MRO up to keras' Layer."""
+    names = set()
+    for klass in layer_cls.__mro__:
+        if klass is keras.layers.Layer or not issubclass(klass, keras.layers.Layer):
+            break
+        for p in inspect.signature(klass.__init__).parameters.values():
+            if p.kind is p.POSITIONAL_OR_KEYWORD and p.name != "self":
+                names.add(p.name)
+    return names
+
+
+# ------------------------------------------------------------------ checks
+def check_config(layer_cls, init_kwargs):
+    """Every __init__ argument is in the config; from_config and JSON round trips."""
+    layer = layer_cls(**init_kwargs)
+    config = layer.get_config()
+    missing = init_parameter_names(layer_cls) - set(config)
+    assert not missing, f"{layer_cls.__name__}.get_config() lacks {sorted(missing)}"
+    for key, value in init_kwargs.items():
+        stored = config[key]
+        assert stored == value or list(np.atleast_1d(stored)) == list(
+            np.atleast_1d(value)
+        ), f"config[{key!r}]={stored!r}, passed {value!r}"
+    clone = layer_cls.from_config(config)
+    assert clone.get_config() == config
+    serialized = json.loads(json.dumps(keras.saving.serialize_keras_object(layer)))
+    revived = keras.saving.deserialize_keras_object(serialized)
+    assert type(revived) is layer_cls
+    assert revived.get_config() == config
+
+
+def check_inference_identity(layer, inputs):
+    """training=False returns the input bit for bit (eager and in tf.function)."""
+    assert_structures_equal(layer(inputs, training=False), expected_identity(layer, inputs))
+    graph = tf.function(lambda d: layer(d, training=False))
+    assert_structures_equal(graph(inputs), expected_identity(layer, inputs))
+
+
+def check_seeding(layer_cls, init_kwargs, inputs):
+    """Same seed -> same output (eager, graph, XLA each); calls differ;
+    eager ~= graph (same draws, float rounding may differ by an ulp)."""
+    kwargs = dict(init_kwargs, seed=11)
+    for mode in ("eager", "graph", "xla"):
+        results = []
+        for _ in range(2):
+            layer = layer_cls(**kwargs)
+            fn = _compiled(layer, mode)
+            first, second = fn(inputs), fn(inputs)
+            results.append((first, second))
+        assert_structures_equal(results[0][0], results[1][0])
+        assert_structures_equal(results[0][1], results[1][1])
+        assert structures_differ(results[0][0], results[0][1]), (
+            f"{mode}: two successive calls gave the same output"
+        )
+        if mode == "eager":
+            eager_first = results[0][0]
+        if mode == "graph":
+            # Same random draws; grappler may reorder float arithmetic (1 ulp).
+            for u, v in zip(tf.nest.flatten(eager_first), tf.nest.flatten(results[0][0])):
+                np.testing.assert_allclose(np.asarray(u), np.asarray(v), rtol=1e-6, atol=1e-6)
+
+
+def _compiled(layer, mode):
+    call = lambda d: layer(d, training=True)  # noqa: E731
+    if mode == "eager":
+        return call
+    return tf.function(call, jit_compile=(mode == "xla"))
+
+
+def check_unknown_time_and_batch(layer_cls, init_kwargs):
+    """A graph traced with unknown batch and time runs on several shapes,
+    under XLA too; batch sizes 1 and odd work."""
+    layer = layer_cls(**init_kwargs, seed=3)
+    sample = make_inputs(layer_cls, init_kwargs)
+    signature = tf.nest.map_structure(
+        lambda t: tf.TensorSpec([None] * t.shape.rank if t.shape.rank == 1
+                                else [None, None] + t.shape[2:].as_list(), t.dtype),
+        sample,
+    )
+    for jit in (False, True):
+        fn = tf.function(lambda d: layer(d, training=True), input_signature=[signature],
+                         jit_compile=jit)
+        for batch, time in ((1, 7), (3, 24), (5, 40)):
+            inputs = make_inputs(layer_cls, init_kwargs, batch=batch, time=time)
+            out = fn(inputs)
+            assert tuple(spectrograms(out).shape) == (batch, time, FREQ, CHANNELS)
+            if isinstance(out, dict):
+                assert tuple(out[LABELS].shape) == (batch, init_kwargs["num_classes"])
+    if layer_cls.requires_labels:
+        # A batch of one has no partner: it comes back unmixed.
+        single = make_inputs(layer_cls, init_kwargs, batch=1)
+        assert_structures_equal(layer(single), expected_identity(layer, single))
+
+
+def check_rank3(layer_cls, init_kwargs):
+    """(batch, time, freq) inputs without a channel axis work."""
+    inputs = make_inputs(layer_cls, init_kwargs, channels=0)
+    out = layer_cls(**init_kwargs, seed=1)(inputs)
+    assert spectrograms(out).shape == spectrograms(inputs).shape
+
+
+def check_tf_data(layer_cls, init_kwargs, inputs):
+    """The layer maps over a batched tf.data pipeline and augments there;
+    ``augment_dataset`` is reproducible with parallel calls."""
+    ds = tf.data.Dataset.from_tensor_slices(inputs).repeat(4).batch(4)
+    mapped = ds.map(layer_cls(**init_kwargs, seed=2))
+    batches = list(mapped)
+    assert len(batches) == 4
+    assert structures_differ(spectrograms(batches[0]), spectrograms(inputs))
+
+    def run():
+        out = ks_data.augment_dataset(ds, layer_cls(**init_kwargs), seed=5,
+                                      num_parallel_calls=4)
+        return [spectrograms(b).numpy() for b in out]
+
+    first, second = run(), run()
+    for a, b in zip(first, second):
+        np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(first[0], first[1]), "batches got the same augmentation"
+
+
+def check_mixed_precision(layer_cls, init_kwargs, inputs):
+    """Under mixed_float16 / mixed_bfloat16 the output follows the compute dtype,
+    eagerly and under XLA, and stays finite."""
+    for policy in ("mixed_float16", "mixed_bfloat16"):
+        layer = layer_cls(**init_kwargs, seed=4, dtype=policy)
+        for fn in (layer, tf.function(lambda d: layer(d), jit_compile=True)):
+            out = fn(inputs)
+            x_out = spectrograms(out)
+            assert x_out.dtype == layer.compute_dtype, (policy, x_out.dtype)
+            assert np.all(np.isfinite(np.asarray(tf.cast(x_out, tf.float32))))
+            if isinstance(out, dict):
+                assert out[LABELS].dtype == tf.float32
+
+
+def _model_with(layer, inputs):
+    if isinstance(inputs, dict):
+        keras_inputs = {
+            SPECTROGRAMS: keras.Input(inputs[SPECTROGRAMS].shape[1:], name=SPECTROGRAMS),
+            LABELS: keras.Input((), dtype="int32", name=LABELS),
+        }
+    else:
+        keras_inputs = keras.Input(inputs.shape[1:])
+    return keras.Model(keras_inputs, layer(keras_inputs))
+
+
+def check_keras_save_load(layer_cls, init_kwargs, inputs, tmp_path):
+    """A model holding the layer saves to .keras and reloads: same config,
+    same augmentation (seed state restored), identity at inference."""
+    layer = layer_cls(**init_kwargs, seed=9)
+    model = _model_with(layer, inputs)
+    path = str(tmp_path / "model.keras")
+    model.save(path)
+    loaded = keras.saving.load_model(path)
+    loaded_layer = loaded.layers[-1]
+    assert type(loaded_layer) is layer_cls
+    assert loaded_layer.get_config() == layer.get_config()
+    assert_structures_equal(model(inputs, training=True), loaded(inputs, training=True))
+    assert_structures_equal(loaded.predict(inputs, verbose=0),
+                            expected_identity(layer, inputs))
+
+
+def check_export(layer_cls, init_kwargs, inputs, tmp_path):
+    """model.export() gives a SavedModel whose serving function is the identity."""
+    model = _model_with(layer_cls(**init_kwargs, seed=1), inputs)
+    path = str(tmp_path / "exported")
+    model.export(path, verbose=False) if _export_takes_verbose() else model.export(path)
+    reloaded = tf.saved_model.load(path)  # keep a reference while serving
+    served = reloaded.serve(inputs)
+    assert_structures_equal(served, expected_identity(model.layers[-1], inputs))
+
+
+def _export_takes_verbose():
+    return "verbose" in inspect.signature(keras.Model.export).parameters
+
+
+def check_fit_xla(layer_cls, init_kwargs):
+    """model.fit with jit_compile=True trains through the layer."""
+    num_classes = init_kwargs.get("num_classes", 3)
+    inputs = make_inputs(layer_cls, dict(init_kwargs, num_classes=num_classes), batch=8)
+    x = spectrograms(inputs)
+    y = inputs[LABELS] if isinstance(inputs, dict) else tf.range(8) % num_classes
+    layer = layer_cls(**init_kwargs, seed=0)
+    head = [keras.layers.Flatten(), keras.layers.Dense(num_classes, activation="softmax")]
+    if layer_cls.requires_labels:
+        model = MixingModel(keras.Sequential([keras.Input(x.shape[1:])] + head), layer)
+        y = tf.one_hot(y, num_classes) if y.shape.rank == 1 else y
+    else:
+        model = keras.Sequential([keras.Input(x.shape[1:]), layer] + head)
+        y = tf.one_hot(y, num_classes)
+    model.compile("adam", "categorical_crossentropy", jit_compile=True)
+    history = model.fit(x, y, batch_size=4, epochs=2, verbose=0)
+    assert np.all(np.isfinite(history.history["loss"]))
+    assert model.predict(x, verbose=0).shape == (8, num_classes)
+
+
+def check_bad_arguments(layer_cls, init_kwargs, bad_arguments):
+    """Each (argument, value) raises ValueError/TypeError naming both."""
+    assert bad_arguments, "give at least one bad argument to check"
+    for name, value in bad_arguments:
+        with pytest.raises((ValueError, TypeError)) as info:
+            layer_cls(**dict(init_kwargs, **{name: value}))
+        message = str(info.value)
+        assert f"`{name}`" in message or name in message, message
+        assert repr(value) in message or str(value) in message, message
+
+
+def check_bad_shapes(layer_cls, init_kwargs):
+    """Wrong rank and integer spectrograms raise clear errors."""
+    layer = layer_cls(**init_kwargs)
+    bad_rank = tf.zeros([4, 16])
+    bad_dtype = tf.zeros([4, 8, 16], tf.int32)
+    for x, error, pattern in ((bad_rank, ValueError, "shape"),
+                              (bad_dtype, TypeError, "floating")):
+        inputs = {SPECTROGRAMS: x, LABELS: tf.zeros([4], tf.int32)} \
+            if layer_cls.requires_labels else x
+        with pytest.raises(error, match=pattern):
+            layer(inputs)
+
+
+# ------------------------------------------------------------------ runner
+def run_layer_checks(layer_cls, init_kwargs, bad_arguments, tmp_path):
+    """Runs every check above on ``layer_cls`` built with ``init_kwargs``.
+
+    Args:
+        layer_cls: the layer class.
+        init_kwargs: constructor arguments (without ``seed``); must include
+            ``num_classes`` for mixing layers.
+        bad_arguments: list of ``(argument_name, bad_value)`` pairs.
+        tmp_path: a pytest ``tmp_path`` for the saving checks.
+    """
+    inputs = make_inputs(layer_cls, init_kwargs)
+    check_config(layer_cls, dict(init_kwargs, seed=5))
+    check_inference_identity(layer_cls(**init_kwargs), inputs)
+    check_seeding(layer_cls, init_kwargs, inputs)
+    check_unknown_time_and_batch(layer_cls, init_kwargs)
+    check_rank3(layer_cls, init_kwargs)
+    check_tf_data(layer_cls, init_kwargs, inputs)
+    check_mixed_precision(layer_cls, init_kwargs, inputs)
+    check_keras_save_load(layer_cls, init_kwargs, inputs, tmp_path)
+    check_export(layer_cls, init_kwargs, inputs, tmp_path)
+    check_fit_xla(layer_cls, init_kwargs)
+    check_bad_arguments(layer_cls, init_kwargs, bad_arguments)
+    check_bad_shapes(layer_cls, init_kwargs)
