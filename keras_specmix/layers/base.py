@@ -103,6 +103,15 @@ class SpectrogramAugmentation(keras.layers.Layer):
         config["seed"] = self.seed
         return config
 
+    def _trackable_children(self, save_type="checkpoint", **kwargs):
+        # A SeedGenerator is not a TF trackable, so a tf.Module holding this
+        # layer would not save its state and a reloaded tf.function could not
+        # find the variable. Expose the state so tf.saved_model.save works
+        # and the reloaded graph keeps drawing fresh seeds.
+        children = super()._trackable_children(save_type, **kwargs)
+        children.setdefault("seed_generator_state", self.generator.state)
+        return children
+
     # ------------------------------------------------------------ plumbing
     def _called_directly(self):
         """True when this layer, not an enclosing model, was the one called.

@@ -111,7 +111,7 @@ def _log_gamma_boosted(seed, shape, alpha, num_trials):
     return log_g1 + tf.math.log(boost) / alpha
 
 
-def stateless_beta(seed, shape, alpha, beta=None, num_trials=8):
+def stateless_beta(seed, shape, alpha, beta=None, num_trials=8, dtype=tf.float32):
     """Samples Beta(alpha, beta) with ops that compile under XLA.
 
     ``tf.random.stateless_gamma`` has no XLA kernel (``StatelessRandomGammaV3``),
@@ -126,9 +126,14 @@ def stateless_beta(seed, shape, alpha, beta=None, num_trials=8):
         alpha: float > 0, first concentration.
         beta: float > 0, second concentration; defaults to ``alpha``.
         num_trials: rejection trials per draw (8 is plenty).
+        dtype: output float dtype. The Gamma draws are float32; the final
+            ``sigmoid`` runs in ``dtype``. With small ``alpha`` a sizeable
+            share of the mass lies within 1e-7 of 1 (about 2 % for
+            alpha = 0.2), which float32 rounds to exactly 1.0; ask for
+            float64 to resolve it.
 
     Returns:
-        A float32 tensor of ``shape`` with values in ``[0, 1]``.
+        A tensor of ``shape`` and ``dtype`` with values in ``[0, 1]``.
 
     Example:
         >>> lam = stateless_beta([1, 2], [4], alpha=0.4)
@@ -140,7 +145,7 @@ def stateless_beta(seed, shape, alpha, beta=None, num_trials=8):
     seed_a, seed_b = split_seed(seed, 2)
     log_a = _log_gamma_boosted(seed_a, shape, float(alpha), num_trials)
     log_b = _log_gamma_boosted(seed_b, shape, float(beta), num_trials)
-    return tf.sigmoid(log_a - log_b)
+    return tf.sigmoid(tf.cast(log_a, dtype) - tf.cast(log_b, dtype))
 
 
 def pair_indices(seed, batch_size):
