@@ -1,0 +1,67 @@
+"""Datasets as ``tf.data.Dataset`` of ``(features, label)``.
+
+Five sources, one contract: features float32 ``(time, n_mels, channels)``
+(the paper's front end by default), integer labels, and the attributes
+``dataset.class_names``, ``dataset.metadata`` (per-example columns such as
+device, city/location, split) and ``dataset.skipped``.
+
+- :func:`tau2020_mobile`: TAU Urban Acoustic Scenes 2020 Mobile (your copy).
+- :func:`secl_umons`: SECL-UMONS unilabel (your copy).
+- :func:`from_directory` / :func:`from_csv`: your own audio.
+- :func:`synthetic_scenes`: the embedded, seeded default (no files needed).
+- :func:`spoken_digits`: espeak-ng digits (needs the espeak-ng package).
+
+:func:`random_crop` takes the paper's random 400-frame crops with stateless
+seeds. Audio decoding needs tensorflow-io, imported only when files are read.
+"""
+
+from keras_specmix.datasets.audio_io import AudioFileError
+from keras_specmix.datasets.audio_io import AudioInfo
+from keras_specmix.datasets.audio_io import inspect_audio
+from keras_specmix.datasets.cache import cached_dataset
+from keras_specmix.datasets.cache import read_feature_cache
+from keras_specmix.datasets.cache import write_feature_cache
+from keras_specmix.datasets.crop import crop_time
+from keras_specmix.datasets.crop import random_crop
+from keras_specmix.datasets.digits import render_spoken_digits
+from keras_specmix.datasets.digits import spoken_digits
+from keras_specmix.datasets.folder import from_csv
+from keras_specmix.datasets.folder import from_directory
+from keras_specmix.datasets.pipeline import files_dataset
+from keras_specmix.datasets.secl import secl_umons
+from keras_specmix.datasets.secl import secl_umons_table
+from keras_specmix.datasets.synthetic import generate_synthetic_scenes
+from keras_specmix.datasets.synthetic import synthetic_scenes
+from keras_specmix.datasets.table import ExampleTable
+from keras_specmix.datasets.tau import parse_tau_filename
+from keras_specmix.datasets.tau import tau2020_mobile
+from keras_specmix.datasets.tau import tau2020_mobile_table
+
+__all__ = [
+    # loaders
+    "tau2020_mobile",
+    "secl_umons",
+    "from_directory",
+    "from_csv",
+    "synthetic_scenes",
+    "spoken_digits",
+    # crops
+    "random_crop",
+    "crop_time",
+    # tables and metadata
+    "ExampleTable",
+    "tau2020_mobile_table",
+    "secl_umons_table",
+    "parse_tau_filename",
+    "generate_synthetic_scenes",
+    "render_spoken_digits",
+    # audio files
+    "AudioFileError",
+    "AudioInfo",
+    "inspect_audio",
+    "files_dataset",
+    # feature cache
+    "cached_dataset",
+    "read_feature_cache",
+    "write_feature_cache",
+]

@@ -1,0 +1,184 @@
+"""The user's own data: a folder of class sub-folders, or a CSV list.
+
+Works the way ``keras.utils.audio_dataset_from_directory`` does (class names
+from sub-folder names, alphabetical; ``validation_split``/``subset``/``seed``),
+and returns the same ``(features, label)`` datasets as the other loaders. With
+a CSV, a third column (device, speaker, location...) makes the split by group:
+no group has examples on both sides.
+"""
+
+import csv
+import os
+
+import numpy as np
+
+from keras_specmix import _validation
+from keras_specmix.datasets import _tsv
+from keras_specmix.datasets import pipeline
+from keras_specmix.datasets.table import ExampleTable
+
+AUDIO_EXTENSIONS = (".wav", ".flac")
+
+
+def _split_indices(count, groups, validation_split, subset, seed):
+    """Indices of the training and validation parts (by group if any)."""
+    keys = np.arange(count) if groups is None else np.asarray(groups)
+    unique = np.array(sorted(set(keys.tolist())))
+    order = np.random.default_rng(seed).permutation(len(unique))
+    n_val = int(round(len(unique) * validation_split))
+    if n_val == 0 or n_val == len(unique):
+        raise ValueError(
+            f"`validation_split` must leave at least one {'group' if groups is not None else 'file'} "
+            f"on each side; {len(unique)} available. "
+            f"Received: validation_split={validation_split}"
+        )
+    val_keys = set(unique[order[:n_val]].tolist())
+    is_val = np.array([k in val_keys for k in keys.tolist()])
+    return {"training": np.flatnonzero(~is_val), "validation": np.flatnonzero(is_val)}
+
+
+def _finish(table, name, groups, validation_split, subset, seed, kwargs):
+    if validation_split is None:
+        if subset is not None:
+            raise ValueError(
+                "`subset` needs `validation_split`. "
+                f"Received: subset={subset!r}, validation_split=None"
+            )
+        return pipeline.files_dataset(table, name, **kwargs)
+    _validation.check_float("validation_split", validation_split, 0.0, 1.0,
+                            open_min=True)
+    _validation.check_choice("subset", subset, ("training", "validation", "both"))
+    if seed is None:
+        raise ValueError(
+            "`seed` must be an int when `validation_split` is set, so both "
+            "subsets agree. Received: seed=None"
+        )
+    parts = _split_indices(len(table), groups, validation_split, subset, seed)
+    build = {
+        s: pipeline.files_dataset(table.subset(parts[s]), f"{name}-{s}", **kwargs)
+        for s in (("training", "validation") if subset == "both" else (subset,))
+    }
+    return (build["training"], build["validation"]) if subset == "both" else build[subset]
+
+
+def from_directory(directory, class_names=None, validation_split=None, subset=None,
+                   seed=None, config=None, clip_seconds=None, channel="mean",
+                   resample=True, on_error="raise", cache_dir=None,
+                   return_metadata=False, progress=True):
+    """``(features, label)`` from ``directory/<class_name>/*.wav|flac``.
+
+    Args:
+        directory: folder with one sub-folder per class (files found
+            recursively inside each).
+        class_names: explicit class order (a subset of the sub-folders), or
+            None for all sub-folders, sorted.
+        validation_split: fraction of files for validation, or None.
+        subset: "training", "validation" or "both" (returns a tuple), with
+            ``validation_split``.
+        seed: int, required with ``validation_split``.
+        config: front end; None for the paper's.
+        clip_seconds: crop/zero-pad length, or None for each file's own
+            length (then crop or ``padded_batch`` before batching).
+        channel: "mean" (default), an int, or "all".
+        resample: resample files to ``config.sample_rate`` (default True).
+        on_error, cache_dir, return_metadata, progress: as in
+            :func:`~keras_specmix.datasets.tau2020_mobile`.
+
+    Returns:
+        A ``tf.data.Dataset`` (or a tuple for ``subset="both"``) with
+        ``class_names``, ``metadata`` and ``skipped`` attributes.
+
+    Raises:
+        FileNotFoundError: if ``directory`` is not a folder.
+        ValueError: for no class folder, no audio file, or bad split args.
+
+    Example:
+
+    >>> train, val = from_directory("my_sounds", validation_split=0.2,
+    ...                             subset="both", seed=0)  # doctest: +SKIP
+    """
+    directory = _tsv.require_dir(directory, "`directory`")
+    found = sorted(d for d in os.listdir(directory)
+                   if os.path.isdir(os.path.join(directory, d)))
+    if class_names is None:
+        class_names = found
+    else:
+        missing = [c for c in class_names if c not in found]
+        if missing:
+            raise ValueError(
+                f"`class_names` must name sub-folders of {directory!r}; "
+                f"missing {missing}. Received: class_names={list(class_names)}"
+            )
+    if not class_names:
+        raise ValueError(f"{directory!r} has no class sub-folder.")
+    paths, labels = [], []
+    for name in class_names:
+        for base, _, files in sorted(os.walk(os.path.join(directory, name))):
+            for file in sorted(files):
+                if file.lower().endswith(AUDIO_EXTENSIONS):
+                    paths.append(os.path.join(base, file))
+                    labels.append(name)
+    if not paths:
+        raise ValueError(f"No .wav or .flac file under the class folders of {directory!r}.")
+    table = ExampleTable.from_rows(paths, labels, class_names=tuple(class_names))
+    kwargs = dict(config=config, clip_seconds=clip_seconds, channel=channel,
+                  resample=resample, on_error=on_error, cache_dir=cache_dir,
+                  return_metadata=return_metadata, progress=progress)
+    return _finish(table, f"folder-{os.path.basename(os.path.abspath(directory))}",
+                   None, validation_split, subset, seed, kwargs)
+
+
+def from_csv(csv_path, validation_split=None, subset=None, seed=None, config=None,
+             clip_seconds=None, channel="mean", resample=True, on_error="raise",
+             cache_dir=None, return_metadata=False, progress=True):
+    """``(features, label)`` from a CSV of ``path,label[,group]`` rows.
+
+    The first row is a header (any names; the columns are read by position).
+    Relative paths are relative to the CSV's folder. The class vocabulary is
+    the sorted set of labels. With a third column, ``validation_split``
+    splits whole groups (e.g. devices, speakers, locations), and the group
+    is in ``dataset.metadata["group"]``.
+
+    Args:
+        csv_path: the CSV file (comma- or TAB-separated).
+        validation_split, subset, seed, config, clip_seconds, channel,
+        resample, on_error, cache_dir, return_metadata, progress: as in
+            :func:`from_directory`.
+
+    Returns:
+        A ``tf.data.Dataset`` (or a tuple for ``subset="both"``).
+
+    Raises:
+        FileNotFoundError: if the CSV is missing.
+        ValueError: for a malformed CSV (naming it and the line).
+    """
+    csv_path = os.fspath(csv_path)
+    if not os.path.isfile(csv_path):
+        raise FileNotFoundError(f"Missing CSV {csv_path!r}.")
+    with open(csv_path, newline="", encoding="utf-8") as f:
+        sample = f.read(4096)
+    delimiter = "\t" if sample.count("\t") > sample.count(",") else ","
+    with open(csv_path, newline="", encoding="utf-8") as f:
+        rows = [r for r in csv.reader(f, delimiter=delimiter) if any(c.strip() for c in r)]
+    if len(rows) < 2:
+        raise ValueError(f"CSV {csv_path!r} has no data row after its header.")
+    width = len(rows[0])
+    if width not in (2, 3):
+        raise ValueError(
+            f"CSV {csv_path!r} must have 2 or 3 columns (path, label[, group]); "
+            f"its header is {rows[0]}."
+        )
+    for number, row in enumerate(rows[1:], start=2):
+        if len(row) != width or not row[0].strip() or not row[1].strip():
+            raise ValueError(f"{csv_path!r}, line {number}: malformed row {row}.")
+    base = os.path.dirname(os.path.abspath(csv_path))
+    paths = [os.path.join(base, r[0].strip()) for r in rows[1:]]
+    groups = [r[2].strip() for r in rows[1:]] if width == 3 else None
+    table = ExampleTable.from_rows(
+        paths, [r[1].strip() for r in rows[1:]],
+        metadata={"group": groups} if groups is not None else None)
+    kwargs = dict(config=config, clip_seconds=clip_seconds, channel=channel,
+                  resample=resample, on_error=on_error, cache_dir=cache_dir,
+                  return_metadata=return_metadata, progress=progress)
+    name = f"csv-{os.path.splitext(os.path.basename(csv_path))[0]}"
+    return _finish(table, name, groups, validation_split, subset, seed, kwargs)

@@ -1,0 +1,164 @@
+"""Shared file -> features pipeline behind every file-based loader."""
+
+import os
+
+import numpy as np
+import tensorflow as tf
+
+from keras_specmix import _validation
+from keras_specmix.datasets import audio_io
+from keras_specmix.datasets import cache as cache_lib
+from keras_specmix.features import FrontEndConfig
+from keras_specmix.features import compute_features
+
+
+def waveform_features(waveform, config):
+    """``(samples, channels)`` -> ``(time, n_mels, channels * feature_channels)``.
+
+    With one audio channel this is just the front end's ``(time, n_mels, 3)``;
+    with several, each channel's [x, Δ, ΔΔ] are stacked channel-major.
+    """
+    features = compute_features(tf.transpose(waveform), config)  # (C, T, F, K)
+    features = tf.transpose(features, [1, 2, 0, 3])
+    shape = tf.shape(features)
+    static = features.shape
+    out_channels = (
+        None if static[2] is None or static[3] is None else static[2] * static[3]
+    )
+    features = tf.reshape(features, [shape[0], shape[1], shape[2] * shape[3]])
+    features.set_shape([static[0], static[1], out_channels])
+    return features
+
+
+def _rate_group_dataset(infos, config, num_samples, channel, num_parallel_calls):
+    rate = infos[0].sample_rate
+    formats = [audio_io._FORMATS.index(i.format) for i in infos]
+    slices = (
+        [i.path for i in infos],
+        np.array(formats, np.int32),
+        np.array([i.bits for i in infos], np.int32),
+        np.array([i.num_frames for i in infos], np.int64),
+    )
+
+    def load(path, file_format, bits, num_frames):
+        audio = audio_io.decode_audio(path, file_format, bits, num_frames)
+        audio = audio_io.select_channels(audio, channel)
+        audio = audio_io.resample(audio, rate, config.sample_rate)
+        if num_samples is not None:
+            audio = tf.transpose(audio_io.fix_length(tf.transpose(audio), num_samples))
+        return waveform_features(audio, config)
+
+    return tf.data.Dataset.from_tensor_slices(slices).map(
+        load, num_parallel_calls=num_parallel_calls, deterministic=True
+    )
+
+
+def files_dataset(
+    table,
+    name,
+    config=None,
+    clip_seconds=None,
+    channel=0,
+    resample=False,
+    on_error="raise",
+    cache_dir=None,
+    return_metadata=False,
+    num_parallel_calls=tf.data.AUTOTUNE,
+    progress=True,
+):
+    """``tf.data.Dataset`` of ``(features, label)`` for the files of a table.
+
+    Args:
+        table: an :class:`ExampleTable`.
+        name: a readable name (used for the cache folder).
+        config: :class:`FrontEndConfig`; None for the paper's front end.
+        clip_seconds: crop (keeping the start) or zero-pad every clip to this
+            length; None keeps each file's length (then batch with
+            ``padded_batch`` or crop first).
+        channel: int channel index, "mean" (downmix) or "all" (each channel's
+            features stacked on the last axis).
+        resample: resample files whose rate differs from
+            ``config.sample_rate``; if False such a file is an error.
+        on_error: "raise" or "skip" (bad files dropped and listed in
+            ``dataset.skipped``).
+        cache_dir: folder for a feature cache, or None to compute on the fly.
+        return_metadata: yield ``(features, label, metadata)`` where
+            metadata is a dict of string tensors (the table's columns).
+        num_parallel_calls: parallelism of the decode + features map.
+        progress: show a progress bar while filling the cache.
+
+    Returns:
+        The dataset, with attributes ``class_names`` (tuple of str),
+        ``metadata`` (dict of NumPy arrays aligned with the elements, with a
+        ``path`` column), ``skipped`` (list of ``(path, reason)``) and
+        ``table`` (the :class:`ExampleTable` of the kept files).
+
+    Raises:
+        AudioFileError: naming a bad file, with ``on_error="raise"``.
+        ValueError: if no file is left.
+    """
+    config = config or FrontEndConfig()
+    channel = audio_io.check_channel(channel)
+    num_samples = None
+    if clip_seconds is not None:
+        clip_seconds = _validation.check_float("clip_seconds", clip_seconds, 0.0,
+                                               open_min=True)
+        num_samples = int(round(clip_seconds * config.sample_rate))
+    infos, skipped = audio_io.scan_audio_files(
+        table.paths, config.sample_rate, resample, channel, on_error
+    )
+    kept = {info.path for info in infos}
+    table = table.subset([i for i, p in enumerate(table.paths) if os.fspath(p) in kept])
+    if not len(table):
+        raise ValueError(f"No usable audio file in {name!r} ({len(skipped)} skipped).")
+    if channel == "all" and len({i.channels for i in infos}) > 1:
+        raise audio_io.AudioFileError(
+            f"channel='all' needs the same channel count in every file of "
+            f"{name!r}; found {sorted({i.channels for i in infos})}."
+        )
+
+    def build():
+        rates = sorted({i.sample_rate for i in infos})
+        groups = [[i for i in infos if i.sample_rate == r] for r in rates]
+        parts = [
+            _rate_group_dataset(g, config, num_samples, channel, num_parallel_calls)
+            for g in groups
+        ]
+        if len(parts) == 1:
+            features = parts[0]
+        else:
+            choice = np.array([rates.index(i.sample_rate) for i in infos], np.int64)
+            features = tf.data.Dataset.choose_from_datasets(
+                parts, tf.data.Dataset.from_tensor_slices(choice)
+            )
+        labels = tf.data.Dataset.from_tensor_slices(table.labels)
+        return tf.data.Dataset.zip((features, labels))
+
+    if cache_dir is None:
+        ds = build()
+    else:
+        key = cache_lib.cache_key(
+            config=config.to_dict(),
+            num_samples=num_samples,
+            channel=channel,
+            files=cache_lib.files_fingerprint(table.paths),
+            labels=table.labels.tolist(),
+        )
+        ds = cache_lib.cached_dataset(
+            build, cache_dir, name, key, num_examples=len(table), progress=progress,
+            info={"name": name, "config": config.to_dict()},
+        )
+    metadata = {"path": np.asarray(table.paths, dtype=str), **table.metadata}
+    if return_metadata:
+        ds = tf.data.Dataset.zip((ds, tf.data.Dataset.from_tensor_slices(metadata)))
+        ds = ds.map(lambda xy, m: (xy[0], xy[1], m))
+    return attach(ds, table.class_names, metadata, skipped, table)
+
+
+def attach(ds, class_names, metadata, skipped=(), table=None):
+    """Sets the ``class_names``/``metadata``/``skipped`` attributes on ``ds``."""
+    ds.class_names = tuple(class_names)
+    ds.metadata = metadata
+    ds.skipped = list(skipped)
+    ds.table = table
+    return ds

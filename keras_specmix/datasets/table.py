@@ -1,0 +1,48 @@
+"""`ExampleTable`: the list of examples behind a file-based dataset."""
+
+import dataclasses
+
+import numpy as np
+
+
+@dataclasses.dataclass
+class ExampleTable:
+    """Files, integer labels, class names and per-example metadata.
+
+    Attributes:
+        paths: list of audio file paths, one per example.
+        labels: int64 array ``(num_examples,)`` of indices into
+            ``class_names``.
+        class_names: tuple of class names; the label vocabulary read from
+            the dataset's own files, sorted alphabetically.
+        metadata: dict of column name -> array ``(num_examples,)`` of str
+            (for example ``device``, ``city``, ``location``, ``split``).
+    """
+
+    paths: list
+    labels: np.ndarray
+    class_names: tuple
+    metadata: dict = dataclasses.field(default_factory=dict)
+
+    def __len__(self):
+        return len(self.paths)
+
+    def subset(self, indices):
+        """The rows at ``indices``, in that order."""
+        indices = np.asarray(indices, dtype=np.int64)
+        return ExampleTable(
+            paths=[self.paths[i] for i in indices],
+            labels=self.labels[indices],
+            class_names=self.class_names,
+            metadata={k: v[indices] for k, v in self.metadata.items()},
+        )
+
+    @classmethod
+    def from_rows(cls, paths, label_names, metadata=None, class_names=None):
+        """Builds a table from label strings (vocabulary sorted if not given)."""
+        if class_names is None:
+            class_names = tuple(sorted(set(label_names)))
+        index = {name: i for i, name in enumerate(class_names)}
+        labels = np.array([index[name] for name in label_names], dtype=np.int64)
+        metadata = {k: np.asarray(v, dtype=str) for k, v in (metadata or {}).items()}
+        return cls(list(paths), labels, tuple(class_names), metadata)

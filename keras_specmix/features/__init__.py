@@ -1,0 +1,27 @@
+"""Audio front end: waveform -> log-mel spectrogram (+ Δ, ΔΔ), on `tf.signal`.
+
+The defaults reproduce the SpecMix paper's features (DESIGN.md §6). Layout is
+``(..., time, freq, channels)``.
+"""
+
+from keras_specmix.features.config import PAPER
+from keras_specmix.features.config import FrontEndConfig
+from keras_specmix.features.frontend import compute_features
+from keras_specmix.features.frontend import deltas
+from keras_specmix.features.frontend import log_mel_spectrogram
+from keras_specmix.features.frontend import power_spectrogram
+from keras_specmix.features.frontend import stack_deltas
+from keras_specmix.features.layer import LogMelSpectrogram
+from keras_specmix.features.mel import mel_filterbank
+
+__all__ = [
+    "PAPER",
+    "FrontEndConfig",
+    "LogMelSpectrogram",
+    "compute_features",
+    "deltas",
+    "log_mel_spectrogram",
+    "mel_filterbank",
+    "power_spectrogram",
+    "stack_deltas",
+]
