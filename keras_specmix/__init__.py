@@ -5,10 +5,16 @@ mixing layers take and return ``{"spectrograms": x, "labels": y}``.
 """
 
 from keras_specmix import data
+from keras_specmix import datasets
+from keras_specmix import features
 from keras_specmix import ops
 from keras_specmix.layers import CutMix
+from keras_specmix.layers import FrequencyMasking
 from keras_specmix.layers import MixUp
+from keras_specmix.layers import SpecAugment
 from keras_specmix.layers import SpecMix
+from keras_specmix.layers import TimeMasking
+from keras_specmix.layers import TimeWarp
 from keras_specmix.training import MixingModel
 from keras_specmix.training import MixingTrainStepMixin
 from keras_specmix.version import __version__
@@ -18,11 +24,18 @@ __all__ = [
     "MixUp",
     "CutMix",
     "SpecMix",
+    # SpecAugment layers
+    "SpecAugment",
+    "TimeWarp",
+    "FrequencyMasking",
+    "TimeMasking",
     # training helpers
     "MixingModel",
     "MixingTrainStepMixin",
     # modules
     "data",
+    "datasets",
+    "features",
     "ops",
     "__version__",
 ]

@@ -2,6 +2,10 @@
 
 from keras_specmix.layers.base import SpectrogramAugmentation
 from keras_specmix.layers.cutmix import CutMix
+from keras_specmix.layers.frequency_masking import FrequencyMasking
 from keras_specmix.layers.mixing import MixingLayer
 from keras_specmix.layers.mixup import MixUp
+from keras_specmix.layers.spec_augment import SpecAugment
 from keras_specmix.layers.spec_mix import SpecMix
+from keras_specmix.layers.time_masking import TimeMasking
+from keras_specmix.layers.time_warp import TimeWarp

@@ -228,7 +228,8 @@ def _bands(seed, width, length, min_bands, max_bands, skip):
 def band_width(ratio, length):
     """``floor(ratio · length)`` per example, computed in float64 so it equals
     Python's ``math.floor(ratio * length)`` for a float ``ratio``."""
-    product = tf.cast(ratio, tf.float64) * tf.cast(length, tf.float64)
+    ratio = tf.cast(tf.convert_to_tensor(ratio, dtype_hint=tf.float64), tf.float64)
+    product = ratio * tf.cast(length, tf.float64)
     return tf.cast(tf.floor(product), tf.int32)
 
 

@@ -1,0 +1,295 @@
+"""SpecAugment layer and the bases shared by its parts.
+
+``TimeWarp``, ``FrequencyMasking`` and ``TimeMasking`` (their own modules)
+and ``SpecAugment`` (here) are thin shells over
+``keras_specmix.ops.spec_augment`` and ``keras_specmix.ops.warp``. They take
+a bare tensor or a dict; in a dict, ``"lengths"`` (int ``(batch,)``, valid
+frames per example) or ``"padding_mask"`` (bool ``(batch, time)``, True on
+valid frames, which must come first) keep the augmentation inside each
+clip; every key passes through unchanged except ``"spectrograms"``.
+"""
+
+import keras
+import tensorflow as tf
+
+from keras_specmix import _validation
+from keras_specmix.layers.base import SPECTROGRAMS
+from keras_specmix.layers.base import SpectrogramAugmentation
+from keras_specmix.ops import spec_augment as ops
+from keras_specmix.ops import warp
+
+LENGTHS = "lengths"
+PADDING_MASK = "padding_mask"
+
+
+def check_bool(name, value):
+    """Returns ``value`` if it is a bool, else raises ``TypeError``."""
+    if not isinstance(value, bool):
+        raise TypeError(f"`{name}` must be a bool. Received: {name}={value!r}")
+    return value
+
+
+def check_ratio(name, value, optional=False):
+    """A float in [0, 1] (or None when ``optional``)."""
+    if optional and value is None:
+        return None
+    return _validation.check_float(name, value, 0.0, 1.0)
+
+
+class LengthAwareAugmentation(SpectrogramAugmentation):
+    """Base of the SpecAugment layers: reads per-example lengths from a dict.
+
+    Args:
+        seed: int >= 0 or None.
+        **kwargs: base layer arguments.
+    """
+
+    def lengths(self, data):
+        """int32 ``(batch,)`` valid frames, or None when the input has none."""
+        if LENGTHS in data:
+            lengths = tf.convert_to_tensor(data[LENGTHS])
+            name = LENGTHS
+        elif PADDING_MASK in data:
+            mask = tf.convert_to_tensor(data[PADDING_MASK])
+            if mask.shape.rank != 2:
+                raise ValueError(
+                    f"`{PADDING_MASK}` must have shape (batch, time). "
+                    f"Received: shape={mask.shape}"
+                )
+            lengths = tf.reduce_sum(tf.cast(mask, tf.int32), axis=1)
+            name = PADDING_MASK
+        else:
+            return None
+        if not lengths.dtype.is_integer:
+            raise TypeError(
+                f"`{name}` must be an integer tensor. "
+                f"Received: dtype={lengths.dtype.name}"
+            )
+        return warp.valid_lengths(data[SPECTROGRAMS], lengths)
+
+
+class MaskingAugmentation(LengthAwareAugmentation):
+    """Base of the masking layers: mask value, per-channel masks, transform.
+
+    Args:
+        mask_value: float, or ``"mean"`` for each example's own mean (per
+            channel, over its valid frames). Defaults to 0.0.
+        per_channel: bool; False gives every channel the same masks, True
+            draws independent masks per channel. Defaults to False.
+        seed: int >= 0 or None.
+        **kwargs: base layer arguments.
+    """
+
+    def __init__(self, mask_value=0.0, per_channel=False, seed=None, **kwargs):
+        super().__init__(seed=seed, **kwargs)
+        self.mask_value = ops.check_mask_value(mask_value)
+        self.per_channel = check_bool("per_channel", per_channel)
+
+    def groups(self, data):
+        return ops.mask_groups(tf.shape(data[SPECTROGRAMS]), self.per_channel)
+
+    def transform(self, data, params):
+        x = ops.apply_masks(
+            data[SPECTROGRAMS], params, self.mask_value, self.lengths(data)
+        )
+        return {**data, SPECTROGRAMS: x}
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(mask_value=self.mask_value, per_channel=self.per_channel)
+        return config
+
+
+def check_time_mask_args(
+    time_mask_param, num_time_masks, time_mask_max_ratio, count_ratio, size_ratio
+):
+    """Validates the time-mask arguments; returns them normalised."""
+    return (
+        _validation.check_int("time_mask_param", time_mask_param, minimum=0),
+        _validation.check_int("num_time_masks", num_time_masks, minimum=0),
+        check_ratio("time_mask_max_ratio", time_mask_max_ratio),
+        check_ratio("time_mask_count_ratio", count_ratio, optional=True),
+        check_ratio("time_mask_size_ratio", size_ratio, optional=True),
+    )
+
+
+def resolve_policy(policy, **explicit):
+    """Explicit arguments over the named policy's, over policy LD's."""
+    if policy is not None:
+        _validation.check_choice("policy", policy, set(ops.POLICIES))
+    base = ops.POLICIES["LD" if policy is None else policy]
+    return {k: base[k] if v is None else v for k, v in explicit.items()}
+
+
+@keras.saving.register_keras_serializable(package="keras_specmix")
+class SpecAugment(MaskingAugmentation):
+    """SpecAugment (Park et al., 2019): time warp, then frequency and time masks.
+
+    Per example, independently: the time axis is warped by a piecewise-linear
+    map (an anchor frame moved by up to W frames, both end frames fixed; see
+    ``TimeWarp``), then ``m_F`` frequency masks of width uniform in
+    ``{0, ..., F}`` and ``m_T`` time masks of width uniform in
+    ``{0, ..., min(T, ⌊p·τ⌋)}`` are set to ``mask_value``, each covering
+    ``[start, start + width)`` with the start uniform over the valid
+    positions. Masks may overlap. ``τ`` is the example's length: with
+    ``"lengths"`` (or ``"padding_mask"``) in a dict input, the warp and the
+    masks stay inside each clip's valid frames and padding is never changed.
+
+    Parameters come from ``policy`` (Table 1 of the paper), and any argument
+    given explicitly overrides the policy's value; without a policy the
+    defaults are those of LD. The policies were tuned for 80-bin filter banks
+    with a 10 ms hop: scale F, T and W to your features.
+
+    ======  ===  ===  ===  ===  ===  ===
+    policy   W    F   m_F   T    p   m_T
+    ======  ===  ===  ===  ===  ===  ===
+    LB      80   27    1   100  1.0   1
+    LD      80   27    2   100  1.0   2
+    SM      40   15    2    70  0.2   2
+    SS      40   27    2    70  0.2   2
+    ======  ===  ===  ===  ===  ===  ===
+
+    Adaptive SpecAugment (Park et al., 2020) sets the time masks from the
+    length: ``time_mask_count_ratio`` (p_M) gives ``min(⌊p_M·τ⌋, m_T)``
+    masks, ``time_mask_size_ratio`` (p_S) bounds their width by ``⌊p_S·τ⌋``
+    instead of T. The LibriSpeech adaptive setting is
+    ``time_mask_count_ratio=0.04, time_mask_size_ratio=0.04,
+    num_time_masks=20``.
+
+    References:
+        Park et al., "SpecAugment: A Simple Data Augmentation Method for
+        Automatic Speech Recognition", Interspeech 2019.
+        https://arxiv.org/abs/1904.08779
+
+        Park et al., "SpecAugment on Large Scale Datasets", ICASSP 2020.
+        https://arxiv.org/abs/1912.05533
+
+    Args:
+        policy: None, "LB", "LD", "SM" or "SS". Defaults to None (LD values).
+        time_warp_param: int >= 0, W, the largest warp shift in frames; 0
+            disables the warp.
+        freq_mask_param: int >= 0, F, the largest frequency-mask width.
+        num_freq_masks: int >= 0, m_F.
+        time_mask_param: int >= 0, T, the largest time-mask width.
+        num_time_masks: int >= 0, m_T (the cap with ``time_mask_count_ratio``).
+        time_mask_max_ratio: float in [0, 1], p: no time mask is wider than
+            ``⌊p·τ⌋``.
+        time_mask_count_ratio: float in [0, 1] or None, p_M. Defaults to None.
+        time_mask_size_ratio: float in [0, 1] or None, p_S. Defaults to None.
+        mask_value: float, or ``"mean"`` for each example's own mean (per
+            channel, over its valid frames, after the warp). Defaults to 0.0,
+            which equals the mean only on mean-normalised features.
+        per_channel: bool, independent masks per channel (the warp is always
+            shared). Defaults to False.
+        seed: int >= 0 or None.
+        **kwargs: base layer arguments (``name``, ``dtype``).
+
+    Input shape:
+        ``(batch, time, freq[, channels])``, or a dict with that tensor under
+        ``"spectrograms"`` and optionally ``"lengths"`` or ``"padding_mask"``
+        (and any other keys, such as ``"labels"``). ``time`` may be unknown.
+
+    Output shape:
+        Same as the input (a dict comes back with the same keys).
+
+    Raises:
+        ValueError: on an out-of-range argument or a wrong input rank.
+        TypeError: on an argument or input of the wrong type.
+
+    Example:
+        >>> layer = SpecAugment(policy="LD", seed=0)
+        >>> x = tf.random.normal([32, 400, 128, 3])
+        >>> layer(x).shape
+        TensorShape([32, 400, 128, 3])
+        >>> out = layer({"spectrograms": x, "lengths": tf.fill([32], 300)})
+        >>> bool(tf.reduce_all(out["spectrograms"][:, 300:] == x[:, 300:]))
+        True
+
+    Safe in ``tf.data``; compiles under ``jit_compile=True``; deterministic
+    given ``seed`` within one execution mode.
+    """
+
+    def __init__(
+        self,
+        policy=None,
+        time_warp_param=None,
+        freq_mask_param=None,
+        num_freq_masks=None,
+        time_mask_param=None,
+        num_time_masks=None,
+        time_mask_max_ratio=None,
+        time_mask_count_ratio=None,
+        time_mask_size_ratio=None,
+        mask_value=0.0,
+        per_channel=False,
+        seed=None,
+        **kwargs,
+    ):
+        super().__init__(mask_value=mask_value, per_channel=per_channel, seed=seed,
+                         **kwargs)
+        self.policy = policy
+        self.arguments = dict(
+            time_warp_param=time_warp_param,
+            freq_mask_param=freq_mask_param,
+            num_freq_masks=num_freq_masks,
+            time_mask_param=time_mask_param,
+            num_time_masks=num_time_masks,
+            time_mask_max_ratio=time_mask_max_ratio,
+        )
+        values = resolve_policy(policy, **self.arguments)
+        self.time_warp_param = _validation.check_int(
+            "time_warp_param", values["time_warp_param"], minimum=0
+        )
+        self.freq_mask_param = _validation.check_int(
+            "freq_mask_param", values["freq_mask_param"], minimum=0
+        )
+        self.num_freq_masks = _validation.check_int(
+            "num_freq_masks", values["num_freq_masks"], minimum=0
+        )
+        (
+            self.time_mask_param,
+            self.num_time_masks,
+            self.time_mask_max_ratio,
+            self.time_mask_count_ratio,
+            self.time_mask_size_ratio,
+        ) = check_time_mask_args(
+            values["time_mask_param"],
+            values["num_time_masks"],
+            values["time_mask_max_ratio"],
+            time_mask_count_ratio,
+            time_mask_size_ratio,
+        )
+
+    def sample_params(self, data, seed):
+        return ops.sample_spec_augment_params(
+            seed,
+            tf.shape(data[SPECTROGRAMS]),
+            self.lengths(data),
+            time_warp_param=self.time_warp_param,
+            freq_mask_param=self.freq_mask_param,
+            num_freq_masks=self.num_freq_masks,
+            time_mask_param=self.time_mask_param,
+            num_time_masks=self.num_time_masks,
+            time_mask_max_ratio=self.time_mask_max_ratio,
+            time_mask_count_ratio=self.time_mask_count_ratio,
+            time_mask_size_ratio=self.time_mask_size_ratio,
+            per_channel=self.per_channel,
+        )
+
+    def transform(self, data, params):
+        if self.time_warp_param == 0:
+            params = {k: v for k, v in params.items() if not k.startswith("warp_")}
+        x = ops.apply_spec_augment(
+            data[SPECTROGRAMS], params, self.mask_value, self.lengths(data)
+        )
+        return {**data, SPECTROGRAMS: x}
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            policy=self.policy,
+            time_mask_count_ratio=self.time_mask_count_ratio,
+            time_mask_size_ratio=self.time_mask_size_ratio,
+            **self.arguments,
+        )
+        return config

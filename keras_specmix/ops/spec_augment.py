@@ -1,0 +1,365 @@
+"""SpecAugment masks and the full SpecAugment chain as pure functions.
+
+Randomness is drawn once by ``sample_*_params(seed, ...)``; ``apply_*`` are
+deterministic, batched, XLA-safe functions of the input and the params, so
+tests can inject exact params. Masks are intervals ``[start, start + width)``
+turned into boolean masks by ``keras_specmix.ops.masks`` (broadcast index
+comparisons, no loop over the batch or the masks).
+
+Mask params layout (``groups`` is 1 when every channel shares the masks, or
+the number of channels for independent masks per channel; a 2-D
+``(batch, num_masks)`` array is accepted as ``groups = 1``)::
+
+    {"freq_starts": int32 (batch, groups, num_freq_masks),
+     "freq_widths": int32 (batch, groups, num_freq_masks),   # 0 = no mask
+     "time_starts": int32 (batch, groups, num_time_masks),
+     "time_widths": int32 (batch, groups, num_time_masks)}
+
+SpecAugment params are the union of the mask params and the time-warp params
+of ``keras_specmix.ops.warp``. Per-example lengths (valid frames) are data,
+not params: they are passed to ``apply_*`` separately, and masks never touch
+frames at or after an example's length.
+
+Reference: Park et al., Interspeech 2019 (https://arxiv.org/abs/1904.08779)
+and ICASSP 2020 (adaptive masks, https://arxiv.org/abs/1912.05533).
+"""
+
+import numbers
+
+import tensorflow as tf
+
+from keras_specmix import _validation
+from keras_specmix.ops import masks
+from keras_specmix.ops import mixing
+from keras_specmix.ops import random as random_ops
+from keras_specmix.ops import warp
+from keras_specmix.ops.warp import valid_lengths
+
+MEAN = "mean"
+
+#: Table 1 of Park et al. (2019): W, F, m_F, T, p, m_T.
+POLICIES = {
+    "LB": dict(time_warp_param=80, freq_mask_param=27, num_freq_masks=1,
+               time_mask_param=100, time_mask_max_ratio=1.0, num_time_masks=1),
+    "LD": dict(time_warp_param=80, freq_mask_param=27, num_freq_masks=2,
+               time_mask_param=100, time_mask_max_ratio=1.0, num_time_masks=2),
+    "SM": dict(time_warp_param=40, freq_mask_param=15, num_freq_masks=2,
+               time_mask_param=70, time_mask_max_ratio=0.2, num_time_masks=2),
+    "SS": dict(time_warp_param=40, freq_mask_param=27, num_freq_masks=2,
+               time_mask_param=70, time_mask_max_ratio=0.2, num_time_masks=2),
+}
+
+
+def check_mask_value(mask_value):
+    """Returns a finite float ``mask_value`` as a float, or ``"mean"``.
+
+    Raises:
+        TypeError: if ``mask_value`` is neither a real number nor a string.
+        ValueError: for a string other than ``"mean"`` or a non-finite float.
+    """
+    if isinstance(mask_value, str):
+        return _validation.check_choice("mask_value", mask_value, {MEAN})
+    if isinstance(mask_value, bool) or not isinstance(mask_value, numbers.Real):
+        raise TypeError(
+            "`mask_value` must be a float or 'mean'. "
+            f"Received: mask_value={mask_value!r}"
+        )
+    return _validation.check_float("mask_value", mask_value)
+
+
+def mask_groups(shape, per_channel):
+    """Independent mask sets per example: the channels, or 1 (shared).
+
+    Args:
+        shape: the input shape as a 1-D int tensor or list (``tf.shape(x)``).
+        per_channel: bool, whether each channel gets its own masks.
+
+    Returns:
+        An int or scalar int32 tensor.
+    """
+    shape = tf.convert_to_tensor(shape, tf.int32)
+    if per_channel and shape.shape[0] == 4:
+        return shape[3]
+    return 1
+
+
+def sample_freq_mask_params(
+    seed, batch_size, freq_length, freq_mask_param, num_masks, groups=1
+):
+    """Draws frequency masks: width uniform in ``{0, ..., F}``, start uniform.
+
+    Each of the ``num_masks`` masks of each example (and group) has a width
+    ``f`` uniform on ``{0, ..., min(F, ν)}`` (inclusive, as in the paper) and
+    a start uniform on ``{0, ..., ν − f}``, with ``ν = freq_length``. Masks may
+    overlap.
+
+    Args:
+        seed: shape-``[2]`` integer seed.
+        batch_size: int or scalar int32 tensor.
+        freq_length: int or scalar int32 tensor, ν, the number of bins.
+        freq_mask_param: int >= 0, F, the largest width.
+        num_masks: int >= 0, m_F.
+        groups: int or scalar tensor, 1 or the number of channels.
+
+    Returns:
+        ``{"freq_starts", "freq_widths"}``, int32 ``(batch, groups, num_masks)``.
+
+    Example:
+        >>> p = sample_freq_mask_params([0, 2], 4, 80, 27, 2)
+        >>> p["freq_widths"].shape
+        TensorShape([4, 1, 2])
+    """
+    seed_width, seed_start = random_ops.split_seed(seed, 2)
+    shape = tf.stack([batch_size, groups, num_masks])
+    high = tf.minimum(int(freq_mask_param), tf.cast(freq_length, tf.int32))
+    widths = random_ops.uniform_int(seed_width, shape, 0, high)
+    starts = masks.sample_starts(seed_start, widths, freq_length)
+    return {"freq_starts": starts, "freq_widths": widths}
+
+
+def sample_time_mask_params(
+    seed,
+    batch_size,
+    lengths,
+    time_mask_param,
+    num_masks,
+    time_mask_max_ratio=1.0,
+    count_ratio=None,
+    size_ratio=None,
+    groups=1,
+):
+    """Draws time masks inside each example's valid frames.
+
+    For an example with ``L`` valid frames, each mask's width is uniform on
+    ``{0, ..., min(T, ⌊p·L⌋)}`` and its start uniform on ``{0, ..., L − w}``.
+    Adaptive SpecAugment (Park et al., 2020): with ``size_ratio`` (p_S) the
+    size bound is ``T = ⌊p_S·L⌋`` instead of ``time_mask_param``; with
+    ``count_ratio`` (p_M) the example gets ``min(⌊p_M·L⌋, num_masks)`` masks
+    (``num_masks`` is then the cap), the others have width 0.
+
+    Args:
+        seed: shape-``[2]`` integer seed.
+        batch_size: int or scalar int32 tensor.
+        lengths: int32 ``(batch,)``, valid frames per example.
+        time_mask_param: int >= 0, T, the largest width.
+        num_masks: int >= 0, m_T (the cap when ``count_ratio`` is given).
+        time_mask_max_ratio: float in [0, 1], p. Defaults to 1.0.
+        count_ratio: float in [0, 1] or None, p_M. Defaults to None.
+        size_ratio: float in [0, 1] or None, p_S. Defaults to None.
+        groups: int or scalar tensor, 1 or the number of channels.
+
+    Returns:
+        ``{"time_starts", "time_widths"}``, int32 ``(batch, groups, num_masks)``.
+
+    Example:
+        >>> p = sample_time_mask_params([0, 3], 2, tf.constant([400, 50]), 100, 2,
+        ...                             time_mask_max_ratio=0.2)
+        >>> bool(tf.reduce_all(p["time_widths"][1] <= 10))
+        True
+    """
+    seed_width, seed_start = random_ops.split_seed(seed, 2)
+    lengths = tf.cast(lengths, tf.int32)
+    if size_ratio is None:
+        size = tf.fill(tf.shape(lengths), int(time_mask_param))
+    else:
+        size = _floor_share(size_ratio, lengths)
+    high = tf.minimum(size, _floor_share(time_mask_max_ratio, lengths))
+    shape = tf.stack([batch_size, groups, num_masks])
+    widths = random_ops.uniform_int(seed_width, shape, 0, high[:, None, None])
+    if count_ratio is not None:
+        count = tf.minimum(_floor_share(count_ratio, lengths), num_masks)
+        active = tf.range(num_masks)[None, None, :] < count[:, None, None]
+        widths = tf.where(active, widths, 0)
+    starts = masks.sample_starts(seed_start, widths, lengths[:, None, None])
+    return {"time_starts": starts, "time_widths": widths}
+
+
+def _floor_share(ratio, lengths):
+    """``floor(ratio · length)`` exactly as Python computes it (float64)."""
+    return mixing.band_width(tf.constant(ratio, tf.float64), lengths)
+
+
+def _axis_mask(params, prefix, batch_size, length):
+    """bool ``(batch, length, groups)`` from ``{prefix}_starts/widths``, or an
+    empty ``(batch, length, 1)`` mask when the params have none."""
+    if prefix + "_starts" not in params:
+        return tf.zeros(tf.stack([batch_size, length, 1]), tf.bool)
+    starts = tf.convert_to_tensor(params[prefix + "_starts"])
+    widths = tf.convert_to_tensor(params[prefix + "_widths"])
+    if starts.shape.rank == 2:
+        starts, widths = starts[:, None, :], widths[:, None, :]
+    mask = masks.interval_mask(starts, widths, length)  # (batch, groups, L)
+    return tf.transpose(mask, [0, 2, 1])
+
+
+def fill_value(x, mask_value, lengths=None):
+    """The value masked cells get: a constant, or each example's own mean.
+
+    Args:
+        x: float ``(batch, time, freq[, channels])``.
+        mask_value: a float, or ``"mean"``: the mean of each example (of each
+            channel for rank-4 input) over its valid frames and all bins,
+            computed in float32.
+        lengths: int ``(batch,)`` or None, valid frames per example.
+
+    Returns:
+        A tensor of ``x.dtype`` that broadcasts against ``x``.
+
+    Example:
+        >>> x = tf.constant([[[1.0], [3.0], [100.0]]])
+        >>> fill_value(x, "mean", lengths=[2]).numpy().ravel().tolist()
+        [2.0]
+    """
+    if check_mask_value(mask_value) != MEAN:
+        return tf.constant(mask_value, x.dtype)
+    lengths = valid_lengths(x, lengths)
+    valid = tf.range(tf.shape(x)[1])[None, :] < lengths[:, None]
+    weights = tf.cast(valid, tf.float32)[:, :, None]
+    if x.shape.rank == 4:
+        weights = weights[..., None]
+    total = tf.reduce_sum(tf.cast(x, tf.float32) * weights, axis=[1, 2], keepdims=True)
+    count = tf.reduce_sum(weights, axis=[1, 2], keepdims=True) * tf.cast(
+        tf.shape(x)[2], tf.float32
+    )
+    return tf.cast(total / tf.maximum(count, 1.0), x.dtype)
+
+
+def masked_region(x, params, lengths=None):
+    """bool mask of the cells SpecAugment's masks cover, inside valid frames.
+
+    The union of the time masks (full-height) and the frequency masks
+    (full-length, over the valid frames only), per example and group.
+
+    Args:
+        x: float ``(batch, time, freq[, channels])``.
+        params: mask params (see the module docstring); either axis may be
+            missing.
+        lengths: int ``(batch,)`` or None.
+
+    Returns:
+        bool ``(batch, time, freq)`` for rank-3 ``x``, ``(batch, time, freq,
+        groups)`` for rank-4 ``x`` (broadcasts over channels when groups is 1).
+    """
+    shape = tf.shape(x)
+    time_mask = _axis_mask(params, "time", shape[0], shape[1])
+    freq_mask = _axis_mask(params, "freq", shape[0], shape[2])
+    region = masks.region_mask(time_mask, freq_mask, masks.UNION)
+    valid = tf.range(shape[1])[None, :] < valid_lengths(x, lengths)[:, None]
+    region = region & valid[:, :, None, None]
+    if x.shape.rank == 3:
+        region = region[..., 0]
+    return region
+
+
+def apply_masks(x, params, mask_value=0.0, lengths=None):
+    """Sets the masked cells to ``mask_value``, leaving everything else as is.
+
+    The blend ``keep·x + (1 − keep)·value`` is exact for finite ``x``:
+    unmasked cells and padded frames come back bit for bit.
+
+    Args:
+        x: float ``(batch, time, freq[, channels])``.
+        params: mask params (see the module docstring).
+        mask_value: float or ``"mean"`` (see ``fill_value``). Defaults to 0.0.
+        lengths: int ``(batch,)`` or None, valid frames per example.
+
+    Returns:
+        A tensor shaped and typed like ``x``.
+
+    Example:
+        >>> x = tf.ones([1, 4, 3])
+        >>> p = {"time_starts": [[1]], "time_widths": [[2]],
+        ...      "freq_starts": [[0]], "freq_widths": [[1]]}
+        >>> apply_masks(x, p).numpy()[0].astype(int).tolist()
+        [[0, 1, 1], [0, 0, 0], [0, 0, 0], [0, 1, 1]]
+    """
+    keep = 1 - tf.cast(masked_region(x, params, lengths), x.dtype)
+    return mixing.blend(x, fill_value(x, mask_value, lengths), keep)
+
+
+def sample_spec_augment_params(
+    seed,
+    shape,
+    lengths=None,
+    time_warp_param=80,
+    freq_mask_param=27,
+    num_freq_masks=2,
+    time_mask_param=100,
+    num_time_masks=2,
+    time_mask_max_ratio=1.0,
+    time_mask_count_ratio=None,
+    time_mask_size_ratio=None,
+    per_channel=False,
+):
+    """Draws the warp and both kinds of masks (defaults: policy LD).
+
+    Args:
+        seed: shape-``[2]`` integer seed.
+        shape: the input shape, a list or 1-D int tensor ``(batch, time, freq[,
+            channels])`` (``tf.shape(x)``).
+        lengths: int ``(batch,)`` or None, valid frames per example.
+        time_warp_param: int >= 0, W. Defaults to 80.
+        freq_mask_param: int >= 0, F. Defaults to 27.
+        num_freq_masks: int >= 0, m_F. Defaults to 2.
+        time_mask_param: int >= 0, T. Defaults to 100.
+        num_time_masks: int >= 0, m_T. Defaults to 2.
+        time_mask_max_ratio: float in [0, 1], p. Defaults to 1.0.
+        time_mask_count_ratio: float or None, p_M. Defaults to None.
+        time_mask_size_ratio: float or None, p_S. Defaults to None.
+        per_channel: bool, independent masks per channel (rank-4 shapes).
+
+    Returns:
+        A dict with the warp params and the mask params.
+
+    Example:
+        >>> p = sample_spec_augment_params([1, 2], [8, 400, 128, 3])
+        >>> sorted(p)  # doctest: +NORMALIZE_WHITESPACE
+        ['freq_starts', 'freq_widths', 'time_starts', 'time_widths',
+         'warp_anchors', 'warp_shifts']
+    """
+    shape = tf.convert_to_tensor(shape, tf.int32)
+    batch_size = shape[0]
+    if lengths is None:
+        lengths = tf.fill([batch_size], shape[1])
+    lengths = tf.clip_by_value(tf.cast(lengths, tf.int32), 0, shape[1])
+    groups = mask_groups(shape, per_channel)
+    seed_warp, seed_freq, seed_time = random_ops.split_seed(seed, 3)
+    params = warp.sample_time_warp_params(
+        seed_warp, batch_size, lengths, time_warp_param
+    )
+    params.update(sample_freq_mask_params(
+        seed_freq, batch_size, shape[2], freq_mask_param, num_freq_masks, groups
+    ))
+    params.update(sample_time_mask_params(
+        seed_time, batch_size, lengths, time_mask_param, num_time_masks,
+        time_mask_max_ratio, time_mask_count_ratio, time_mask_size_ratio, groups,
+    ))
+    return params
+
+
+def apply_spec_augment(x, params, mask_value=0.0, lengths=None):
+    """Time warp, then frequency and time masks (the paper's order).
+
+    Masks are applied together, so with ``mask_value="mean"`` every masked
+    cell gets the mean of the warped example.
+
+    Args:
+        x: float ``(batch, time, freq[, channels])``.
+        params: as from ``sample_spec_augment_params``; the warp keys may be
+            absent (no warp).
+        mask_value: float or ``"mean"``. Defaults to 0.0.
+        lengths: int ``(batch,)`` or None, valid frames per example.
+
+    Returns:
+        A tensor shaped and typed like ``x``.
+
+    Example:
+        >>> x = tf.random.normal([2, 100, 40, 3])
+        >>> p = sample_spec_augment_params([0, 0], tf.shape(x), time_warp_param=10,
+        ...                                freq_mask_param=8, time_mask_param=20)
+        >>> apply_spec_augment(x, p).shape
+        TensorShape([2, 100, 40, 3])
+    """
+    if "warp_anchors" in params:
+        x = warp.apply_time_warp(x, params, lengths)
+    return apply_masks(x, params, mask_value, lengths)
