@@ -19,8 +19,11 @@ class MixingTrainStepMixin:
     The class using it sets ``self.mixer`` (a ``MixUp``, ``CutMix`` or
     ``SpecMix`` layer) and lists the mixin before ``keras.Model``. Labels
     come out as float ``(batch, classes)``, so compile with a loss that takes
-    soft targets, such as ``"categorical_crossentropy"``. Sample weights, if
-    given, stay with the example they belong to (the base of the mix).
+    soft targets, such as ``"categorical_crossentropy"``; ``evaluate`` takes
+    the same labels as ``fit`` (sparse ones are one-hot encoded, not mixed).
+    Sample weights, if given, stay with the example they belong to (the base
+    of the mix). Works under ``tf.distribute`` strategies: each replica mixes
+    its own shard with its own randomness.
 
     Example:
         >>> import keras
@@ -36,18 +39,41 @@ class MixingTrainStepMixin:
 
     mixer = None
 
-    def train_step(self, data):
+    def _through_mixer(self, data, training):
         x, y, sample_weight = keras.utils.unpack_x_y_sample_weight(data)
         if y is None:
-            raise ValueError(
-                f"{type(self).__name__} mixes labels: `fit` needs (x, y) "
-                "batches. Received batches without labels."
-            )
-        mixed = self.mixer({SPECTROGRAMS: x, LABELS: y}, training=True)
-        data = keras.utils.pack_x_y_sample_weight(
-            mixed[SPECTROGRAMS], mixed[LABELS], sample_weight
+            if training:
+                raise ValueError(
+                    f"{type(self).__name__} mixes labels: `fit` needs (x, y) "
+                    "batches. Received batches without labels."
+                )
+            return data
+        out = self.mixer({SPECTROGRAMS: x, LABELS: y}, training=training)
+        return keras.utils.pack_x_y_sample_weight(
+            out[SPECTROGRAMS], out[LABELS], sample_weight
         )
-        return super().train_step(data)
+
+    def train_step(self, data):
+        return super().train_step(self._through_mixer(data, training=True))
+
+    def test_step(self, data):
+        # Not mixed; sparse labels are one-hot encoded as in `fit`, so
+        # `evaluate` takes the same labels as `fit`.
+        return super().test_step(self._through_mixer(data, training=False))
+
+    def _symbolic_build(self, iterator=None, data_batch=None):
+        # Under a tf.distribute strategy Keras builds the loss and metrics
+        # from a raw batch before any train_step: show it the labels as
+        # train_step will produce them.
+        if data_batch is not None:
+            x, y, sample_weight = keras.utils.unpack_x_y_sample_weight(data_batch)
+            if y is not None and len(y.shape) == 1:
+                # Keras averages the replicas' batches into float labels here.
+                y = keras.ops.cast(y, "int32")
+            data_batch = self._through_mixer(
+                keras.utils.pack_x_y_sample_weight(x, y, sample_weight), training=False
+            )
+        return super()._symbolic_build(iterator=iterator, data_batch=data_batch)
 
 
 @keras.saving.register_keras_serializable(package="keras_specmix")

@@ -78,7 +78,7 @@ class SpectrogramAugmentation(keras.layers.Layer):
             training = self._called_directly()
         if not training:
             return self._pack(inputs, self.identity(data))
-        seed = random_ops.as_seed(self.generator.next())
+        seed = _per_replica(random_ops.as_seed(self.generator.next()))
         return self._pack(inputs, self.transform(data, self.sample_params(data, seed)))
 
     def augment(self, inputs, seed):
@@ -172,3 +172,17 @@ class SpectrogramAugmentation(keras.layers.Layer):
 
     def _check_labels(self, y, x):
         return tf.convert_to_tensor(y)
+
+
+def _per_replica(seed):
+    """Folds the replica id into ``seed`` under a multi-replica strategy.
+
+    Every replica of a ``tf.distribute`` strategy reads the same seed
+    generator state; without this, all replicas would draw the same masks and
+    partners for their different shards of the global batch.
+    """
+    context = tf.distribute.get_replica_context()
+    if context is None or context.num_replicas_in_sync == 1:
+        return seed
+    replica = tf.cast(context.replica_id_in_sync_group, tf.int32)
+    return tf.random.experimental.stateless_fold_in(seed, replica)
