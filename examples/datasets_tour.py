@@ -1,8 +1,8 @@
 """A tour of the five dataset sources: builds each one small and prints shapes.
 
 TAU 2020 Mobile and SECL-UMONS cannot be downloaded here, so the tour points
-the readers at tiny fake copies it writes in a temporary folder (the same
-layout as the real datasets); pass ``--tau ROOT`` / ``--secl ROOT`` to read
+the readers at tiny fake copies it writes in a temporary folder with
+``keras_specmix.datasets.fakes`` (the same layout as the real datasets); pass ``--tau ROOT`` / ``--secl ROOT`` to read
 your own copies instead. Spoken digits need espeak-ng
 (``scripts/install_system_deps.sh``).
 
@@ -11,12 +11,9 @@ your own copies instead. Spoken digits need espeak-ng
 
 import argparse
 import os
-import sys
 import tempfile
 
 from keras_specmix import datasets
-
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tests", "datasets"))
 
 
 def show(name, ds):
@@ -32,15 +29,8 @@ def main():
     parser.add_argument("--secl", help="root of your SECL-UMONS copy")
     args = parser.parse_args()
     tmp = tempfile.mkdtemp()
-    if not (args.tau and args.secl):
-        import _fake_datasets as fakes  # noqa: PLC0415 (test fixtures)
-        import pathlib  # noqa: PLC0415
-
-        tau = fakes.fake_tau.__wrapped__(pathlib.Path(tmp))
-        secl = fakes.fake_secl.__wrapped__(
-            pathlib.Path(tmp), type("R", (), {"param": "flat"}))
-    tau = args.tau or str(tau)
-    secl = args.secl or str(secl)
+    tau = args.tau or str(datasets.write_fake_tau2020_mobile(os.path.join(tmp, "TAU")))
+    secl = args.secl or str(datasets.write_fake_secl_umons(os.path.join(tmp, "SECL")))
 
     show("tau2020_mobile", datasets.tau2020_mobile(tau, "train", clip_seconds=None
                                                    if args.tau else 0.3))

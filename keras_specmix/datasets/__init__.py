@@ -13,6 +13,10 @@ device, city/location, split) and ``dataset.skipped``.
 
 :func:`random_crop` takes the paper's random 400-frame crops with stateless
 seeds. Audio decoding needs tensorflow-io, imported only when files are read.
+
+:mod:`~keras_specmix.datasets.fakes` writes tiny fake TAU 2020 Mobile and
+SECL-UMONS trees (:func:`write_fake_tau2020_mobile`,
+:func:`write_fake_secl_umons`, NumPy only) to smoke-test a pipeline.
 """
 
 from keras_specmix.datasets.audio_io import AudioFileError
@@ -25,6 +29,9 @@ from keras_specmix.datasets.crop import crop_time
 from keras_specmix.datasets.crop import random_crop
 from keras_specmix.datasets.digits import render_spoken_digits
 from keras_specmix.datasets.digits import spoken_digits
+from keras_specmix.datasets.fakes import write_fake_secl_umons
+from keras_specmix.datasets.fakes import write_fake_tau2020_mobile
+from keras_specmix.datasets.fakes import write_wav
 from keras_specmix.datasets.folder import from_csv
 from keras_specmix.datasets.folder import from_directory
 from keras_specmix.datasets.pipeline import files_dataset
@@ -64,4 +71,8 @@ __all__ = [
     "cached_dataset",
     "read_feature_cache",
     "write_feature_cache",
+    # fake trees for smoke tests
+    "write_fake_tau2020_mobile",
+    "write_fake_secl_umons",
+    "write_wav",
 ]

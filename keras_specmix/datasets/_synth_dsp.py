@@ -11,10 +11,47 @@ def _freqs(n, sr):
     return np.fft.rfftfreq(n, 1.0 / sr)
 
 
+def fast_length(n):
+    """Smallest ``2^a 3^b 5^c >= n``: FFT sizes that pocketfft does quickly.
+
+    An FFT of an awkward size (a large prime factor) can be 20 times slower.
+    """
+    best = 1 << max(0, n - 1).bit_length()
+    power5 = 1
+    while power5 < best:
+        odd = power5
+        while odd < best:
+            size = odd
+            while size < n:
+                size *= 2
+            best = min(best, size)
+            odd *= 3
+        power5 *= 5
+    return best
+
+
+def convolve(x, h, shape=None):
+    """Linear convolution of ``x`` with ``h`` (times a real ``shape(f)``), cut to ``len(x)``.
+
+    ``shape``, if given, is a function of the FFT size returning per-bin gains.
+    """
+    size = fast_length(x.size + h.size)
+    spectrum = np.fft.rfft(x, size) * np.fft.rfft(h, size)
+    if shape is not None:
+        spectrum *= shape(size)
+    return np.fft.irfft(spectrum, size)[: x.size]
+
+
+def white_spectrum(rng, n):
+    """The rfft of white noise of length ``n``, drawn directly (no FFT needed)."""
+    size = n // 2 + 1
+    return rng.standard_normal(size) + 1j * rng.standard_normal(size)
+
+
 def shaped_noise(rng, n, sr, beta=1.0, gain_db=None):
     """1/f^beta noise (0 white, 1 pink, 2 brown), optionally EQ'd, unit RMS."""
     f = _freqs(n, sr)
-    spectrum = np.fft.rfft(rng.standard_normal(n))
+    spectrum = white_spectrum(rng, n)
     shape = np.maximum(f, 20.0) ** (-beta / 2.0)
     if gain_db is not None:
         shape = shape * 10.0 ** (gain_db / 20.0)
@@ -73,10 +110,8 @@ def impulsive_events(rng, n, sr, rate, periodic, decay_s, center_hz, width_oct):
     train = np.zeros(n)
     starts = onsets(rng, n, sr, rate, periodic)
     train[starts] = rng.uniform(0.5, 1.0, starts.size)
-    size = n + length
-    f = _freqs(size, sr)
-    shape = 10 ** (band_gain_db(f, [center_hz], [30.0], [width_oct]) / 20.0)
-    x = np.fft.irfft(np.fft.rfft(train, size) * np.fft.rfft(burst, size) * shape, size)[:n]
+    x = convolve(train, burst, lambda size: 10 ** (
+        band_gain_db(_freqs(size, sr), [center_hz], [30.0], [width_oct]) / 20.0))
     return x / (np.std(x) + 1e-12) if starts.size else x
 
 
@@ -88,7 +123,7 @@ def babble(rng, n, sr, talkers):
         formants = [rng.uniform(400, 900), rng.uniform(1000, 2300), rng.uniform(2400, 3200)]
         gains = band_gain_db(f, formants, [24, 20, 14], [0.15, 0.15, 0.15])
         voice = np.fft.irfft(
-            np.fft.rfft(rng.standard_normal(n)) * np.maximum(f, 50) ** -0.5
+            white_spectrum(rng, n) * np.maximum(f, 50) ** -0.5
             * 10 ** (gains / 20), n)
         env = np.maximum(slow_envelope(rng, n, sr, rng.uniform(3, 6), 2.0) - 1.0, 0)
         x += voice * env / (np.std(voice) + 1e-12)
@@ -125,33 +160,56 @@ def reverberate(rng, x, sr, rt60, wet):
     length = max(16, int(rt60 * sr))
     ir = rng.standard_normal(length) * np.exp(-6.9 * np.arange(length) / (rt60 * sr))
     ir /= np.sqrt(np.sum(ir**2)) + 1e-12
-    size = x.size + length
-    wet_signal = np.fft.irfft(np.fft.rfft(x, size) * np.fft.rfft(ir, size), size)[: x.size]
-    return (1 - wet) * x + wet * wet_signal
+    return (1 - wet) * x + wet * convolve(x, ir)
 
 
-def draw_device(rng):
-    """Random device: band limits, 3 peaking EQs, compression, noise floor."""
+# Device parameter ranges. Every unseen range lies beyond the seen one (a
+# narrower band, a steeper tilt, deeper resonances, harder compression, a
+# higher noise floor), so unseen devices are a true extrapolation.
+DEVICE_RANGES = {
+    "seen": dict(highpass_hz=(40, 150), lowpass_hz=(5500, 7500), tilt_db_oct=(0.0, 1.5),
+                 eq_db=(0.0, 5.0), drive=(1.0, 2.0), noise_db=(-65, -50)),
+    "unseen": dict(highpass_hz=(250, 450), lowpass_hz=(2500, 3800), tilt_db_oct=(3.0, 5.0),
+                   eq_db=(9.0, 14.0), drive=(4.0, 8.0), noise_db=(-40, -30)),
+}
+
+
+def draw_device(rng, kind="seen"):
+    """Random device from ``DEVICE_RANGES[kind]``.
+
+    Band limits (high-pass, 4th-order low-pass), a spectral tilt around
+    1 kHz and 3 peaking EQs (signs random, magnitudes from the range), tanh
+    compression and a noise floor (dB re the peak).
+    """
+    r = DEVICE_RANGES[kind]
+    sign = lambda size=None: rng.choice([-1.0, 1.0], size)  # noqa: E731
     return {
-        "highpass_hz": rng.uniform(80, 400),
-        "lowpass_hz": rng.uniform(3500, 7800),
+        "highpass_hz": rng.uniform(*r["highpass_hz"]),
+        "lowpass_hz": rng.uniform(*r["lowpass_hz"]),
+        "tilt_db_oct": sign() * rng.uniform(*r["tilt_db_oct"]),
         "eq_hz": rng.uniform(300, 6000, 3),
-        "eq_db": rng.uniform(-8, 8, 3),
+        "eq_db": sign(3) * rng.uniform(*r["eq_db"], 3),
         "eq_oct": 1.0 / rng.uniform(0.7, 3.0, 3),
-        "drive": rng.uniform(1.0, 4.0),
-        "noise_db": rng.uniform(-60, -40),
+        "drive": rng.uniform(*r["drive"]),
+        "noise_db": rng.uniform(*r["noise_db"]),
     }
+
+
+def device_response(device, f):
+    """Magnitude response of a device at frequencies ``f`` (linear gain)."""
+    f = np.maximum(f, 1.0)
+    hp = 1.0 / np.sqrt(1.0 + (device["highpass_hz"] / f) ** 4)
+    lp = 1.0 / np.sqrt(1.0 + (f / device["lowpass_hz"]) ** 8)
+    gain_db = (device["tilt_db_oct"] * np.clip(np.log2(f / 1000.0), -4, 4)
+               + band_gain_db(f, device["eq_hz"], device["eq_db"], device["eq_oct"]))
+    return hp * lp * 10 ** (gain_db / 20)
 
 
 def apply_device(rng, x, sr, device):
     """Applies a device's frequency response, tanh compression and noise."""
     if device is None:
         return x
-    f = _freqs(x.size, sr)
-    hp = 1.0 / np.sqrt(1.0 + (device["highpass_hz"] / np.maximum(f, 1.0)) ** 4)
-    lp = 1.0 / np.sqrt(1.0 + (f / device["lowpass_hz"]) ** 8)
-    eq = 10 ** (band_gain_db(f, device["eq_hz"], device["eq_db"], device["eq_oct"]) / 20)
-    y = np.fft.irfft(np.fft.rfft(x) * hp * lp * eq, x.size)
+    y = np.fft.irfft(np.fft.rfft(x) * device_response(device, _freqs(x.size, sr)), x.size)
     peak = np.max(np.abs(y)) + 1e-12
     y = np.tanh(device["drive"] * y / peak) / np.tanh(device["drive"]) * peak
     return y + 10 ** (device["noise_db"] / 20) * peak * rng.standard_normal(x.size)

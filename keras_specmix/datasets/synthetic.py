@@ -6,17 +6,22 @@ chirps, chimes, slow swells, room reverberation) with overlapping
 per-class ranges, so no single statistic gives the label away. Every
 *location* is a draw of latent parameters shared by its clips (clips add
 jitter). Clips are recorded by a reference device ``a`` or by simulated
-devices (band limits, 3 peaking EQs, tanh compression, noise floor), as TAU's
-S-devices are. Splits are by location (train/validation/test locations are
-disjoint); ``b, c, s1, s2, s3`` are seen in training, ``s4, s5, s6`` appear
-only in the test split.
+devices (band limits, spectral tilt, 3 peaking EQs, tanh compression, noise
+floor), as TAU's S-devices are. Splits are by location (train/validation/test
+locations are disjoint); ``b, c, s1, s2, s3`` are seen in training, ``s4, s5,
+s6`` appear only in the test split, and their parameters are drawn from
+ranges beyond the seen devices' (narrower band, steeper tilt, deeper
+resonances, harder compression, louder noise floor), so they are a true
+extrapolation. Each test scene is recorded in parallel by one seen and one
+unseen device, so the seen/unseen gap is a paired difference.
 
 The default (16 kHz, 4-s clips, 64 mels, FFT 1024, hop 512) gives features of
 shape ``(118, 64, 3)`` for fast CPU experiments. ``paper_shape=True`` gives
 44.1-kHz 10-s clips and the paper's front end: ``(423, 128, 3)``, ready for
 the 400-frame crop. Generation uses ``np.random.default_rng`` seeded per clip
-from ``(seed, class, location, clip)``: the same seed gives the same data on
-any machine, whatever the split sizes requested.
+from ``(seed, class, location, clip, device)``: the same seed and sizes give
+the same data on any machine, and a location's clips do not depend on which
+other locations are generated.
 """
 
 import numpy as np
@@ -113,15 +118,19 @@ def location_params(seed, class_index, location):
 
 
 def device_params(seed, device):
-    """Simulated device parameters (None for the reference device ``a``)."""
+    """Simulated device parameters (None for the reference device ``a``).
+
+    Unseen devices are drawn from ranges beyond the seen ones
+    (``_synth_dsp.DEVICE_RANGES``).
+    """
     if device == "a":
         return None
     rng = np.random.default_rng([seed, 2, DEVICES.index(device)])
-    return dsp.draw_device(rng)
+    return dsp.draw_device(rng, "unseen" if device in UNSEEN_DEVICES else "seen")
 
 
-def render_clip(params, device, rng, sample_rate, num_samples):
-    """One clip (float32, peak <= 1) of a location's scene through a device."""
+def render_scene(params, rng, sample_rate, num_samples):
+    """One clip of a location's scene as it reaches the microphone (float64)."""
     n, sr = num_samples, sample_rate
     jitter = lambda: 10 ** (rng.normal(0, 3.0) / 20)  # noqa: E731  ±3 dB
     x = dsp.shaped_noise(rng, n, sr, params["beta"] + rng.normal(0, 0.1))
@@ -140,13 +149,17 @@ def render_clip(params, device, rng, sample_rate, num_samples):
     for key, make in parts:
         if params[key] > -50:
             x = x + 10 ** (params[key] / 20) * jitter() * make()
-    x = dsp.reverberate(rng, x, sr, params["rt60"], params["wet"])
-    x = dsp.apply_device(rng, x, sr, device)
+    return dsp.reverberate(rng, x, sample_rate, params["rt60"], params["wet"])
+
+
+def record(scene, device, rng, sample_rate):
+    """A scene through a device, at a random level (float32, peak <= 1)."""
+    x = dsp.apply_device(rng, scene, sample_rate, device)
     x = x / (np.max(np.abs(x)) + 1e-12) * 10 ** (rng.uniform(-12, -1) / 20)
     return x.astype(np.float32)
 
 
-def split_locations(seed, num_locations, split_fractions=(0.625, 0.1875, 0.1875)):
+def split_locations(seed, num_locations, split_fractions=(0.6, 0.15, 0.25)):
     """Assigns each class's locations to train/validation/test (disjoint).
 
     Returns:
@@ -158,8 +171,8 @@ def split_locations(seed, num_locations, split_fractions=(0.625, 0.1875, 0.1875)
     n_train = num_locations - n_val - n_test
     if n_train < 1:
         raise ValueError(
-            "`num_locations` must leave at least 1 training location after 1 "
-            f"validation and 1 test location. Received: num_locations={num_locations}"
+            "`num_locations` must leave at least 1 training location after the "
+            f"validation and test locations. Received: num_locations={num_locations}"
         )
     perms = np.stack([rng.permutation(num_locations) for _ in CLASS_NAMES])
     return {
@@ -169,34 +182,70 @@ def split_locations(seed, num_locations, split_fractions=(0.625, 0.1875, 0.1875)
     }
 
 
-def _clip_devices(split, count, rng):
+def recording_plan(split, clips_per_location, rng):
+    """The devices recording each clip of one location.
+
+    Training and validation clips are recorded once by a seen device (the
+    reference ``a`` records about half). Each test clip is recorded in
+    parallel, as in TAU, by one seen and one unseen device, so seen and
+    unseen accuracy are measured on the same scenes.
+
+    Returns:
+        list (one entry per clip) of tuples of device names.
+    """
     if split == "test":
-        return [DEVICES[i % len(DEVICES)] for i in rng.permutation(count)]
-    # Seen devices; the reference device records about half the clips.
+        seen = rng.choice(SEEN_DEVICES, size=clips_per_location)
+        unseen = rng.choice(UNSEEN_DEVICES, size=clips_per_location)
+        return [(str(a), str(b)) for a, b in zip(seen, unseen)]
     probs = np.array([5, 1, 1, 1, 1, 1], float)
-    return list(rng.choice(SEEN_DEVICES, size=count, p=probs / probs.sum()))
+    chosen = rng.choice(SEEN_DEVICES, size=clips_per_location, p=probs / probs.sum())
+    return [(str(d),) for d in chosen]
 
 
-def generate_synthetic_scenes(split="train", seed=0, num_locations=16,
-                              clips_per_location=10, sample_rate=16000,
+def _location_clips(seed, class_index, location, split, clips_per_location, devices,
+                    sample_rate, num_samples):
+    """Yields ``(waveform, device, clip index)`` for the clips of one location."""
+    params = location_params(seed, class_index, location)
+    plan_rng = np.random.default_rng([seed, 4, class_index, location])
+    for k, names in enumerate(recording_plan(split, clips_per_location, plan_rng)):
+        scene = render_scene(params, np.random.default_rng([seed, 5, class_index, location, k]),
+                             sample_rate, num_samples)
+        for name in names:
+            rng = np.random.default_rng([seed, 6, class_index, location, k, DEVICES.index(name)])
+            yield record(scene, devices[name], rng, sample_rate), name, k
+
+
+def generate_synthetic_scenes(split="train", seed=0, num_locations=24,
+                              clips_per_location=8, sample_rate=16000,
                               clip_seconds=4.0, progress=False):
     """Generates the raw audio of one split.
 
     Args:
         split: "train", "validation" or "test".
         seed: int >= 0; the whole dataset is a function of it.
-        num_locations: locations per class, split about 10:3:3.
-        clips_per_location: clips recorded at each location.
+        num_locations: int >= 3, locations per class, split about 60:15:25
+            into train, validation and test.
+        clips_per_location: int >= 1, clips recorded at each location (each
+            test clip is recorded twice: by a seen and an unseen device).
         sample_rate: Hz. Defaults to 16000.
         clip_seconds: clip length. Defaults to 4.0.
         progress: show a progress bar.
 
     Returns:
         ``(waveforms float32 (n, samples), labels int64 (n,), metadata)``
-        with metadata columns ``device``, ``location`` and ``split``.
+        with metadata columns ``device``, ``location``, ``segment`` (one id
+        per rendered scene: a test scene's two recordings share it) and
+        ``split``.
 
     Raises:
         ValueError, TypeError: for invalid arguments, naming them.
+
+    Example:
+
+    >>> waves, labels, meta = generate_synthetic_scenes(
+    ...     "test", num_locations=3, clips_per_location=1, clip_seconds=0.5)
+    >>> waves.shape
+    (20, 8000)
     """
     import keras  # noqa: PLC0415
 
@@ -210,30 +259,24 @@ def generate_synthetic_scenes(split="train", seed=0, num_locations=16,
     num_samples = int(round(clip_seconds * sample_rate))
     locations = split_locations(seed, num_locations)[split]
     devices = {d: device_params(seed, d) for d in DEVICES}
-    count = locations.size * clips_per_location
+    count = locations.size * clips_per_location * (2 if split == "test" else 1)
     waves = np.zeros((count, num_samples), np.float32)
-    labels, meta_device, meta_location = [], [], []
+    columns = {"label": [], "device": [], "location": [], "segment": []}
     bar = keras.utils.Progbar(count, unit_name="clip") if progress else None
-    i = 0
     for c in range(len(CLASS_NAMES)):
         for loc in locations[c]:
-            params = location_params(seed, c, int(loc))
-            dev_rng = np.random.default_rng([seed, 4, c, int(loc)])
-            for k, dev in enumerate(_clip_devices(split, clips_per_location, dev_rng)):
-                rng = np.random.default_rng([seed, 5, c, int(loc), k])
-                waves[i] = render_clip(params, devices[dev], rng, sample_rate, num_samples)
-                labels.append(c)
-                meta_device.append(dev)
-                meta_location.append(f"{CLASS_NAMES[c]}-{int(loc)}")
-                i += 1
+            place = f"{CLASS_NAMES[c]}-{int(loc)}"
+            for wave, name, k in _location_clips(seed, c, int(loc), split, clips_per_location,
+                                                 devices, sample_rate, num_samples):
+                waves[len(columns["label"])] = wave
+                for key, value in zip(columns, (c, name, place, f"{place}-{k}")):
+                    columns[key].append(value)
                 if bar is not None:
-                    bar.update(i)
-    metadata = {
-        "device": np.array(meta_device),
-        "location": np.array(meta_location),
-        "split": np.full(count, split),
-    }
-    return waves, np.array(labels, np.int64), metadata
+                    bar.update(len(columns["label"]))
+    labels = np.array(columns.pop("label"), np.int64)
+    metadata = {key: np.array(value) for key, value in columns.items()}
+    metadata["split"] = np.full(count, split)
+    return waves, labels, metadata
 
 
 def extract_features(waveforms, config, batch_size=64):
@@ -244,7 +287,7 @@ def extract_features(waveforms, config, batch_size=64):
     return np.concatenate(out)
 
 
-def synthetic_scenes(split="train", seed=0, num_locations=16, clips_per_location=10,
+def synthetic_scenes(split="train", seed=0, num_locations=24, clips_per_location=8,
                      paper_shape=False, config=None, clip_seconds=None,
                      return_metadata=False, progress=False):
     """The embedded default dataset, as ``(features, label)``.
@@ -253,10 +296,11 @@ def synthetic_scenes(split="train", seed=0, num_locations=16, clips_per_location
         split: "train", "validation" or "test" (disjoint locations; the test
             split also holds the unseen devices s4-s6).
         seed: int >= 0. Same seed -> same dataset.
-        num_locations: locations per class (default 16: 10 train, 3
-            validation, 3 test).
-        clips_per_location: clips per location (default 10: 1000 train,
-            300 validation, 300 test clips).
+        num_locations: locations per class (default 24: 14 train, 4
+            validation, 6 test).
+        clips_per_location: clips per location (default 8: 1120 train and
+            320 validation clips; 480 test scenes, each recorded by a seen
+            and an unseen device: 960 test clips).
         paper_shape: 44.1 kHz 10-s clips through the paper's front end
             (features ``(423, 128, 3)``); default False: 16 kHz 4-s clips
             through :data:`FAST_CONFIG` (``(118, 64, 3)``).
@@ -264,7 +308,8 @@ def synthetic_scenes(split="train", seed=0, num_locations=16, clips_per_location
             instead (its ``sample_rate`` sets the generator's rate).
         clip_seconds: clip length; defaults to 4.0 (10.0 with
             ``paper_shape``).
-        return_metadata: also yield ``{"device", "location", "split"}``.
+        return_metadata: also yield ``{"device", "location", "segment",
+            "split"}``.
         progress: show a progress bar while generating.
 
     Returns:

@@ -8,7 +8,8 @@ from keras_specmix import datasets as D
 from keras_specmix.datasets import audio_io
 from keras_specmix.features import FrontEndConfig
 
-from _fake_datasets import tone, write_wav
+from keras_specmix.datasets.fakes import tone
+from keras_specmix.datasets.fakes import write_wav
 
 SMALL = FrontEndConfig(sample_rate=16000, n_fft=256, hop_length=128, n_mels=16)
 

@@ -29,7 +29,46 @@ def test_synthetic_splits_are_location_disjoint_and_hold_out_devices():
     assert not locs["train"] & locs["validation"]
     assert not locs["train"] & locs["test"] and not locs["validation"] & locs["test"]
     assert not set(synthetic.UNSEEN_DEVICES) & set(metas["train"]["device"])
+    assert not set(synthetic.UNSEEN_DEVICES) & set(metas["validation"]["device"])
     assert set(metas["test"]["device"]) == set(synthetic.DEVICES)
+
+
+def test_synthetic_test_scenes_are_recorded_by_a_seen_and_an_unseen_device():
+    waves, labels, meta = D.generate_synthetic_scenes(
+        "test", seed=0, num_locations=3, clips_per_location=3, clip_seconds=0.25)
+    assert len(waves) == 10 * 3 * 2 and len(set(meta["segment"])) == 10 * 3
+    seen, unseen = meta["device"][0::2], meta["device"][1::2]
+    np.testing.assert_array_equal(meta["segment"][0::2], meta["segment"][1::2])
+    assert set(seen) <= set(synthetic.SEEN_DEVICES)
+    assert set(unseen) <= set(synthetic.UNSEEN_DEVICES)
+    np.testing.assert_array_equal(labels[0::2], labels[1::2])
+
+
+def _band_levels_db(x, sample_rate, num_bands=12):
+    """Mean power (dB) in log-spaced bands from 100 Hz to 0.45 * sample_rate."""
+    power = np.abs(np.fft.rfft(x)) ** 2
+    freqs = np.fft.rfftfreq(x.size, 1.0 / sample_rate)
+    edges = np.geomspace(100, 0.45 * sample_rate, num_bands + 1)
+    bands = [power[(freqs >= lo) & (freqs < hi)].mean() for lo, hi in zip(edges, edges[1:])]
+    levels = 10 * np.log10(np.array(bands) + 1e-20)
+    return levels - levels.mean()
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2, 3])
+def test_unseen_devices_distort_a_scene_more_than_seen_devices(seed):
+    sr = 16000
+    scene = synthetic.render_scene(synthetic.location_params(seed, 4, 0),
+                                   np.random.default_rng(0), sr, sr)
+    reference = _band_levels_db(scene, sr)
+    distance = {}  # RMS difference of band levels from the reference device's
+    for device in synthetic.DEVICES[1:]:
+        recorded = synthetic.record(scene, synthetic.device_params(seed, device),
+                                    np.random.default_rng(1), sr)
+        distance[device] = np.sqrt(np.mean((_band_levels_db(recorded, sr) - reference) ** 2))
+    worst_seen = max(distance[d] for d in synthetic.SEEN_DEVICES[1:])
+    best_unseen = min(distance[d] for d in synthetic.UNSEEN_DEVICES)
+    assert best_unseen > 1.3 * worst_seen, distance
+    assert worst_seen > 0.5, distance  # seen devices still colour the sound
 
 
 def test_synthetic_dataset_shapes_and_errors():

@@ -9,7 +9,8 @@ import pytest
 from keras_specmix import datasets as D
 from keras_specmix.features import FrontEndConfig
 
-from _fake_datasets import TAU_EVAL, TAU_TRAIN, write_wav
+from keras_specmix.datasets.fakes import TAU_TRAIN_ROWS as TAU_TRAIN
+from keras_specmix.datasets.fakes import write_wav
 
 CLIP = 0.3
 PAPER = FrontEndConfig()
