@@ -13,6 +13,7 @@ import keras_specmix
 MODULES = sorted(
     info.name
     for info in pkgutil.walk_packages(keras_specmix.__path__, "keras_specmix.")
+    if not info.name.endswith("__main__")  # entry points, not library modules
 )
 
 

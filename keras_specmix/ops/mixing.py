@@ -26,6 +26,7 @@ An example whose partner is itself (a batch of one) is returned unmixed with
 
 import tensorflow as tf
 
+from keras_specmix.ops import fusion
 from keras_specmix.ops import masks
 from keras_specmix.ops import random as random_ops
 
@@ -78,6 +79,7 @@ def sample_mixup_params(seed, batch_size, alpha=0.4, prob=1.0):
     return {"partner": random_ops.pair_indices(seeds[2], batch_size), "lam": lam}
 
 
+@fusion.fused
 def apply_mixup(x, y, params):
     """Applies MixUp params: ``x_out = λ·x + (1 − λ)·x[partner]``, same for y.
 
@@ -106,6 +108,7 @@ def apply_mixup(x, y, params):
 
 
 # ---------------------------------------------------- CutMix and SpecMix
+@fusion.fused
 def apply_region_mix(x, y, params, combine):
     """Pastes the donor region of ``x[partner]`` into ``x``; λ from the region.
 

@@ -29,6 +29,7 @@ import numbers
 import tensorflow as tf
 
 from keras_specmix import _validation
+from keras_specmix.ops import fusion
 from keras_specmix.ops import masks
 from keras_specmix.ops import mixing
 from keras_specmix.ops import random as random_ops
@@ -251,6 +252,7 @@ def masked_region(x, params, lengths=None):
     return region
 
 
+@fusion.fused
 def apply_masks(x, params, mask_value=0.0, lengths=None):
     """Sets the masked cells to ``mask_value``, leaving everything else as is.
 
@@ -337,6 +339,7 @@ def sample_spec_augment_params(
     return params
 
 
+@fusion.fused
 def apply_spec_augment(x, params, mask_value=0.0, lengths=None):
     """Time warp, then frequency and time masks (the paper's order).
 

@@ -28,6 +28,7 @@ Reference: Park et al., "SpecAugment on Large Scale Datasets", ICASSP
 
 import tensorflow as tf
 
+from keras_specmix.ops import fusion
 from keras_specmix.ops import random as random_ops
 
 
@@ -127,6 +128,7 @@ def warp_source_positions(params, lengths, time_length):
     return tf.where(t < length, src, t)
 
 
+@fusion.fused
 def apply_time_warp(x, params, lengths=None):
     """Resamples each example's time axis under its piecewise-linear warp.
 
