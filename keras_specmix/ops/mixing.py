@@ -143,6 +143,17 @@ def apply_region_mix(x, y, params, combine):
     return x_out, mix_labels(y, partner, lam), lam
 
 
+def _region_params(partner, time_intervals, freq_intervals):
+    """The region params dict from ``(starts, widths)`` pairs per axis."""
+    return {
+        "partner": partner,
+        "time_starts": time_intervals[0],
+        "time_widths": time_intervals[1],
+        "freq_starts": freq_intervals[0],
+        "freq_widths": freq_intervals[1],
+    }
+
+
 def _full_interval(batch_size, length):
     """One interval covering the whole axis, per example."""
     starts = tf.zeros([batch_size, 1], tf.int32)
@@ -202,13 +213,8 @@ def sample_cutmix_params(
         )
     else:
         f_start, f_width = _full_interval(batch_size, freq_length)
-    return {
-        "partner": random_ops.pair_indices(seeds[4], batch_size),
-        "time_starts": t_start,
-        "time_widths": t_width,
-        "freq_starts": f_start,
-        "freq_widths": f_width,
-    }
+    partner = random_ops.pair_indices(seeds[4], batch_size)
+    return _region_params(partner, (t_start, t_width), (f_start, f_width))
 
 
 def apply_cutmix(x, y, params):
@@ -283,13 +289,8 @@ def sample_specmix_params(
         seeds[3], band_width(ratio, time_length), time_length,
         min_time_bands, max_time_bands, skip,
     )
-    return {
-        "partner": random_ops.pair_indices(seeds[4], batch_size),
-        "time_starts": t_starts,
-        "time_widths": t_widths,
-        "freq_starts": f_starts,
-        "freq_widths": f_widths,
-    }
+    partner = random_ops.pair_indices(seeds[4], batch_size)
+    return _region_params(partner, (t_starts, t_widths), (f_starts, f_widths))
 
 
 def apply_specmix(x, y, params):
