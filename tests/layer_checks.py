@@ -138,6 +138,20 @@ def _compiled(layer, mode):
     return tf.function(call, jit_compile=(mode == "xla"))
 
 
+def check_params_determine_output(layer_cls, init_kwargs, inputs):
+    """The output is a pure function of (input, params): ``transform`` with
+    the params ``sample_params`` draws for a seed equals ``augment`` with that
+    seed, and injecting the same params twice gives the same output. (Exact
+    values for hand-made params are checked per op in tests/ops.)"""
+    layer = layer_cls(**init_kwargs)
+    data = layer._unpack(inputs)
+    params = layer.sample_params(data, tf.constant([4, 2]))
+    first = layer.transform(data, params)
+    assert_structures_equal(first, layer.transform(data, params))
+    assert_structures_equal(layer._pack(inputs, first), layer.augment(inputs, [4, 2]))
+    assert structures_differ(layer._pack(inputs, first), expected_identity(layer, inputs))
+
+
 def check_unknown_time_and_batch(layer_cls, init_kwargs):
     """A graph traced with unknown batch and time runs on several shapes,
     under XLA too; batch sizes 1 and odd work."""
@@ -304,6 +318,7 @@ def run_layer_checks(layer_cls, init_kwargs, bad_arguments, tmp_path):
     check_config(layer_cls, dict(init_kwargs, seed=5))
     check_inference_identity(layer_cls(**init_kwargs), inputs)
     check_seeding(layer_cls, init_kwargs, inputs)
+    check_params_determine_output(layer_cls, init_kwargs, inputs)
     check_unknown_time_and_batch(layer_cls, init_kwargs)
     check_rank3(layer_cls, init_kwargs)
     check_tf_data(layer_cls, init_kwargs, inputs)
