@@ -33,7 +33,11 @@ setup(
         "audio": ["tensorflow-io>=0.37"],
         # librosa and soundfile are references the tests compare against,
         # never runtime dependencies.
-        "test": ["pytest", "scipy", "librosa", "soundfile"],
+        "test": ["pytest", "scipy", "librosa", "soundfile", "matplotlib"],
+        # The experiment runner's plots.
+        "experiments": ["matplotlib"],
+        # The documentation site (scripts/build_docs.sh).
+        "docs": ["mkdocs", "mkdocs-material", "mkdocstrings", "mkdocstrings-python"],
     },
     classifiers=[
         "Programming Language :: Python :: 3",

@@ -78,7 +78,7 @@ def augment_dataset(
     Raises:
         TypeError: if ``augmentation`` has no ``augment`` method.
 
-    Example:
+    Examples:
         >>> import keras_specmix as ks
         >>> x = tf.random.normal([64, 100, 40, 1])
         >>> y = tf.range(64) % 4

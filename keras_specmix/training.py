@@ -25,7 +25,7 @@ class MixingTrainStepMixin:
     of the mix). Works under ``tf.distribute`` strategies: each replica mixes
     its own shard with its own randomness.
 
-    Example:
+    Examples:
         >>> import keras
         >>> import keras_specmix as ks
         >>> class MixedClassifier(ks.MixingTrainStepMixin, keras.Sequential):
@@ -93,7 +93,7 @@ class MixingModel(MixingTrainStepMixin, keras.Model):
     Raises:
         TypeError: if ``mixer`` is not a mixing layer.
 
-    Example:
+    Examples:
         >>> import keras, numpy as np
         >>> import keras_specmix as ks
         >>> net = keras.Sequential([keras.Input((20, 16, 1)),

@@ -118,7 +118,7 @@ def inspect_audio(path):
             empty, truncated, not WAV/FLAC, in an unsupported encoding, or
             holds no audio frames.
 
-    Example:
+    Examples:
 
     >>> inspect_audio("clip.wav")  # doctest: +SKIP
     AudioInfo(path='clip.wav', format='wav', sample_rate=44100, channels=1,

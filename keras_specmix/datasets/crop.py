@@ -52,7 +52,7 @@ def random_crop(dataset, length=400, seed=0):
     Returns:
         The mapped dataset; features become ``(length, freq, channels)``.
 
-    Example:
+    Examples:
 
     >>> ds = tf.data.Dataset.from_tensors((tf.zeros([423, 128, 3]), 0))
     >>> next(iter(random_crop(ds, 400, seed=1)))[0].shape

@@ -58,7 +58,7 @@ def write_wav(path, audio, sample_rate, bits=24):
     Raises:
         ValueError: for another ``bits`` or a non-positive ``sample_rate``.
 
-    Example:
+    Examples:
 
     >>> import tempfile
     >>> path = write_wav(tempfile.mkdtemp() + "/x.wav", tone(0.1, 16000, 440), 16000, 16)
@@ -104,7 +104,7 @@ def tone(seconds, sample_rate, freq, channels=1, seed=0):
     Returns:
         float64 array ``(round(seconds * sample_rate), channels)``.
 
-    Example:
+    Examples:
 
     >>> tone(0.5, 16000, 440, channels=2).shape
     (8000, 2)
@@ -144,7 +144,7 @@ def write_fake_tau2020_mobile(root, clip_seconds=0.3):
     Returns:
         ``root`` as a ``pathlib.Path``.
 
-    Example:
+    Examples:
 
     >>> import tempfile
     >>> from keras_specmix import datasets
@@ -208,7 +208,7 @@ def write_fake_secl_umons(root, layout="flat", clip_seconds=0.25):
     Raises:
         ValueError: for another ``layout``.
 
-    Example:
+    Examples:
 
     >>> import tempfile
     >>> from keras_specmix import datasets

@@ -92,7 +92,7 @@ def from_directory(directory, class_names=None, validation_split=None, subset=No
         FileNotFoundError: if ``directory`` is not a folder.
         ValueError: for no class folder, no audio file, or bad split args.
 
-    Example:
+    Examples:
 
     >>> train, val = from_directory("my_sounds", validation_split=0.2,
     ...                             subset="both", seed=0)  # doctest: +SKIP
@@ -139,11 +139,13 @@ def from_csv(csv_path, validation_split=None, subset=None, seed=None, config=Non
     splits whole groups (e.g. devices, speakers, locations), and the group
     is in ``dataset.metadata["group"]``.
 
+    The other arguments (``validation_split``, ``subset``, ``seed``,
+    ``config``, ``clip_seconds``, ``channel``, ``resample``, ``on_error``,
+    ``cache_dir``, ``return_metadata``, ``progress``) are as in
+    :func:`from_directory`.
+
     Args:
         csv_path: the CSV file (comma- or TAB-separated).
-        validation_split, subset, seed, config, clip_seconds, channel,
-        resample, on_error, cache_dir, return_metadata, progress: as in
-            :func:`from_directory`.
 
     Returns:
         A ``tf.data.Dataset`` (or a tuple for ``subset="both"``).

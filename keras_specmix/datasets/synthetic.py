@@ -240,7 +240,7 @@ def generate_synthetic_scenes(split="train", seed=0, num_locations=24,
     Raises:
         ValueError, TypeError: for invalid arguments, naming them.
 
-    Example:
+    Examples:
 
     >>> waves, labels, meta = generate_synthetic_scenes(
     ...     "test", num_locations=3, clips_per_location=1, clip_seconds=0.5)
@@ -317,7 +317,7 @@ def synthetic_scenes(split="train", seed=0, num_locations=24, clips_per_location
         ``class_names``, ``metadata`` and ``skipped`` attributes (and
         ``seen_devices``/``unseen_devices``).
 
-    Example:
+    Examples:
 
     >>> ds = synthetic_scenes("validation", num_locations=3,
     ...                       clips_per_location=1)

@@ -43,7 +43,7 @@ def parse_tau_filename(filename):
     Raises:
         ValueError: naming the file if it does not follow the grammar.
 
-    Example:
+    Examples:
 
     >>> parse_tau_filename("audio/bus-paris-214-6518-s1.wav")["device"]
     's1'
@@ -178,7 +178,7 @@ def tau2020_mobile(root, split="train", config=None, clip_seconds=10.0,
         FileNotFoundError, ValueError: see :func:`tau2020_mobile_table`;
             ``AudioFileError`` for a broken audio file, naming it.
 
-    Example:
+    Examples:
 
     >>> ds = tau2020_mobile("/data/TAU-urban-acoustic-scenes-2020-mobile-"
     ...                     "development", "train")  # doctest: +SKIP

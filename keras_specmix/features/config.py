@@ -34,7 +34,7 @@ class FrontEndConfig:
     Raises:
         ValueError, TypeError: on an invalid setting, naming it.
 
-    Example:
+    Examples:
 
     >>> cfg = FrontEndConfig()
     >>> cfg.output_shape(441000)  # 10 s at 44.1 kHz

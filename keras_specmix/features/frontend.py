@@ -82,7 +82,7 @@ def log_mel_spectrogram(waveform, config=None, **overrides):
     Raises:
         TypeError, ValueError: on an invalid config or override.
 
-    Example:
+    Examples:
 
     >>> x = tf.zeros([2, 44100])
     >>> log_mel_spectrogram(x).shape
@@ -164,7 +164,7 @@ def compute_features(waveform, config=None, **overrides):
         ``config.deltas`` (time is then 8 frames shorter), else 1. For the
         paper, a 10-s clip at 44.1 kHz gives ``(423, 128, 3)``.
 
-    Example:
+    Examples:
 
     >>> compute_features(tf.zeros([441000])).shape
     TensorShape([423, 128, 3])

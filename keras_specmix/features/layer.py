@@ -24,7 +24,7 @@ class LogMelSpectrogram(keras.layers.Layer):
         and ``channels = 3`` with ``deltas=True`` (else ``time = 1 + samples
         // hop`` and ``channels = 1``).
 
-    Example:
+    Examples:
 
     >>> layer = LogMelSpectrogram(sample_rate=16000, n_fft=512, hop_length=256,
     ...                           n_mels=64)

@@ -48,7 +48,7 @@ class CutMix(MixingLayer):
         ValueError: on an out-of-range argument, a bare tensor input, or
             labels of the wrong shape.
 
-    Example:
+    Examples:
         >>> import keras_specmix as ks
         >>> x = tf.random.normal([8, 100, 64])
         >>> y = tf.range(8) % 4

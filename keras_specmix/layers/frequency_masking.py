@@ -47,7 +47,7 @@ class FrequencyMasking(MaskingAugmentation):
             or a ``mask_value`` string other than ``"mean"``.
         TypeError: on an argument of the wrong type.
 
-    Example:
+    Examples:
         >>> x = tf.ones([4, 50, 40])
         >>> y = FrequencyMasking(freq_mask_param=10, num_freq_masks=2, seed=0)(x)
         >>> masked_bins = tf.reduce_sum(tf.cast(y[:, 0] == 0, tf.int32), axis=1)

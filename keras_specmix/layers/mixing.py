@@ -81,6 +81,13 @@ class MixingLayer(SpectrogramAugmentation):
         return config
 
     def compute_output_shape(self, input_shape):
+        if not isinstance(input_shape, dict):
+            raise ValueError(
+                f"{type(self).__name__} mixes examples and must mix their labels "
+                f"too: give it {{'{SPECTROGRAMS}': x, '{LABELS}': y}} (to mix "
+                "inside a model, wrap the model in keras_specmix.MixingModel). "
+                f"Received an input of shape {input_shape}"
+            )
         out = dict(input_shape)
         labels_shape = tuple(input_shape[LABELS])
         if len(labels_shape) == 1:

@@ -45,7 +45,7 @@ class MixUp(MixingLayer):
         ValueError: on an out-of-range argument, a bare tensor input, or
             labels of the wrong shape.
 
-    Example:
+    Examples:
         >>> import keras_specmix as ks
         >>> x = tf.random.normal([8, 100, 64, 3])
         >>> y = tf.one_hot(tf.range(8) % 4, 4)

@@ -196,7 +196,7 @@ class SpecAugment(MaskingAugmentation):
         ValueError: on an out-of-range argument or a wrong input rank.
         TypeError: on an argument or input of the wrong type.
 
-    Example:
+    Examples:
         >>> layer = SpecAugment(policy="LD", seed=0)
         >>> x = tf.random.normal([32, 400, 128, 3])
         >>> layer(x).shape

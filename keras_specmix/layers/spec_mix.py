@@ -57,7 +57,7 @@ class SpecMix(MixingLayer):
         ValueError: on an out-of-range argument, a bare tensor input, or
             labels of the wrong shape.
 
-    Example:
+    Examples:
         >>> import keras_specmix as ks
         >>> x = tf.random.normal([32, 400, 128, 3])
         >>> y = tf.one_hot(tf.range(32) % 10, 10)

@@ -59,7 +59,7 @@ class TimeMasking(MaskingAugmentation):
         ValueError: on an out-of-range argument.
         TypeError: on an argument of the wrong type.
 
-    Example:
+    Examples:
         >>> x = tf.ones([2, 100, 40])
         >>> layer = TimeMasking(time_mask_param=30, time_mask_max_ratio=0.2, seed=0)
         >>> out = layer({"spectrograms": x, "lengths": tf.constant([100, 50])})

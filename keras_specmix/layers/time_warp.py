@@ -53,7 +53,7 @@ class TimeWarp(LengthAwareAugmentation):
         ValueError: if ``time_warp_param`` is negative.
         TypeError: if it is not an int.
 
-    Example:
+    Examples:
         >>> x = tf.random.normal([8, 100, 40])
         >>> y = TimeWarp(time_warp_param=10, seed=0)(x)
         >>> bool(tf.reduce_all(y[:, 0] == x[:, 0]))  # end frames fixed

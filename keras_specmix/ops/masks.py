@@ -29,7 +29,7 @@ def interval_mask(starts, widths, length):
     Returns:
         bool tensor ``(batch, L)``: True where any interval covers the index.
 
-    Example:
+    Examples:
         >>> m = interval_mask([[1, 5]], [[2, 0]], 6)
         >>> m.numpy().astype(int).tolist()
         [[0, 1, 1, 0, 0, 0]]

@@ -92,7 +92,7 @@ def apply_mixup(x, y, params):
         ``(x_out, y_out, lam)``; ``lam`` is float32 ``(batch,)`` with 1 for
         self-paired examples.
 
-    Example:
+    Examples:
         >>> x = tf.constant([[[1.0]], [[3.0]]])
         >>> y = tf.constant([[1.0, 0.0], [0.0, 1.0]])
         >>> p = {"partner": tf.constant([1, 0]), "lam": tf.constant([0.25, 1.0])}

@@ -19,7 +19,7 @@ def as_seed(seed):
     Returns:
         An int32 tensor of shape ``[2]``.
 
-    Example:
+    Examples:
         >>> as_seed(7).numpy().tolist()
         [7, 0]
     """
@@ -135,7 +135,7 @@ def stateless_beta(seed, shape, alpha, beta=None, num_trials=8, dtype=tf.float32
     Returns:
         A tensor of ``shape`` and ``dtype`` with values in ``[0, 1]``.
 
-    Example:
+    Examples:
         >>> lam = stateless_beta([1, 2], [4], alpha=0.4)
         >>> lam.shape
         TensorShape([4])
@@ -164,7 +164,7 @@ def pair_indices(seed, batch_size):
     Returns:
         An int32 tensor of shape ``[batch_size]``: ``partner[b]``.
 
-    Example:
+    Examples:
         >>> partner = pair_indices([0, 3], 4)
         >>> sorted(partner.numpy().tolist())
         [0, 1, 2, 3]

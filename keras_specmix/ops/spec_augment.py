@@ -105,7 +105,7 @@ def sample_freq_mask_params(
     Returns:
         ``{"freq_starts", "freq_widths"}``, int32 ``(batch, groups, num_masks)``.
 
-    Example:
+    Examples:
         >>> p = sample_freq_mask_params([0, 2], 4, 80, 27, 2)
         >>> p["freq_widths"].shape
         TensorShape([4, 1, 2])
@@ -152,7 +152,7 @@ def sample_time_mask_params(
     Returns:
         ``{"time_starts", "time_widths"}``, int32 ``(batch, groups, num_masks)``.
 
-    Example:
+    Examples:
         >>> p = sample_time_mask_params([0, 3], 2, tf.constant([400, 50]), 100, 2,
         ...                             time_mask_max_ratio=0.2)
         >>> bool(tf.reduce_all(p["time_widths"][1] <= 10))
@@ -206,7 +206,7 @@ def fill_value(x, mask_value, lengths=None):
     Returns:
         A tensor of ``x.dtype`` that broadcasts against ``x``.
 
-    Example:
+    Examples:
         >>> x = tf.constant([[[1.0], [3.0], [100.0]]])
         >>> fill_value(x, "mean", lengths=[2]).numpy().ravel().tolist()
         [2.0]
@@ -268,7 +268,7 @@ def apply_masks(x, params, mask_value=0.0, lengths=None):
     Returns:
         A tensor shaped and typed like ``x``.
 
-    Example:
+    Examples:
         >>> x = tf.ones([1, 4, 3])
         >>> p = {"time_starts": [[1]], "time_widths": [[2]],
         ...      "freq_starts": [[0]], "freq_widths": [[1]]}
@@ -313,7 +313,7 @@ def sample_spec_augment_params(
     Returns:
         A dict with the warp params and the mask params.
 
-    Example:
+    Examples:
         >>> p = sample_spec_augment_params([1, 2], [8, 400, 128, 3])
         >>> sorted(p)  # doctest: +NORMALIZE_WHITESPACE
         ['freq_starts', 'freq_widths', 'time_starts', 'time_widths',
@@ -356,7 +356,7 @@ def apply_spec_augment(x, params, mask_value=0.0, lengths=None):
     Returns:
         A tensor shaped and typed like ``x``.
 
-    Example:
+    Examples:
         >>> x = tf.random.normal([2, 100, 40, 3])
         >>> p = sample_spec_augment_params([0, 0], tf.shape(x), time_warp_param=10,
         ...                                freq_mask_param=8, time_mask_param=20)

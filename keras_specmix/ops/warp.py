@@ -42,7 +42,7 @@ def valid_lengths(x, lengths=None):
     Returns:
         int32 tensor ``(batch,)``.
 
-    Example:
+    Examples:
         >>> valid_lengths(tf.zeros([2, 5, 3]), [3, 9]).numpy().tolist()
         [3, 5]
     """
@@ -78,7 +78,7 @@ def sample_time_warp_params(seed, batch_size, lengths, time_warp_param):
     Returns:
         ``{"warp_anchors": int32 (batch,), "warp_shifts": int32 (batch,)}``.
 
-    Example:
+    Examples:
         >>> p = sample_time_warp_params([0, 1], 3, tf.constant([100, 100, 4]), 5)
         >>> p["warp_shifts"].numpy()[2]
         0
@@ -110,7 +110,7 @@ def warp_source_positions(params, lengths, time_length):
         float32 ``(batch, time)``: ``src(t)`` for valid frames, ``t`` for
         padded frames.
 
-    Example:
+    Examples:
         >>> p = {"warp_anchors": tf.constant([2]), "warp_shifts": tf.constant([2])}
         >>> warp_source_positions(p, tf.constant([7]), 7).numpy().tolist()
         [[0.0, 0.5, 1.0, 1.5, 2.0, 4.0, 6.0]]
@@ -146,7 +146,7 @@ def apply_time_warp(x, params, lengths=None):
     Returns:
         A tensor shaped and typed like ``x``.
 
-    Example:
+    Examples:
         >>> x = tf.reshape(tf.range(7, dtype=tf.float32) * 10.0, [1, 7, 1])
         >>> p = {"warp_anchors": tf.constant([2]), "warp_shifts": tf.constant([2])}
         >>> apply_time_warp(x, p).numpy().ravel().tolist()

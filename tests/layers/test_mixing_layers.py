@@ -102,3 +102,10 @@ def test_inside_a_model_predict_is_identity_and_direct_call_augments():
     np.testing.assert_array_equal(model.predict(data, verbose=0)["spectrograms"], X[:4])
     assert not np.array_equal(model(data, training=True)["spectrograms"], X[:4])
     assert not np.array_equal(layer(data)["spectrograms"], X[:4])
+
+
+def test_mixing_layer_on_a_bare_keras_tensor_says_to_use_mixing_model():
+    import keras
+
+    with pytest.raises(ValueError, match="MixingModel"):
+        keras.Sequential([keras.Input((40, 16, 1)), ks.SpecMix()])
