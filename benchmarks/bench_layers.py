@@ -58,6 +58,34 @@ def our_candidates(x, y, modes, names=None):
     return candidates
 
 
+def breakdown_candidates(x, y, mode):
+    """Where the time goes: sampling the params vs applying them, per layer."""
+    candidates = {}
+    for name, (factory, needs_labels, _, _) in OURS.items():
+        layer = factory()
+        data = layer._unpack({"spectrograms": x, "labels": y} if needs_labels else x)
+        seed = tf.constant([1, 2])
+        params = layer.sample_params(data, seed)
+        jit = mode == "xla"
+        sample = tf.function(lambda d, layer=layer: layer.sample_params(d, seed), jit_compile=jit)
+        apply = tf.function(lambda d, p, layer=layer: layer.transform(d, p), jit_compile=jit)
+        candidates[f"{name}.sample_params@{mode}"] = lambda f=sample, d=data: f(d)
+        candidates[f"{name}.transform@{mode}"] = lambda f=apply, d=data, p=params: f(d, p)
+    return candidates
+
+
+def print_breakdown(results, mode):
+    floor = results[f"copy@{mode}"]["median_ms"]
+    rows = []
+    for name in OURS:
+        sample = results[f"{name}.sample_params@{mode}"]["median_ms"]
+        apply = results[f"{name}.transform@{mode}"]["median_ms"]
+        rows.append([name, f"{sample:.2f}", f"{apply:.2f}", f"{apply / floor:.2f}x"])
+    print(f"\nBreakdown ({mode}): sampling vs applying; copy = {floor:.2f} ms")
+    print(harness.table(rows, ["layer", "sample_params ms", "transform ms",
+                               "transform / copy"]))
+
+
 def floor_candidates(x, modes):
     copy = lambda t: t * 1.0001  # noqa: E731 - not `* 1.0`: grappler drops that
     candidates = {}
@@ -142,6 +170,8 @@ def main():
     parser.add_argument("--repeats", type=int, default=30)
     parser.add_argument("--modes", default="eager,graph,xla")
     parser.add_argument("--no-peers", action="store_true")
+    parser.add_argument("--breakdown", action="store_true",
+                        help="also time sample_params and transform separately (graph mode)")
     parser.add_argument("--out", default=os.path.join(os.path.dirname(__file__),
                                                       "results", "layers.json"))
     args = parser.parse_args()
@@ -157,8 +187,14 @@ def main():
         candidates.update(peer_candidates(x, y))
     print(f"{len(candidates)} candidates on a {tuple(x.shape)} float32 batch, "
           f"{args.repeats} interleaved rounds")
+    if args.breakdown:
+        candidates.update(breakdown_candidates(x, y, "graph"))
+        if "graph" not in modes:
+            candidates.update(floor_candidates(x, ["graph"]))
     results = harness.measure(candidates, repeats=args.repeats)
     rows, peer_rows, checks = report(results, modes)
+    if args.breakdown:
+        print_breakdown(results, "graph")
     os.makedirs(os.path.dirname(args.out), exist_ok=True)
     harness.write_json(args.out, {
         "environment": harness.environment(),
