@@ -39,6 +39,11 @@ setup(
         # The documentation site (scripts/build_docs.sh).
         "docs": ["mkdocs", "mkdocs-material", "mkdocstrings", "mkdocstrings-python"],
     },
+    entry_points={
+        "console_scripts": [
+            "keras-specmix-experiments=keras_specmix.experiments.runner:main",
+        ],
+    },
     classifiers=[
         "Programming Language :: Python :: 3",
         "Framework :: Keras",

@@ -1,0 +1,299 @@
+"""Command line: ``python -m keras_specmix.experiments`` (or ``keras-specmix-experiments``).
+
+Runs one or all five augmentation conditions over several seeds, keeps every
+finished run in a JSON file (a rerun skips them), and writes the talk's table
+as Markdown and a PNG plot. ``--help`` lists every option.
+"""
+
+import argparse
+import dataclasses
+import os
+import sys
+import tempfile
+import time
+
+from keras_specmix.experiments import conditions as conditions_lib
+from keras_specmix.experiments import distribute
+from keras_specmix.experiments import models
+from keras_specmix.experiments import optim
+from keras_specmix.experiments import paper
+from keras_specmix.experiments import sources
+
+PAPER_MILESTONES = (10_000, 30_000, 50_000, 70_000, 90_000)
+DEFAULT_CACHE = os.path.join(os.path.expanduser("~"), ".keras", "datasets",
+                             "keras_specmix_experiments")
+
+
+def _positive_int(text):
+    try:
+        value = int(text)
+    except ValueError:
+        value = None
+    if value is None or value < 1:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 1, received {text!r}")
+    return value
+
+
+def _seeds(text):
+    try:
+        seeds = [int(s) for s in text.split(",") if s.strip()]
+    except ValueError:
+        seeds = None
+    if not seeds or any(s < 0 for s in seeds) or len(set(seeds)) != len(seeds):
+        raise argparse.ArgumentTypeError(
+            f"expected distinct comma-separated integers >= 0 such as 0,1,2, received {text!r}")
+    return seeds
+
+
+def _gamma(text):
+    try:
+        parts = [float(p) for p in text.split(",")]
+    except ValueError:
+        parts = []
+    if len(parts) not in (1, 2) or not all(0.0 <= p <= 1.0 for p in parts) or (
+            len(parts) == 2 and parts[0] > parts[1]):
+        raise argparse.ArgumentTypeError(
+            f"expected a ratio in [0, 1] (0.3) or a range low,high (0,1), received {text!r}")
+    return parts[0] if len(parts) == 1 else tuple(parts)
+
+
+def _conditions(text):
+    if text == "all":
+        return list(conditions_lib.CONDITIONS)
+    names = [c.strip() for c in text.split(",") if c.strip()]
+    bad = [c for c in names if c not in conditions_lib.CONDITIONS]
+    if not names or bad:
+        raise argparse.ArgumentTypeError(
+            f"expected 'all' or a comma-separated subset of "
+            f"{','.join(conditions_lib.CONDITIONS)}, received {text!r}")
+    return names
+
+
+def build_parser():
+    """The argument parser (exposed for the docs and tests)."""
+    p = argparse.ArgumentParser(
+        prog="python -m keras_specmix.experiments",
+        description="Scene-classification comparison of the SpecMix talk: none, MixUp, "
+                    "CutMix, SpecAugment and SpecMix over several seeds. Writes "
+                    "<output-dir>/<dataset>_<model>.{json,md,png}; finished runs are "
+                    "skipped on a rerun.",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    g = p.add_argument_group("presets")
+    g.add_argument("--paper", action="store_true",
+                   help="the paper's configuration: ResNet-101, 400-frame crops, whole clips "
+                        "at test, 200 epochs of 1000 steps, LR ×0.1 at 10k/30k/50k/70k/90k "
+                        "steps, the talk's γ; synthetic scenes at the paper's shape")
+    g.add_argument("--smoke", action="store_true",
+                   help="a few ResNet-101 steps on a fake TAU 2020 Mobile tree (for CI)")
+    g = p.add_argument_group("data")
+    g.add_argument("--dataset", choices=sources.DATASETS, default=None,
+                   help="default: synthetic (tau2020_mobile with --smoke)")
+    g.add_argument("--data-dir", help="dataset root (TAU: the folder with meta.csv; "
+                   "SECL-UMONS: the folder with the split lists; folder: class "
+                   "sub-folders; csv: the CSV file)")
+    g.add_argument("--cache-dir", default=DEFAULT_CACHE, help="feature cache folder")
+    g.add_argument("--no-cache", action="store_true", help="do not cache features")
+    g.add_argument("--data-seed", type=int, default=0,
+                   help="seed of the synthetic data and of the validation hold-out")
+    g.add_argument("--validation-fraction", type=float, default=0.1,
+                   help="share of training locations/recordings/groups held out for "
+                        "checkpoint selection")
+    g.add_argument("--num-locations", type=_positive_int, default=16,
+                   help="synthetic scenes: locations per class")
+    g.add_argument("--clips-per-location", type=_positive_int, default=8,
+                   help="synthetic scenes: clips per location")
+    g = p.add_argument_group("model and training")
+    g.add_argument("--model", choices=models.MODELS, default=None,
+                   help="default: small (resnet101 with --paper/--smoke)")
+    g.add_argument("--width", type=_positive_int, default=None,
+                   help="filters of the first stage (small: 16, two_path: 28)")
+    g.add_argument("--epochs", type=_positive_int, default=None, help="default: 25 (paper: 200)")
+    g.add_argument("--steps-per-epoch", type=_positive_int, default=None,
+                   help="default: one pass over the training split (paper: 1000)")
+    g.add_argument("--batch-size", type=_positive_int, default=32,
+                   help="global batch size, split across replicas")
+    g.add_argument("--eval-batch-size", type=_positive_int, default=64)
+    g.add_argument("--crop-frames", type=_positive_int, default=None,
+                   help="random training crop (default: 112 of 118 frames; paper: 400 of 423)")
+    g.add_argument("--learning-rate", type=float, default=1e-3)
+    g.add_argument("--weight-decay", type=float, default=1e-3)
+    g.add_argument("--weight-decay-mode", choices=optim.WEIGHT_DECAY_MODES, default="l2",
+                   help="l2: PyTorch Adam(weight_decay), as the paper; decoupled: Keras/AdamW")
+    g.add_argument("--jit-compile", action="store_true", help="compile steps with XLA")
+    g = p.add_argument_group("augmentation")
+    g.add_argument("--augmentation", type=_conditions, default=list(conditions_lib.CONDITIONS),
+                   metavar="all|none,mixup,cutmix,specaugment,specmix",
+                   help="conditions to run")
+    g.add_argument("--seeds", type=_seeds, default=[0, 1, 2], help="one run per seed")
+    g.add_argument("--gamma", type=_gamma, default=None,
+                   help="SpecMix band ratio: 0.3, or a range 0,1 drawn per example "
+                        "(default 0.3; --paper: the talk's value for the row)")
+    g.add_argument("--alpha", type=float, default=0.4, help="MixUp/CutMix Beta(α, α)")
+    g.add_argument("--cutmix-axes", choices=("both", "time", "freq"), default="both")
+    g.add_argument("--specaugment-policy", choices=("LB", "LD", "SM", "SS"), default=None,
+                   help="a named policy instead of the masking-only values below")
+    g.add_argument("--time-warp", type=int, default=0, help="SpecAugment W")
+    g.add_argument("--freq-mask", type=int, default=None,
+                   help="SpecAugment F (default n_mels // 5)")
+    g.add_argument("--time-mask", type=int, default=None,
+                   help="SpecAugment T (default crop // 5)")
+    g.add_argument("--num-masks", type=int, default=2, help="SpecAugment m_F = m_T")
+    g = p.add_argument_group("distribution")
+    g.add_argument("--strategy", choices=distribute.STRATEGIES, default="default",
+                   help="tf.distribute strategy (multi-worker reads TF_CONFIG)")
+    g.add_argument("--cpu-replicas", type=_positive_int, default=None,
+                   help="split the CPU into N logical devices and mirror over them "
+                        "(testing tf.distribute without GPUs)")
+    g = p.add_argument_group("output")
+    g.add_argument("--output-dir", default="results")
+    g.add_argument("--quiet", action="store_true", help="no Keras progress bars")
+    return p
+
+
+def resolve(args, parser):
+    """Applies the presets and checks combinations; returns (config, load kwargs)."""
+    from keras_specmix.experiments import train  # noqa: PLC0415
+
+    if args.paper and args.smoke:
+        parser.error("--paper and --smoke are exclusive")
+    dataset = args.dataset or ("tau2020_mobile" if args.smoke else "synthetic")
+    model = args.model or ("resnet101" if (args.paper or args.smoke) else "small")
+    if args.smoke:
+        if dataset != "tau2020_mobile" or args.data_dir:
+            parser.error("--smoke writes and uses its own fake TAU tree; drop "
+                         f"--dataset/--data-dir (received --dataset {dataset})")
+    elif dataset in sources.NEEDS_DATA_DIR and not args.data_dir:
+        parser.error(f"--dataset {dataset} needs --data-dir")
+    if not 0.0 < args.validation_fraction < 1.0:
+        parser.error(f"--validation-fraction must be in (0, 1), received "
+                     f"{args.validation_fraction}")
+    if args.alpha <= 0:
+        parser.error(f"--alpha must be > 0, received {args.alpha}")
+    if args.learning_rate <= 0 or args.weight_decay < 0:
+        parser.error("--learning-rate must be > 0 and --weight-decay >= 0, received "
+                     f"{args.learning_rate}, {args.weight_decay}")
+    big = args.paper or dataset in ("tau2020_mobile", "secl_umons")
+    n_mels = 128 if big or dataset in ("folder", "csv") else 64
+    crop = args.crop_frames
+    if crop is None:
+        crop = {True: 400, False: 112}[args.paper or dataset == "tau2020_mobile"]
+        if dataset == "secl_umons" or dataset in ("folder", "csv", "digits"):
+            crop = None  # SECL-UMONS: no crop (2-s clips), as the author
+    gamma = args.gamma
+    if gamma is None:
+        gamma = paper.PAPER_SPECMIX_GAMMA.get((dataset, model), 0.3) if args.paper else 0.3
+    mask_base = crop or (400 if big else 112)
+    aug = conditions_lib.AugmentationParams(
+        alpha=args.alpha, gamma=gamma, cutmix_axes=args.cutmix_axes,
+        specaugment_policy=args.specaugment_policy, time_warp_param=args.time_warp,
+        freq_mask_param=args.freq_mask if args.freq_mask is not None else n_mels // 5,
+        num_freq_masks=args.num_masks,
+        time_mask_param=args.time_mask if args.time_mask is not None else mask_base // 5,
+        num_time_masks=args.num_masks)
+    config = train.RunConfig(
+        dataset=dataset, model=model, width=args.width,
+        epochs=args.epochs or (200 if args.paper else 1 if args.smoke else 25),
+        steps_per_epoch=args.steps_per_epoch or (1000 if args.paper else 2 if args.smoke
+                                                 else None),
+        batch_size=4 if args.smoke and args.batch_size == 32 else args.batch_size,
+        crop_frames=crop, learning_rate=args.learning_rate,
+        weight_decay=args.weight_decay, weight_decay_mode=args.weight_decay_mode,
+        lr_milestones=PAPER_MILESTONES if args.paper else (),
+        eval_batch_size=4 if args.smoke else args.eval_batch_size,
+        jit_compile=args.jit_compile, augmentation=aug)
+    load = dict(name=dataset, data_dir=args.data_dir, seed=args.data_seed,
+                paper_shape=args.paper, validation_fraction=args.validation_fraction,
+                cache_dir=None if args.no_cache else args.cache_dir,
+                synthetic_kwargs=dict(num_locations=args.num_locations,
+                                      clips_per_location=args.clips_per_location))
+    return config, load
+
+
+def run_comparison(config, load_kwargs, conditions, seeds, output_dir, strategy=None,
+                   verbose=1, log=print):
+    """Runs every (seed, condition) not yet in the JSON file, then writes the reports.
+
+    Args:
+        config: :class:`~keras_specmix.experiments.train.RunConfig`.
+        load_kwargs: arguments of :func:`~keras_specmix.experiments.sources.load_splits`.
+        conditions: condition names.
+        seeds: run seeds.
+        output_dir: where ``<dataset>_<model>.{json,md,png}`` go.
+        strategy: ``tf.distribute.Strategy`` or None.
+        verbose: Keras ``fit`` verbosity.
+        log: a print-like function for progress lines.
+
+    Returns:
+        ``(paths dict, markdown text)``.
+    """
+    from keras_specmix.experiments import report  # noqa: PLC0415
+    from keras_specmix.experiments import train  # noqa: PLC0415
+
+    stem = os.path.join(output_dir, f"{config.dataset}_{config.model}")
+    paths = {k: f"{stem}.{k}" for k in ("json", "md", "png")}
+    store = report.ResultsStore(paths["json"])
+    settings = config.to_dict()
+    data_settings = {k: v for k, v in load_kwargs.items() if k != "cache_dir"}
+    settings["data"] = data_settings
+    todo = [(s, c) for s in seeds for c in conditions
+            if not store.has(report.run_key(settings, c, s))]
+    log(f"{len(seeds) * len(conditions) - len(todo)} of {len(seeds) * len(conditions)} "
+        f"runs already in {paths['json']}; {len(todo)} to do.")
+    if todo:
+        start = time.perf_counter()
+        splits = sources.load_splits(**load_kwargs)
+        log(f"Data: {splits.sizes} examples, features {splits.feature_shape}, "
+            f"{len(splits.class_names)} classes ({time.perf_counter() - start:.0f} s).")
+        store.data["environment"] = report.environment()
+        store.data["data_sizes"] = splits.sizes
+        for k, (seed, condition) in enumerate(todo):
+            log(f"[{k + 1}/{len(todo)}] {condition}, seed {seed}")
+            with tempfile.TemporaryDirectory() as run_dir:
+                record = train.run_one(splits, config, condition, seed, run_dir,
+                                       strategy=strategy, verbose=verbose)
+            record.update(key=report.run_key(settings, condition, seed), settings=settings)
+            store.add(record)
+            log(f"    test accuracy {record['accuracy']:.2f}% (best epoch "
+                f"{record['best_epoch']}), {record['wall_time_s']:.0f} s")
+    runs = [r for r in store.runs if r.get("settings") == settings]
+    summary = report.summarize(runs)
+    store.data["summary"] = summary
+    store.save()
+    text = report.markdown_table(summary, config.dataset, config.model,
+                                 title=f"{config.dataset}, {config.model}")
+    with open(paths["md"], "w", encoding="utf-8") as f:
+        f.write(text)
+    report.plot(summary, paths["png"], title=f"{config.dataset}, {config.model}")
+    return paths, text
+
+
+def main(argv=None):
+    """Entry point; returns the process exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    config, load = resolve(args, parser)
+    import tensorflow as tf  # noqa: PLC0415
+
+    tf.get_logger().setLevel("ERROR")  # one model per run: retracing warnings are expected
+    strategy = distribute.make_strategy(args.strategy, args.cpu_replicas)
+    with tempfile.TemporaryDirectory() as fake_root:
+        if args.smoke:
+            from keras_specmix.datasets import fakes  # noqa: PLC0415
+
+            load["data_dir"] = str(fakes.write_fake_tau2020_mobile(
+                os.path.join(fake_root, "TAU"), clip_seconds=1.0))
+            load["cache_dir"] = None
+            load["validation_fraction"] = 0.34
+        start = time.perf_counter()
+        paths, text = run_comparison(config, load, args.augmentation, args.seeds,
+                                     args.output_dir, strategy=strategy,
+                                     verbose=0 if args.quiet else 1)
+    print()
+    print(text)
+    print(f"Wrote {paths['json']}, {paths['md']}, {paths['png']} "
+          f"in {time.perf_counter() - start:.0f} s.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,210 @@
+"""Train / validation / test splits of every dataset the runner knows.
+
+The validation split is always carved out of the *training* data, by group
+(TAU: recording locations; SECL-UMONS: recordings; your CSV: its group
+column), and checkpoints are picked on it; the test split is scored once.
+(The author's script picked the checkpoint with the best test accuracy.)
+
+- ``synthetic``: :func:`keras_specmix.datasets.synthetic_scenes`, which
+  already has validation locations disjoint from training and test; its
+  features are cached as ``.npz`` so reruns skip the generation.
+- ``digits``: :func:`keras_specmix.datasets.spoken_digits` (held-out voices).
+- ``tau2020_mobile``: fold 1 ``train`` (minus validation locations) and
+  ``evaluate`` (the paper's test fold).
+- ``secl_umons``: split 1 ``train`` (minus validation recordings) and ``test``.
+- ``folder`` / ``csv``: your audio; the library's held-out subset
+  (``validation_split``) is the test split here, and validation is carved
+  from the rest.
+"""
+
+import dataclasses
+import hashlib
+import os
+import pathlib
+
+import numpy as np
+import tensorflow as tf
+
+from keras_specmix import _validation
+from keras_specmix import datasets
+
+DATASETS = ("synthetic", "digits", "tau2020_mobile", "secl_umons", "folder", "csv")
+"""Dataset names the runner accepts."""
+NEEDS_DATA_DIR = ("tau2020_mobile", "secl_umons", "folder", "csv")
+GROUP_COLUMNS = {"tau2020_mobile": "location", "secl_umons": "recording",
+                 "folder": "group", "csv": "group"}
+
+
+@dataclasses.dataclass
+class Splits:
+    """Unbatched ``(features, label)`` datasets and their metadata.
+
+    Attributes:
+        train, validation, test: ``tf.data.Dataset`` of ``(features float32
+            (time, n_mels, channels), label int64)``.
+        class_names: tuple of str.
+        train_metadata, test_metadata: dict of NumPy columns aligned with the
+            elements (``device`` when the source has one).
+        sizes: ``{"train": n, "validation": n, "test": n}``.
+    """
+
+    train: tf.data.Dataset
+    validation: tf.data.Dataset
+    test: tf.data.Dataset
+    class_names: tuple
+    train_metadata: dict
+    test_metadata: dict
+    sizes: dict
+
+    @property
+    def feature_shape(self):
+        """``(time, n_mels, channels)`` of the training features."""
+        return tuple(self.train.element_spec[0].shape)
+
+    @property
+    def seen_devices(self):
+        """Devices present in the training split (sorted)."""
+        return sorted(set(self.train_metadata.get("device", ())))
+
+
+def _select(ds, indices):
+    """The elements of ``ds`` at ``indices`` (kept in order, lazily)."""
+    keep = np.zeros(int(ds.cardinality()) if ds.cardinality() >= 0 else
+                    int(max(indices, default=-1)) + 1, bool)
+    keep[np.asarray(indices, np.int64)] = True
+    keep = tf.constant(keep)
+    return ds.enumerate().filter(lambda i, _: tf.gather(keep, i)).map(lambda _, e: e)
+
+
+def split_by_group(groups, fraction, seed=0):
+    """Indices ``(kept, held_out)`` holding out about ``fraction`` of the groups.
+
+    Args:
+        groups: array ``(n,)`` of group ids (None: every example its own).
+        fraction: float in (0, 1).
+        seed: int for the group permutation.
+
+    Returns:
+        Two sorted int arrays.
+
+    Examples:
+
+    >>> kept, held = split_by_group(["a", "a", "b", "c"], 0.34, seed=0)
+    >>> sorted(kept.tolist() + held.tolist())
+    [0, 1, 2, 3]
+    """
+    fraction = _validation.check_float("validation_fraction", fraction, 0.0, 1.0,
+                                       open_min=True)
+    count = len(groups)
+    keys = np.arange(count).astype(str) if groups is None else np.asarray(groups)
+    unique = np.array(sorted(set(keys.tolist())))
+    order = np.random.default_rng(seed).permutation(len(unique))
+    held_groups = set(unique[order[:max(1, int(round(fraction * len(unique))))]].tolist())
+    held = np.array([k in held_groups for k in keys.tolist()])
+    return np.flatnonzero(~held), np.flatnonzero(held)
+
+
+def _carve(ds, metadata, column, fraction, seed):
+    groups = (metadata or {}).get(column)
+    kept, held = split_by_group(None if groups is None else np.asarray(groups),
+                                fraction, seed)
+    sub = {k: np.asarray(v)[kept] for k, v in (metadata or {}).items()}
+    return _select(ds, kept), _select(ds, held), sub, (len(kept), len(held))
+
+
+def _source_key():
+    """Hash of the synthetic generator's source, so a changed generator is not
+    served from a stale cache."""
+    digest = hashlib.sha256()
+    base = pathlib.Path(datasets.__file__).parent
+    for name in ("synthetic.py", "_synth_dsp.py", "pipeline.py"):
+        path = base / name
+        if path.exists():
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def _synthetic_split(split, seed, kwargs, cache_dir):
+    key = hashlib.sha256(repr((split, seed, sorted(kwargs.items()), _source_key()))
+                         .encode()).hexdigest()[:16]
+    path = None if cache_dir is None else os.path.join(cache_dir, f"synthetic-{split}-{key}.npz")
+    if path and os.path.exists(path):
+        with np.load(path) as npz:
+            features, labels = npz["features"], npz["labels"]
+            metadata = {k[5:]: npz[k] for k in npz.files if k.startswith("meta_")}
+            class_names = tuple(npz["class_names"].tolist())
+    else:
+        print(f"Generating synthetic scenes ({split})...", flush=True)
+        ds = datasets.synthetic_scenes(split, seed=seed, progress=True, **kwargs)
+        class_names, metadata = ds.class_names, dict(ds.metadata)
+        features = np.stack([f.numpy() for f, _ in ds])
+        labels = np.array([int(y) for _, y in ds], np.int64)
+        if path:
+            os.makedirs(cache_dir, exist_ok=True)
+            tmp = path + ".tmp.npz"
+            np.savez(tmp, features=features, labels=labels,
+                     class_names=np.array(class_names),
+                     **{f"meta_{k}": np.asarray(v) for k, v in metadata.items()})
+            os.replace(tmp, path)
+    return tf.data.Dataset.from_tensor_slices((features, labels)), class_names, metadata
+
+
+def load_splits(name, data_dir=None, seed=0, paper_shape=False, validation_fraction=0.1,
+                cache_dir=None, synthetic_kwargs=None):
+    """Loads the three splits of dataset ``name``.
+
+    Args:
+        name: one of :data:`DATASETS`.
+        data_dir: the dataset's root folder (TAU, SECL-UMONS, folder) or CSV
+            file; required for those, ignored otherwise.
+        seed: data seed (synthetic generation, group hold-out); fixed across
+            the runs of a comparison so every condition sees the same data.
+        paper_shape: synthetic scenes at the paper's shape (10-s 44.1-kHz
+            clips, ``(423, 128, 3)``).
+        validation_fraction: share of training groups held out for
+            validation (not used by ``synthetic`` and ``digits``, which have
+            their own validation split).
+        cache_dir: folder for feature caches (None: no cache).
+        synthetic_kwargs: extra ``synthetic_scenes`` arguments
+            (``num_locations``, ``clips_per_location``, ``clip_seconds``).
+
+    Returns:
+        :class:`Splits`.
+
+    Raises:
+        ValueError: for an unknown ``name`` or a missing ``data_dir``.
+    """
+    name = _validation.check_choice("dataset", name, DATASETS)
+    if name in NEEDS_DATA_DIR and not data_dir:
+        raise ValueError(f"dataset {name!r} needs `data_dir` (--data-dir). "
+                         f"Received: data_dir={data_dir!r}")
+    if name == "synthetic":
+        kwargs = dict(synthetic_kwargs or {}, paper_shape=paper_shape)
+        parts = {s: _synthetic_split(s, seed, kwargs, cache_dir)
+                 for s in ("train", "validation", "test")}
+        sizes = {s: len(parts[s][2]["device"]) for s in parts}
+        return Splits(parts["train"][0], parts["validation"][0], parts["test"][0],
+                      parts["train"][1], parts["train"][2], parts["test"][2], sizes)
+    if name == "digits":
+        ds = {s: datasets.spoken_digits(s, seed=seed, cache_dir=cache_dir)
+              for s in ("train", "validation", "test")}
+        sizes = {s: len(next(iter(ds[s].metadata.values()))) for s in ds}
+        return Splits(ds["train"], ds["validation"], ds["test"], ds["train"].class_names,
+                      dict(ds["train"].metadata), dict(ds["test"].metadata), sizes)
+    if name == "tau2020_mobile":
+        train = datasets.tau2020_mobile(data_dir, "train", cache_dir=cache_dir)
+        test = datasets.tau2020_mobile(data_dir, "evaluate", cache_dir=cache_dir)
+    elif name == "secl_umons":
+        train = datasets.secl_umons(data_dir, "train", cache_dir=cache_dir)
+        test = datasets.secl_umons(data_dir, "test", cache_dir=cache_dir)
+    else:
+        read = datasets.from_directory if name == "folder" else datasets.from_csv
+        train, test = read(data_dir, validation_split=0.2, subset="both", seed=seed,
+                           cache_dir=cache_dir)
+    train_meta = dict(train.metadata or {})
+    fit, validation, fit_meta, (n_fit, n_val) = _carve(
+        train, train_meta, GROUP_COLUMNS[name], validation_fraction, seed)
+    test_meta = dict(test.metadata or {})
+    n_test = len(next(iter(test_meta.values()))) if test_meta else int(test.cardinality())
+    return Splits(fit, validation, test, tuple(train.class_names), fit_meta, test_meta,
+                  {"train": n_fit, "validation": n_val, "test": n_test})

@@ -1,0 +1,125 @@
+"""The runner end to end on tiny configurations: outputs, resumability, smoke."""
+
+import json
+
+import pytest
+
+from keras_specmix.experiments import runner
+from keras_specmix.experiments import train
+
+TINY = ["--num-locations", "3", "--clips-per-location", "1", "--epochs", "2",
+        "--steps-per-epoch", "2", "--batch-size", "8", "--width", "4", "--quiet"]
+
+
+@pytest.fixture(scope="module")
+def tiny_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("tiny")
+    args = TINY + ["--seeds", "0,1", "--augmentation", "none,specmix",
+                   "--output-dir", str(out), "--cache-dir", str(out / "cache")]
+    assert runner.main(args) == 0
+    return out, args
+
+
+def test_writes_json_markdown_and_png(tiny_run):
+    out, _ = tiny_run
+    data = json.loads((out / "synthetic_small.json").read_text())
+    assert {"tensorflow", "keras", "keras_specmix", "numpy"} <= set(
+        data["environment"]["versions"])
+    assert "git_commit" in data["environment"]
+    runs = data["runs"]
+    assert sorted((r["condition"], r["seed"]) for r in runs) == [
+        ("none", 0), ("none", 1), ("specmix", 0), ("specmix", 1)]
+    run = runs[0]
+    assert len(run["per_class"]) == 10
+    assert set(run["per_device"]) >= {"s4", "s5", "s6"}  # the unseen devices
+    assert run["unseen_devices_accuracy"] is not None
+    assert run["seen_devices_accuracy"] is not None
+    assert run["settings"]["batch_size"] == 8
+    assert run["settings"]["augmentation"]["gamma"] == 0.3
+    assert len(run["validation_accuracy_per_epoch"]) == 2
+    assert 1 <= run["best_epoch"] <= 2
+    assert run["wall_time_s"] > 0 and run["train_steps_per_second"] > 0
+    specmix = next(r for r in runs if r["condition"] == "specmix")
+    assert specmix["augmentation_params"] == {"gamma": 0.3}
+    table = (out / "synthetic_small.md").read_text()
+    assert "| data / model | None | SpecMix |" in table
+    assert "synthetic, small (ours)" in table and " ± " in table
+    assert "seen" in table and "unseen" in table
+    assert (out / "synthetic_small.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_rerun_skips_finished_runs(tiny_run, monkeypatch, capsys):
+    out, args = tiny_run
+    calls = []
+    real = train.run_one
+
+    def counting(splits, config, condition, seed, *a, **k):
+        calls.append((condition, seed))
+        return real(splits, config, condition, seed, *a, **k)
+
+    monkeypatch.setattr(train, "run_one", counting)
+    args = [a if a != "none,specmix" else "none,specmix,mixup" for a in args]
+    assert runner.main([*args[:args.index("--seeds") + 1], "0",
+                        *args[args.index("--seeds") + 2:]]) == 0
+    assert calls == [("mixup", 0)]
+    assert "2 of 3 runs already" in capsys.readouterr().out
+    data = json.loads((out / "synthetic_small.json").read_text())
+    assert len(data["runs"]) == 5
+
+
+def test_smoke_runs_resnet101_on_fake_tau(tmp_path, capsys):
+    assert runner.main(["--smoke", "--augmentation", "specmix", "--seeds", "0",
+                        "--quiet", "--output-dir", str(tmp_path)]) == 0
+    data = json.loads((tmp_path / "tau2020_mobile_resnet101.json").read_text())
+    run = data["runs"][0]
+    assert run["settings"]["model"] == "resnet101"
+    assert run["settings"]["crop_frames"] == 400
+    assert run["steps_per_epoch"] == 2
+    assert set(run["per_class"]) == {"airport", "bus", "tram"}
+    assert "s4" in run["per_device"] and run["unseen_devices_accuracy"] is not None
+    table = capsys.readouterr().out
+    assert "tau2020_mobile, resnet101 (paper, best test checkpoint) | 62.13 |" in table
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--gamma", "2"], "--gamma: expected a ratio in [0, 1]"),
+    (["--gamma", "0.8,0.2"], "--gamma"),
+    (["--seeds", "0,x"], "--seeds: expected distinct"),
+    (["--augmentation", "none,mixop"], "received 'none,mixop'"),
+    (["--epochs", "0"], "--epochs: expected an integer >= 1, received '0'"),
+    (["--dataset", "tau2020_mobile"], "--dataset tau2020_mobile needs --data-dir"),
+    (["--paper", "--smoke"], "--paper and --smoke are exclusive"),
+    (["--validation-fraction", "1.5"], "--validation-fraction must be in (0, 1)"),
+])
+def test_bad_arguments_exit_with_a_clear_message(argv, message, capsys):
+    with pytest.raises(SystemExit) as error:
+        runner.main(argv)
+    assert error.value.code == 2
+    assert message in capsys.readouterr().err
+
+
+def test_paper_preset():
+    parser = runner.build_parser()
+    config, load = runner.resolve(parser.parse_args(["--paper"]), parser)
+    assert (config.model, config.crop_frames, config.batch_size) == ("resnet101", 400, 32)
+    assert config.epochs * config.steps_per_epoch == 200_000
+    assert config.lr_milestones == runner.PAPER_MILESTONES
+    assert (config.learning_rate, config.weight_decay, config.weight_decay_mode) == (
+        1e-3, 1e-3, "l2")
+    assert load["paper_shape"] is True
+    config, _ = runner.resolve(parser.parse_args(
+        ["--paper", "--model", "two_path", "--dataset", "tau2020_mobile",
+         "--data-dir", "/x"]), parser)
+    assert config.augmentation.gamma == (0.0, 1.0)
+    config, _ = runner.resolve(parser.parse_args(["--gamma", "0,1"]), parser)
+    assert config.augmentation.gamma == (0.0, 1.0)
+
+
+@pytest.mark.slow
+def test_smoke_all_five_conditions(tmp_path):
+    """The CI smoke command as written in .ci/run (all five conditions)."""
+    assert runner.main(["--smoke", "--seeds", "0", "--quiet",
+                        "--output-dir", str(tmp_path)]) == 0
+    data = json.loads((tmp_path / "tau2020_mobile_resnet101.json").read_text())
+    assert sorted(r["condition"] for r in data["runs"]) == sorted(
+        ["none", "mixup", "cutmix", "specaugment", "specmix"])
