@@ -24,6 +24,7 @@ import functools
 import tensorflow as tf
 
 _ENABLED = True
+_TRACING = False  # True while a fused function is being traced for XLA
 
 
 def set_enabled(enabled):
@@ -46,6 +47,15 @@ def is_enabled():
     return _ENABLED
 
 
+def tracing_fused():
+    """Whether the code running now is being traced into a fused XLA function.
+
+    Lets an op pick the formulation that is fastest for the compiler at hand
+    (see ``keras_specmix.ops.mixing.select``).
+    """
+    return _TRACING
+
+
 def fused(fn):
     """Decorator: run ``fn`` XLA-compiled when its first argument's shape is static.
 
@@ -55,7 +65,16 @@ def fused(fn):
     Returns:
         A function with the same signature and results.
     """
-    compiled = tf.function(fn, jit_compile=True, autograph=False)
+    @functools.wraps(fn)
+    def traced(*args, **kwargs):
+        global _TRACING
+        outer, _TRACING = _TRACING, True
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            _TRACING = outer
+
+    compiled = tf.function(traced, jit_compile=True, autograph=False)
 
     @functools.wraps(fn)
     def wrapper(x, *args, **kwargs):

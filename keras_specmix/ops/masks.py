@@ -102,12 +102,3 @@ def region_fraction(time_mask, freq_mask, combine):
     if combine == UNION:
         return a + b - a * b
     return a * b
-
-
-def expand_to(mask, x):
-    """Casts a ``(batch, time, freq)`` mask to ``x.dtype`` and adds a channel axis
-    when ``x`` has one, so it broadcasts over channels."""
-    mask = tf.cast(mask, x.dtype)
-    if x.shape.rank == 4:
-        mask = mask[..., tf.newaxis]
-    return mask

@@ -32,13 +32,23 @@ from keras_specmix.ops import random as random_ops
 
 
 def blend(x, x_partner, keep):
-    """``keep * x + (1 - keep) * x_partner``, exact where ``keep`` is 0 or 1.
-
-    An arithmetic blend rather than ``tf.where`` (it fuses and runs faster in
-    graph mode); for finite inputs and ``keep`` in {0, 1} it returns exactly
-    ``x`` or exactly ``x_partner``.
-    """
+    """``keep * x + (1 - keep) * x_partner``, for fractional weights (MixUp)."""
     return keep * x + (1 - keep) * x_partner
+
+
+def select(region, inside, outside):
+    """``inside`` where ``region`` is True, ``outside`` elsewhere, exactly.
+
+    ``region`` is boolean and broadcasts against the values (for example a
+    ``(batch, time, freq, 1)`` mask over channels). Traced into a fused XLA
+    function it is a ``tf.where`` (a select the compiler fuses). In plain
+    TensorFlow ops a broadcasting ``tf.where`` is slow, so it is the
+    arithmetic blend ``m * inside + (1 - m) * outside`` with ``m`` in {0, 1},
+    which is exact for finite values.
+    """
+    if fusion.tracing_fused():
+        return tf.where(region, inside, outside)
+    return blend(inside, outside, tf.cast(region, outside.dtype))
 
 
 def mix_labels(y, partner, lam):
@@ -137,9 +147,10 @@ def apply_region_mix(x, y, params, combine):
     time_mask = time_mask & ~unmixed
     freq_mask = freq_mask & ~unmixed
     region = masks.region_mask(time_mask, freq_mask, combine)
-    keep = 1 - masks.expand_to(region, x)
+    if x.shape.rank == 4:
+        region = region[..., tf.newaxis]
     lam = 1.0 - masks.region_fraction(time_mask, freq_mask, combine)
-    x_out = blend(x, tf.gather(x, partner), keep)
+    x_out = select(region, tf.gather(x, partner), x)
     return x_out, mix_labels(y, partner, lam), lam
 
 

@@ -256,7 +256,7 @@ def masked_region(x, params, lengths=None):
 def apply_masks(x, params, mask_value=0.0, lengths=None):
     """Sets the masked cells to ``mask_value``, leaving everything else as is.
 
-    The blend ``keep·x + (1 − keep)·value`` is exact for finite ``x``:
+    A select (``keras_specmix.ops.mixing.select``), exact for finite ``x``:
     unmasked cells and padded frames come back bit for bit.
 
     Args:
@@ -275,8 +275,8 @@ def apply_masks(x, params, mask_value=0.0, lengths=None):
         >>> apply_masks(x, p).numpy()[0].astype(int).tolist()
         [[0, 1, 1], [0, 0, 0], [0, 0, 0], [0, 1, 1]]
     """
-    keep = 1 - tf.cast(masked_region(x, params, lengths), x.dtype)
-    return mixing.blend(x, fill_value(x, mask_value, lengths), keep)
+    region = masked_region(x, params, lengths)
+    return mixing.select(region, fill_value(x, mask_value, lengths), x)
 
 
 def sample_spec_augment_params(
