@@ -155,32 +155,29 @@ def panel_time_warp(x):
     )
 
 
-def panel_freq_mask(x):
-    layer = ks.FrequencyMasking(freq_mask_param=27, num_freq_masks=1)
-    data = {"spectrograms": x}
+def _mask_panel(x, layer, widths_key, param, unit, label):
+    """One masking layer's panel: the first seed whose mask is at least a
+    third of the largest width, outlined, with its width in the title."""
     seed, out, p = first_seed(
-        0, lambda o, p: p["freq_widths"][0].max() >= 27 // 3, layer, data
+        0, lambda o, p: p[widths_key][0].max() >= param // 3, layer,
+        {"spectrograms": x}
     )
     y = out["spectrograms"].numpy()
     masked = sa_ops.masked_region(tf.constant(x), p).numpy()[0]
     check_masked(x[0], y[0], masked)
-    w = int(p["freq_widths"][0].max())
+    w = int(p[widths_key][0].max())
     return dict(image=y[0], outline=masked,
-                title=f"FrequencyMasking(F=27), seed {seed}: {w} bins set to 0")
+                title=f"{label}, seed {seed}: {w} {unit} set to 0")
+
+
+def panel_freq_mask(x):
+    layer = ks.FrequencyMasking(freq_mask_param=27, num_freq_masks=1)
+    return _mask_panel(x, layer, "freq_widths", 27, "bins", "FrequencyMasking(F=27)")
 
 
 def panel_time_mask(x):
     layer = ks.TimeMasking(time_mask_param=70, num_time_masks=1)
-    data = {"spectrograms": x}
-    seed, out, p = first_seed(
-        0, lambda o, p: p["time_widths"][0].max() >= 70 // 3, layer, data
-    )
-    y = out["spectrograms"].numpy()
-    masked = sa_ops.masked_region(tf.constant(x), p).numpy()[0]
-    check_masked(x[0], y[0], masked)
-    w = int(p["time_widths"][0].max())
-    return dict(image=y[0], outline=masked,
-                title=f"TimeMasking(T=70), seed {seed}: {w} frames set to 0")
+    return _mask_panel(x, layer, "time_widths", 70, "frames", "TimeMasking(T=70)")
 
 
 def panel_spec_augment(x):
