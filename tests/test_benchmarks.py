@@ -1,0 +1,60 @@
+"""The benchmark scripts run end to end on tiny settings and write what they promise.
+
+Timings are not checked here (machines are shared and noisy; the numbers come
+from running the scripts on a quiet machine): only that each script runs,
+prints its table and writes JSON with the machine, the settings and a result
+for every candidate.
+"""
+
+import json
+import os
+import pathlib
+import subprocess
+import sys
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+
+
+def _run(script, *args):
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    done = subprocess.run([sys.executable, str(ROOT / "benchmarks" / script), *args],
+                          capture_output=True, text=True, env=env, timeout=600)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    return done.stdout
+
+
+def test_bench_layers_reports_every_layer(tmp_path):
+    out = tmp_path / "layers.json"
+    stdout = _run("bench_layers.py", "--batch", "4", "--time", "40", "--freq", "16",
+                  "--channels", "1", "--repeats", "1", "--modes", "graph", "--no-peers",
+                  "--out", str(out))
+    result = json.loads(out.read_text())
+    assert {"environment", "settings", "results", "checks"} <= set(result)
+    for layer in ("MixUp", "CutMix", "SpecMix", "FrequencyMasking", "TimeMasking",
+                  "TimeWarp", "SpecAugment"):
+        assert result["results"][f"{layer}@graph"]["median_ms"] > 0
+        assert f"| {layer} |" in stdout
+
+
+def test_bench_tfdata_reports_stages_floors_and_augmentations(tmp_path):
+    out, png = tmp_path / "tfdata.json", tmp_path / "tfdata.png"
+    stdout = _run("bench_tfdata.py", "--clips", "64", "--passes", "1",
+                  "--resnet-steps", "0", "--out", str(out), "--plot", str(png))
+    per_batch = json.loads(out.read_text())["per_batch"]
+    assert list(per_batch)[:4] == ["stage: read records", "stage: + parse",
+                                   "stage: + crop", "plain pipeline (+ batch)"]
+    for name in ("MixUp", "SpecMix", "SpecAugment", "floor: + copy in place"):
+        assert per_batch[name]["wall"] > 0 and per_batch[name]["cpu"] > 0
+        assert f"| {name} |" in stdout
+    assert png.stat().st_size > 10_000
+
+
+def test_profile_layers_splits_fused_apply_from_other_ops(tmp_path):
+    out = tmp_path / "profile.json"
+    _run("profile_layers.py", "--layers", "SpecMix,TimeMasking", "--steps", "2",
+         "--out", str(out))
+    layers = json.loads(out.read_text())["layers"]
+    assert set(layers) == {"SpecMix", "TimeMasking"}
+    for stats in layers.values():
+        assert stats["fused_us"] > 0  # the XLA-fused apply ran as one call op
+        assert any(op.startswith("StatelessRandom") for op in stats["ops_us"])
