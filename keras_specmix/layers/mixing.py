@@ -113,7 +113,8 @@ class MixingLayer(SpectrogramAugmentation):
                     "pass `num_classes` to one-hot them, or give one-hot labels. "
                     "Received: num_classes=None"
                 )
-            y = tf.one_hot(y, self.num_classes, dtype=tf.float32)
+            y = tf.one_hot(_checked_class_ids(y, self.num_classes, name),
+                           self.num_classes, dtype=tf.float32)
         elif y.shape.rank == 2:
             if self.num_classes is not None and y.shape[1] not in (
                 None, self.num_classes
@@ -135,3 +136,36 @@ class MixingLayer(SpectrogramAugmentation):
                 f"Received: labels shape={y.shape}, spectrograms shape={x.shape}"
             )
         return y
+
+
+def _in_xla_context():
+    """Whether the code being traced will be compiled by XLA."""
+    try:
+        from tensorflow.python.ops import control_flow_util
+    except ImportError:  # pragma: no cover - keep the check if TF moves it
+        return False
+    graph = tf.compat.v1.get_default_graph()
+    return control_flow_util.GraphOrParentsInXlaContext(graph)
+
+
+def _checked_class_ids(labels, num_classes, name):
+    """``labels`` after a run-time check that every id is in ``[0, num_classes)``.
+
+    ``tf.one_hot`` turns an out-of-range id into a row of zeros, which would
+    train on an empty target without a word. The check runs eagerly, in
+    ``tf.function`` and in ``tf.data`` (a ``ValueError`` eagerly, an
+    ``InvalidArgumentError`` from a graph). XLA has no Assert (it drops one
+    with a warning), so under ``jit_compile=True`` the check is left out.
+    """
+    if _in_xla_context():
+        return labels
+    valid = tf.reduce_all((labels >= 0) & (labels < num_classes))
+    message = (f"{name}: sparse labels must be class ids in [0, {num_classes}) "
+               f"(num_classes={num_classes}). Received: labels=")
+    if tf.executing_eagerly():
+        if not bool(valid):
+            raise ValueError(message + str(labels.numpy().tolist()))
+        return labels
+    check = tf.debugging.Assert(valid, [message, labels], summarize=64)
+    with tf.control_dependencies([check]):
+        return tf.identity(labels)

@@ -51,6 +51,37 @@ def test_label_errors_are_clear(layer_cls):
         layer_cls()({"spectrograms": x, "labels": tf.zeros([5, 3])})
 
 
+@pytest.mark.parametrize("labels", [[0, 1, 4, 2], [0, -1, 2, 3]])
+@pytest.mark.parametrize("mode", ["eager", "graph", "tf.data"])
+def test_out_of_range_sparse_labels_fail_loudly(mode, labels):
+    """tf.one_hot would turn them into all-zero targets without a word."""
+    layer = ks.SpecMix(num_classes=4, seed=0)
+    data = {"spectrograms": X[:4], "labels": tf.constant(labels)}
+    expected = (r"SpecMix: sparse labels must be class ids in \[0, 4\)(.|\n)*"
+                + r"\W+".join(map(str, labels)))
+    error = ValueError if mode == "eager" else tf.errors.InvalidArgumentError
+    with pytest.raises(error, match=expected):
+        if mode == "eager":
+            layer(data)
+        elif mode == "graph":
+            tf.function(layer.__call__)(data)
+        else:
+            ds = tf.data.Dataset.from_tensors((data["spectrograms"], data["labels"]))
+            list(ks.data.augment_dataset(ds, layer, seed=1))
+
+
+def test_label_range_check_stays_out_of_xla_graphs():
+    """XLA has no Assert op: the check is left out there, and the layer compiles."""
+    layer = ks.MixUp(num_classes=4, seed=0)
+    fn = tf.function(lambda d: layer(d), jit_compile=True)
+    data = {"spectrograms": X[:4], "labels": tf.constant([0, 1, 2, 3])}
+    hlo = fn.experimental_get_compiler_ir(data)(stage="hlo")
+    assert "sparse labels must be class ids" not in hlo
+    assert fn(data)["labels"].shape == (4, 4)
+    graph = tf.function(lambda d: layer(d)).get_concrete_function(data).graph
+    assert any(op.type == "Assert" for op in graph.get_operations())
+
+
 @pytest.mark.parametrize("layer_cls", [ks.MixUp, ks.CutMix, ks.SpecMix])
 def test_sparse_and_one_hot_labels_mix_identically(layer_cls):
     sparse = tf.range(8) % 4
