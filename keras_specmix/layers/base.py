@@ -16,9 +16,12 @@ import tensorflow as tf
 
 from keras_specmix import _validation
 from keras_specmix.ops import random as random_ops
+from keras_specmix.ops import warp
 
 SPECTROGRAMS = "spectrograms"
 LABELS = "labels"
+LENGTHS = "lengths"
+PADDING_MASK = "padding_mask"
 
 
 class SpectrogramAugmentation(keras.layers.Layer):
@@ -186,3 +189,35 @@ def _per_replica(seed):
         return seed
     replica = tf.cast(context.replica_id_in_sync_group, tf.int32)
     return tf.random.experimental.stateless_fold_in(seed, replica)
+
+
+class LengthAwareAugmentation(SpectrogramAugmentation):
+    """Base of the layers that honour per-example lengths given in a dict.
+
+    Args:
+        seed: int >= 0 or None.
+        **kwargs: base layer arguments.
+    """
+
+    def lengths(self, data):
+        """int32 ``(batch,)`` valid frames, or None when the input has none."""
+        if LENGTHS in data:
+            lengths = tf.convert_to_tensor(data[LENGTHS])
+            name = LENGTHS
+        elif PADDING_MASK in data:
+            mask = tf.convert_to_tensor(data[PADDING_MASK])
+            if mask.shape.rank != 2:
+                raise ValueError(
+                    f"`{PADDING_MASK}` must have shape (batch, time). "
+                    f"Received: shape={mask.shape}"
+                )
+            lengths = tf.reduce_sum(tf.cast(mask, tf.int32), axis=1)
+            name = PADDING_MASK
+        else:
+            return None
+        if not lengths.dtype.is_integer:
+            raise TypeError(
+                f"`{name}` must be an integer tensor. "
+                f"Received: dtype={lengths.dtype.name}"
+            )
+        return warp.valid_lengths(data[SPECTROGRAMS], lengths)

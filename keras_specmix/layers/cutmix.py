@@ -68,11 +68,12 @@ class CutMix(MixingLayer):
     def sample_params(self, data, seed):
         shape = tf.shape(data[SPECTROGRAMS])
         return mixing.sample_cutmix_params(
-            seed, shape[0], shape[1], shape[2], self.alpha, self.axes, self.prob
+            seed, shape[0], shape[1], shape[2], self.alpha, self.axes, self.prob,
+            lengths=self.lengths(data),
         )
 
-    def mix(self, x, y, params):
-        return mixing.apply_cutmix(x, y, params)
+    def mix(self, x, y, params, lengths=None):
+        return mixing.apply_cutmix(x, y, params, lengths=lengths)
 
     def get_config(self):
         return {**super().get_config(), "alpha": self.alpha, "axes": self.axes}

@@ -5,19 +5,23 @@ import tensorflow as tf
 from keras_specmix import _validation
 from keras_specmix.layers.base import LABELS
 from keras_specmix.layers.base import SPECTROGRAMS
-from keras_specmix.layers.base import SpectrogramAugmentation
+from keras_specmix.layers.base import LengthAwareAugmentation
 
 MIX_WEIGHTS = "mix_weights"
 PARTNERS = "partners"
 
 
-class MixingLayer(SpectrogramAugmentation):
+class MixingLayer(LengthAwareAugmentation):
     """Shared plumbing of the layers that mix pairs of examples.
 
     Input: ``{"spectrograms": x, "labels": y}`` with ``x`` of shape
     ``(batch, time, freq[, channels])`` and ``y`` one-hot or soft float
     ``(batch, classes)``, or sparse int ``(batch,)`` when ``num_classes`` is
-    given. Output: the same keys; labels are always float ``(batch, classes)``
+    given. A padded batch may add ``"lengths"`` (int ``(batch,)``, valid
+    frames per example) or ``"padding_mask"`` (bool ``(batch, time)``): partner
+    content is then taken only where both clips have frames, padding comes
+    back unchanged, and λ is the share of the example's own valid cells it
+    keeps (see ``keras_specmix.ops.mixing``). Output: the same keys; labels are always float ``(batch, classes)``
     (float32, or the input's float dtype). With ``return_mix_info=True`` the
     output also holds ``"mix_weights"`` (λ, float32 ``(batch,)``: the share of
     each example's own input kept) and ``"partners"`` (int32 ``(batch,)``:
@@ -49,12 +53,14 @@ class MixingLayer(SpectrogramAugmentation):
             )
         self.return_mix_info = return_mix_info
 
-    def mix(self, x, y, params):
+    def mix(self, x, y, params, lengths=None):
         """Returns ``(x_out, y_out, lam)``. Implemented by subclasses."""
         raise NotImplementedError
 
     def transform(self, data, params):
-        x_out, y_out, lam = self.mix(data[SPECTROGRAMS], data[LABELS], params)
+        x_out, y_out, lam = self.mix(
+            data[SPECTROGRAMS], data[LABELS], params, self.lengths(data)
+        )
         out = {**data, SPECTROGRAMS: x_out, LABELS: y_out}
         if self.return_mix_info:
             out[MIX_WEIGHTS] = lam

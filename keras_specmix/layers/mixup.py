@@ -65,8 +65,8 @@ class MixUp(MixingLayer):
         batch_size = tf.shape(data[SPECTROGRAMS])[0]
         return mixing.sample_mixup_params(seed, batch_size, self.alpha, self.prob)
 
-    def mix(self, x, y, params):
-        return mixing.apply_mixup(x, y, params)
+    def mix(self, x, y, params, lengths=None):
+        return mixing.apply_mixup(x, y, params, lengths=lengths)
 
     def get_config(self):
         return {**super().get_config(), "alpha": self.alpha}

@@ -13,13 +13,13 @@ import keras
 import tensorflow as tf
 
 from keras_specmix import _validation
+from keras_specmix.layers.base import LENGTHS  # noqa: F401 - re-exported
+from keras_specmix.layers.base import PADDING_MASK  # noqa: F401 - re-exported
 from keras_specmix.layers.base import SPECTROGRAMS
-from keras_specmix.layers.base import SpectrogramAugmentation
+from keras_specmix.layers.base import LengthAwareAugmentation
 from keras_specmix.ops import spec_augment as ops
 from keras_specmix.ops import warp
 
-LENGTHS = "lengths"
-PADDING_MASK = "padding_mask"
 
 
 def check_bool(name, value):
@@ -34,38 +34,6 @@ def check_ratio(name, value, optional=False):
     if optional and value is None:
         return None
     return _validation.check_float(name, value, 0.0, 1.0)
-
-
-class LengthAwareAugmentation(SpectrogramAugmentation):
-    """Base of the SpecAugment layers: reads per-example lengths from a dict.
-
-    Args:
-        seed: int >= 0 or None.
-        **kwargs: base layer arguments.
-    """
-
-    def lengths(self, data):
-        """int32 ``(batch,)`` valid frames, or None when the input has none."""
-        if LENGTHS in data:
-            lengths = tf.convert_to_tensor(data[LENGTHS])
-            name = LENGTHS
-        elif PADDING_MASK in data:
-            mask = tf.convert_to_tensor(data[PADDING_MASK])
-            if mask.shape.rank != 2:
-                raise ValueError(
-                    f"`{PADDING_MASK}` must have shape (batch, time). "
-                    f"Received: shape={mask.shape}"
-                )
-            lengths = tf.reduce_sum(tf.cast(mask, tf.int32), axis=1)
-            name = PADDING_MASK
-        else:
-            return None
-        if not lengths.dtype.is_integer:
-            raise TypeError(
-                f"`{name}` must be an integer tensor. "
-                f"Received: dtype={lengths.dtype.name}"
-            )
-        return warp.valid_lengths(data[SPECTROGRAMS], lengths)
 
 
 class MaskingAugmentation(LengthAwareAugmentation):

@@ -100,10 +100,11 @@ class SpecMix(MixingLayer):
             min_time_bands=self.min_time_bands,
             max_time_bands=self.max_time_bands,
             prob=self.prob,
+            lengths=self.lengths(data),
         )
 
-    def mix(self, x, y, params):
-        return mixing.apply_specmix(x, y, params)
+    def mix(self, x, y, params, lengths=None):
+        return mixing.apply_specmix(x, y, params, lengths=lengths)
 
     def get_config(self):
         config = super().get_config()

@@ -82,23 +82,38 @@ def region_mask(time_mask, freq_mask, combine):
     )
 
 
-def region_fraction(time_mask, freq_mask, combine):
+def region_fraction(time_mask, freq_mask, combine, lengths=None, span=None):
     """Exact share of the ``(time, freq)`` plane covered by ``region_mask``.
 
     Computed from the 1-D masks without building the 2-D mask: with ``a`` the
     masked share of frames and ``b`` that of bins, the union covers
     ``a + b - a * b`` and the intersection ``a * b`` (overlaps counted once).
 
+    With per-example ``lengths`` the share is of each example's own
+    ``lengths·freq`` cells, for a region cut to its first ``span`` frames
+    (``time_mask`` must be False from ``span`` on): ``a`` counts frames over
+    ``lengths`` and a frequency band covers ``span`` frames, so the union
+    covers ``a + b·span/lengths − a·b``. Full lengths give the same numbers,
+    bit for bit.
+
     Args:
         time_mask: bool ``(batch, time)``.
         freq_mask: bool ``(batch, freq)``.
         combine: ``"union"`` or ``"intersection"``.
+        lengths: None, or int ``(batch,)``: each example's valid frames.
+        span: int ``(batch,)``, ``<= lengths``; required with ``lengths``.
 
     Returns:
         float32 tensor ``(batch,)`` in ``[0, 1]``.
     """
     a = tf.reduce_mean(tf.cast(time_mask, tf.float32), axis=1)
     b = tf.reduce_mean(tf.cast(freq_mask, tf.float32), axis=1)
+    band = b
+    if lengths is not None:
+        # Rescaled by factors that are exactly 1.0 for full lengths.
+        own = tf.maximum(tf.cast(lengths, tf.float32), 1.0)
+        a = a * (tf.cast(tf.shape(time_mask)[1], tf.float32) / own)
+        band = b * (tf.cast(span, tf.float32) / own)
     if combine == UNION:
-        return a + b - a * b
+        return a + band - a * b
     return a * b

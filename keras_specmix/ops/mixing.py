@@ -22,6 +22,16 @@ channels)``; ``y`` is float ``(batch, classes)``; λ is the share of the
 example's own input that is kept, and ``y_out = λ·y + (1 − λ)·y[partner]``.
 An example whose partner is itself (a batch of one) is returned unmixed with
 λ = 1, whatever the params say.
+
+Padded batches: every ``sample_*``/``apply_*`` function takes optional
+``lengths``, int ``(batch,)`` valid frames per example (padding after them).
+Partner content is then taken only where *both* clips have frames,
+``t < min(L_b, L_partner)`` (the pair's shared span); every other cell keeps
+the example's own value, so padding comes back bit for bit. Time intervals
+are drawn within the shared span (their widths relative to it), and λ is the
+share of the example's own valid cells, ``L_b·F``, that it keeps. Without
+``lengths`` every frame is valid and the results are exactly those of the
+fixed-length rule.
 """
 
 import tensorflow as tf
@@ -62,6 +72,17 @@ def self_paired(partner):
     return tf.equal(partner, tf.range(tf.shape(partner)[0], dtype=partner.dtype))
 
 
+def shared_span(lengths, partner):
+    """int32 ``(batch,)``: frames valid in both an example and its partner."""
+    lengths = tf.cast(lengths, tf.int32)
+    return tf.minimum(lengths, tf.gather(lengths, tf.cast(partner, tf.int32)))
+
+
+def _frames_before(span, time_length):
+    """bool ``(batch, time)``: True on the frames before each example's ``span``."""
+    return tf.range(time_length, dtype=tf.int32)[tf.newaxis, :] < span[:, tf.newaxis]
+
+
 def _skip(seed, batch_size, prob):
     """bool ``(batch,)``: True for examples left unmixed because of ``prob``."""
     if prob >= 1.0:
@@ -90,13 +111,17 @@ def sample_mixup_params(seed, batch_size, alpha=0.4, prob=1.0):
 
 
 @fusion.fused
-def apply_mixup(x, y, params):
+def apply_mixup(x, y, params, lengths=None):
     """Applies MixUp params: ``x_out = λ·x + (1 − λ)·x[partner]``, same for y.
 
     Args:
         x: float ``(batch, time, freq[, channels])``.
         y: float ``(batch, classes)``.
         params: ``{"partner", "lam"}`` as from ``sample_mixup_params``.
+        lengths: None, or int ``(batch,)`` valid frames per example. The
+            blend then covers the pair's shared span only, and the label
+            weight is the share of the example's valid frames it keeps:
+            ``1 − (1 − λ)·span / L``.
 
     Returns:
         ``(x_out, y_out, lam)``; ``lam`` is float32 ``(batch,)`` with 1 for
@@ -112,14 +137,24 @@ def apply_mixup(x, y, params):
     """
     partner = tf.cast(params["partner"], tf.int32)
     lam = tf.where(self_paired(partner), 1.0, tf.cast(params["lam"], tf.float32))
-    keep = tf.reshape(tf.cast(lam, x.dtype), [-1] + [1] * (x.shape.rank - 1))
+    if lengths is None:
+        keep = tf.reshape(tf.cast(lam, x.dtype), [-1] + [1] * (x.shape.rank - 1))
+    else:
+        span = shared_span(lengths, partner)
+        inside = _frames_before(span, tf.shape(x)[1])
+        keep = tf.where(inside, tf.cast(lam, x.dtype)[:, tf.newaxis], 1)
+        keep = tf.reshape(keep, tf.concat([tf.shape(keep), [1] * (x.shape.rank - 2)], 0))
+        lengths = tf.cast(lengths, tf.int32)
+        own = tf.maximum(tf.cast(lengths, tf.float32), 1.0)
+        whole = (span == lengths) & (lengths > 0)  # λ as drawn, bit for bit
+        lam = tf.where(whole, lam, 1.0 - (1.0 - lam) * tf.cast(span, tf.float32) / own)
     x_out = blend(x, tf.gather(x, partner), keep)
     return x_out, mix_labels(y, partner, lam), lam
 
 
 # ---------------------------------------------------- CutMix and SpecMix
 @fusion.fused
-def apply_region_mix(x, y, params, combine):
+def apply_region_mix(x, y, params, combine, lengths=None):
     """Pastes the donor region of ``x[partner]`` into ``x``; λ from the region.
 
     Args:
@@ -127,11 +162,13 @@ def apply_region_mix(x, y, params, combine):
         y: float ``(batch, classes)``.
         params: region params (see the module docstring).
         combine: ``"union"`` (SpecMix bands) or ``"intersection"`` (CutMix box).
+        lengths: None, or int ``(batch,)`` valid frames per example: the
+            region is then cut to the pair's shared span.
 
     Returns:
         ``(x_out, y_out, lam)`` with ``lam = 1 − |region| / (time·freq)``
         computed from the realised region (overlaps counted once), float32
-        ``(batch,)``.
+        ``(batch,)``; with ``lengths``, ``time`` is each example's own length.
     """
     partner = tf.cast(params["partner"], tf.int32)
     unmixed = self_paired(partner)[:, tf.newaxis]
@@ -146,10 +183,17 @@ def apply_region_mix(x, y, params, combine):
     # an intersection just one, so clearing both serves either rule.
     time_mask = time_mask & ~unmixed
     freq_mask = freq_mask & ~unmixed
-    region = masks.region_mask(time_mask, freq_mask, combine)
+    if lengths is None:
+        region = masks.region_mask(time_mask, freq_mask, combine)
+        lam = 1.0 - masks.region_fraction(time_mask, freq_mask, combine)
+    else:
+        span = shared_span(lengths, partner)
+        inside = _frames_before(span, shape[1])
+        time_mask = time_mask & inside
+        region = masks.region_mask(time_mask, freq_mask, combine) & inside[:, :, tf.newaxis]
+        lam = 1.0 - masks.region_fraction(time_mask, freq_mask, combine, lengths, span)
     if x.shape.rank == 4:
         region = region[..., tf.newaxis]
-    lam = 1.0 - masks.region_fraction(time_mask, freq_mask, combine)
     x_out = select(region, tf.gather(x, partner), x)
     return x_out, mix_labels(y, partner, lam), lam
 
@@ -166,9 +210,9 @@ def _region_params(partner, time_intervals, freq_intervals):
 
 
 def _full_interval(batch_size, length):
-    """One interval covering the whole axis, per example."""
+    """One interval covering the whole axis (or each example's ``length``)."""
     starts = tf.zeros([batch_size, 1], tf.int32)
-    widths = tf.fill([batch_size, 1], tf.cast(length, tf.int32))
+    widths = tf.broadcast_to(tf.reshape(tf.cast(length, tf.int32), [-1, 1]), [batch_size, 1])
     return starts, widths
 
 
@@ -182,7 +226,8 @@ def _clipped_interval(seed, batch_size, length, size):
 
 
 def sample_cutmix_params(
-    seed, batch_size, time_length, freq_length, alpha=0.4, axes="both", prob=1.0
+    seed, batch_size, time_length, freq_length, alpha=0.4, axes="both", prob=1.0,
+    lengths=None,
 ):
     """Draws CutMix boxes: λ ~ Beta(alpha, alpha), a box of share ≈ 1 − λ.
 
@@ -200,11 +245,16 @@ def sample_cutmix_params(
         alpha: float > 0.
         axes: ``"both"``, ``"time"`` or ``"freq"``.
         prob: probability that an example is mixed.
+        lengths: None, or int ``(batch,)`` valid frames per example: the box
+            is then drawn in each pair's shared span instead of ``T``.
 
     Returns:
         Region params (see the module docstring), combine rule "intersection".
     """
     seeds = random_ops.split_seed(seed, 5)
+    partner = random_ops.pair_indices(seeds[4], batch_size)
+    if lengths is not None:
+        time_length = shared_span(lengths, partner)
     lam = random_ops.stateless_beta(seeds[0], [batch_size], alpha)
     lam = tf.where(_skip(seeds[1], batch_size, prob), 1.0, lam)
     share = tf.sqrt(1.0 - lam) if axes == "both" else 1.0 - lam
@@ -224,13 +274,12 @@ def sample_cutmix_params(
         )
     else:
         f_start, f_width = _full_interval(batch_size, freq_length)
-    partner = random_ops.pair_indices(seeds[4], batch_size)
     return _region_params(partner, (t_start, t_width), (f_start, f_width))
 
 
-def apply_cutmix(x, y, params):
+def apply_cutmix(x, y, params, lengths=None):
     """Applies CutMix params (a box per example); see ``apply_region_mix``."""
-    return apply_region_mix(x, y, params, masks.INTERSECTION)
+    return apply_region_mix(x, y, params, masks.INTERSECTION, lengths=lengths)
 
 
 def _bands(seed, width, length, min_bands, max_bands, skip):
@@ -243,6 +292,12 @@ def _bands(seed, width, length, min_bands, max_bands, skip):
     widths = tf.where(active, width[:, tf.newaxis], 0)
     widths = tf.broadcast_to(widths, [batch_size, max_bands])
     return masks.sample_starts(seed_start, widths, length), widths
+
+
+def _per_example(length):
+    """A scalar length as is; a ``(batch,)`` one as ``(batch, 1)``, to broadcast."""
+    length = tf.convert_to_tensor(length)
+    return length[:, tf.newaxis] if length.shape.rank == 1 else length
 
 
 def band_width(ratio, length):
@@ -264,6 +319,7 @@ def sample_specmix_params(
     min_time_bands=0,
     max_time_bands=2,
     prob=1.0,
+    lengths=None,
 ):
     """Draws SpecMix bands (Kim, Han and Ko, 2021), per example.
 
@@ -281,11 +337,17 @@ def sample_specmix_params(
         min_freq_bands, max_freq_bands: range of the number of frequency bands.
         min_time_bands, max_time_bands: range of the number of time bands.
         prob: probability that an example is mixed.
+        lengths: None, or int ``(batch,)`` valid frames per example: time
+            bands are then ``floor(g_b·S_b)`` frames wide and lie in each
+            pair's shared span ``S_b`` instead of ``T``.
 
     Returns:
         Region params (see the module docstring), combine rule "union".
     """
     seeds = random_ops.split_seed(seed, 5)
+    partner = random_ops.pair_indices(seeds[4], batch_size)
+    if lengths is not None:
+        time_length = shared_span(lengths, partner)
     if isinstance(gamma, (tuple, list)):
         low, high = gamma
         ratio = low + (high - low) * random_ops.uniform(seeds[0], [batch_size])
@@ -297,13 +359,12 @@ def sample_specmix_params(
         min_freq_bands, max_freq_bands, skip,
     )
     t_starts, t_widths = _bands(
-        seeds[3], band_width(ratio, time_length), time_length,
+        seeds[3], band_width(ratio, time_length), _per_example(time_length),
         min_time_bands, max_time_bands, skip,
     )
-    partner = random_ops.pair_indices(seeds[4], batch_size)
     return _region_params(partner, (t_starts, t_widths), (f_starts, f_widths))
 
 
-def apply_specmix(x, y, params):
+def apply_specmix(x, y, params, lengths=None):
     """Applies SpecMix params (a union of bands); see ``apply_region_mix``."""
-    return apply_region_mix(x, y, params, masks.UNION)
+    return apply_region_mix(x, y, params, masks.UNION, lengths=lengths)

@@ -140,3 +140,55 @@ def test_mixing_layer_on_a_bare_keras_tensor_says_to_use_mixing_model():
 
     with pytest.raises(ValueError, match="MixingModel"):
         keras.Sequential([keras.Input((40, 16, 1)), ks.SpecMix()])
+
+
+@pytest.mark.parametrize("layer_cls", [ks.MixUp, ks.CutMix, ks.SpecMix])
+@pytest.mark.parametrize("mode", ["eager", "graph-unknown-time", "xla"])
+def test_padded_batches_keep_padding_and_take_partner_frames_only_where_they_exist(
+        layer_cls, mode):
+    x = tf.random.stateless_normal([8, 40, 16, 2], seed=[5, 6])
+    lengths = tf.constant([40, 9, 25, 31, 0, 40, 17, 3])
+    data = {"spectrograms": x, "labels": tf.range(8) % 4, "lengths": lengths}
+    layer = layer_cls(num_classes=4, seed=0, return_mix_info=True)
+    if mode == "eager":
+        out = layer.augment(data, tf.constant([1, 2]))
+    else:
+        signature = None
+        if mode == "graph-unknown-time":
+            signature = [{"spectrograms": tf.TensorSpec([8, None, 16, 2]),
+                          "labels": tf.TensorSpec([8], tf.int32),
+                          "lengths": tf.TensorSpec([8], tf.int32)}]
+        fn = tf.function(lambda d: layer.augment(d, tf.constant([1, 2])),
+                         input_signature=signature, jit_compile=mode == "xla")
+        out = fn(data)
+    x_out, lam, partner = (out[k].numpy() for k in ("spectrograms", "mix_weights", "partners"))
+    x = x.numpy()
+    np.testing.assert_array_equal(out["lengths"], lengths)  # passed through
+    n = lengths.numpy()
+    for b in range(8):
+        span = min(n[b], n[partner[b]])
+        np.testing.assert_array_equal(x_out[b, span:], x[b, span:])  # padding, own tail
+        if layer_cls is not ks.MixUp:  # every valid cell is the example's or its partner's
+            own = (x_out[b] == x[b]).all(-1)
+            assert ((x_out[b] == x[partner[b]]).all(-1) | own).all()
+            assert lam[b] == pytest.approx(own[:n[b]].sum() / (n[b] * 16) if n[b] else 1.0,
+                                           abs=1e-6)
+    assert lam[4] == 1.0  # the empty clip
+
+
+@pytest.mark.parametrize("layer_cls", [ks.MixUp, ks.CutMix, ks.SpecMix])
+def test_full_lengths_and_padding_masks_change_nothing(layer_cls):
+    x = tf.random.stateless_normal([6, 30, 12, 1], seed=[7, 8])
+    y = tf.range(6) % 3
+    layer = layer_cls(num_classes=3, seed=0)
+    seed = tf.constant([4, 4])
+    plain = layer.augment({"spectrograms": x, "labels": y}, seed)
+    full = layer.augment({"spectrograms": x, "labels": y, "lengths": tf.fill([6], 30)}, seed)
+    for key in ("spectrograms", "labels"):
+        np.testing.assert_array_equal(full[key], plain[key])
+    lengths = tf.constant([30, 12, 5, 22, 30, 1])
+    by_lengths = layer.augment({"spectrograms": x, "labels": y, "lengths": lengths}, seed)
+    mask = tf.sequence_mask(lengths, 30)
+    by_mask = layer.augment({"spectrograms": x, "labels": y, "padding_mask": mask}, seed)
+    for key in ("spectrograms", "labels"):
+        np.testing.assert_array_equal(by_mask[key], by_lengths[key])

@@ -13,9 +13,10 @@ from keras_specmix.ops import mixing
 T, F = 400, 128
 
 
-def _numpy_region_mix(x, y, params, union):
+def _numpy_region_mix(x, y, params, union, lengths=None):
     """Loop-per-example NumPy reference of apply_region_mix."""
     x_out, lam = x.copy(), np.ones(len(x))
+    lengths = np.full(len(x), x.shape[1]) if lengths is None else np.asarray(lengths)
     for b, p in enumerate(params["partner"]):
         if p == b:
             continue
@@ -26,8 +27,9 @@ def _numpy_region_mix(x, y, params, union):
         for s, w in zip(params["freq_starts"][b], params["freq_widths"][b]):
             f_in[s:s + w] = True
         region = (t_in[:, None] | f_in[None, :]) if union else (t_in[:, None] & f_in[None, :])
+        region[min(lengths[b], lengths[p]):] = False  # partner content only where both have frames
         x_out[b][region] = x[p][region]
-        lam[b] = 1 - region.mean()
+        lam[b] = 1 - region.sum() / max(lengths[b] * x.shape[2], 1)
     y_out = lam[:, None] * y + (1 - lam[:, None]) * y[params["partner"]]
     return x_out, y_out, lam
 
@@ -86,6 +88,67 @@ def test_apply_mixup_exact_and_self_pair_untouched():
     np.testing.assert_allclose(y_out[1], 0.6 * y[1] + 0.4 * y[0], rtol=1e-6, atol=1e-6)
     np.testing.assert_array_equal(x_out[2], x[2])  # self-paired: bit for bit
     assert lam.numpy().tolist()[2] == 1.0
+
+
+@pytest.mark.parametrize("union", [True, False])
+def test_region_mix_with_lengths_pastes_only_where_both_clips_have_frames(union):
+    x, y = _random_batch(batch=5)
+    lengths = np.array([12, 7, 3, 0, 10])  # 0: an empty clip
+    params = {
+        "partner": np.array([1, 2, 0, 4, 3]),
+        "time_starts": np.array([[0, 5], [1, 0], [0, 0], [0, 0], [2, 0]]),
+        "time_widths": np.array([[3, 4], [2, 0], [3, 0], [2, 0], [5, 0]]),
+        "freq_starts": np.array([[6, 0], [0, 0], [8, 0], [0, 0], [1, 0]]),
+        "freq_widths": np.array([[2, 0], [10, 0], [2, 0], [3, 0], [4, 0]]),
+    }
+    apply = mixing.apply_specmix if union else mixing.apply_cutmix
+    got = apply(tf.constant(x), tf.constant(y), {k: tf.constant(v) for k, v in params.items()},
+                lengths=tf.constant(lengths))
+    expected = _numpy_region_mix(x, y, params, union, lengths)
+    np.testing.assert_array_equal(got[0], expected[0])  # bit for bit
+    np.testing.assert_allclose(got[1], expected[1], rtol=1e-6)
+    np.testing.assert_allclose(got[2], expected[2], rtol=1e-6)
+    # Example 0 (12 frames) with partner 1 (7 frames): nothing pasted from frame 7 on.
+    np.testing.assert_array_equal(got[0][0, 7:], x[0, 7:])
+    assert got[2].numpy()[3] == 1.0  # an empty clip keeps λ = 1
+
+
+def test_mixup_with_lengths_blends_the_shared_span_only():
+    x, y = _random_batch(batch=3)
+    params = {"partner": tf.constant([1, 2, 0]), "lam": tf.constant([0.25, 0.6, 0.3])}
+    lengths = tf.constant([12, 4, 9])
+    x_out, y_out, lam = mixing.apply_mixup(tf.constant(x), tf.constant(y), params,
+                                           lengths=lengths)
+    np.testing.assert_allclose(x_out[0, :4], 0.25 * x[0, :4] + 0.75 * x[1, :4],
+                               rtol=1e-6, atol=1e-6)
+    np.testing.assert_array_equal(x_out[0, 4:], x[0, 4:])  # partner 1 has 4 frames
+    np.testing.assert_allclose(x_out[1, :4], 0.6 * x[1, :4] + 0.4 * x[2, :4],
+                               rtol=1e-6, atol=1e-6)
+    np.testing.assert_array_equal(x_out[1, 4:], x[1, 4:])  # its own padding
+    # λ: the share of the example's own valid frames it keeps.
+    np.testing.assert_allclose(lam, [1 - 0.75 * 4 / 12, 0.6, 1 - 0.7 * 9 / 9], rtol=1e-6)
+    np.testing.assert_allclose(y_out, lam.numpy()[:, None] * y
+                               + (1 - lam.numpy()[:, None]) * y[[1, 2, 0]], rtol=1e-6)
+
+
+@pytest.mark.parametrize("sampler", [
+    lambda s, b, **k: mixing.sample_specmix_params(s, b, T, F, gamma=(0.0, 1.0), **k),
+    lambda s, b, **k: mixing.sample_cutmix_params(s, b, T, F, alpha=1.0, **k),
+    lambda s, b, **k: mixing.sample_cutmix_params(s, b, T, F, axes="time", **k),
+])
+def test_samplers_with_lengths_draw_time_intervals_in_the_shared_span(sampler):
+    lengths = tf.constant(np.random.default_rng(0).integers(0, T + 1, 512), tf.int32)
+    params = sampler([4, 2], 512, lengths=lengths)
+    span = np.minimum(lengths.numpy(), lengths.numpy()[params["partner"].numpy()])
+    ends = (params["time_starts"] + params["time_widths"]).numpy()
+    assert (params["time_starts"].numpy() >= 0).all()
+    assert (ends <= span[:, None]).all()
+    assert (ends == span[:, None]).any()  # intervals reach the end of the span
+    # Full lengths draw exactly what the fixed-length rule draws.
+    full = sampler([4, 2], 512, lengths=tf.fill([512], T))
+    fixed = sampler([4, 2], 512)
+    for key in fixed:
+        np.testing.assert_array_equal(full[key], fixed[key])
 
 
 def _marker_batch(batch):
