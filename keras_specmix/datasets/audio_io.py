@@ -239,7 +239,11 @@ def select_channels(audio, channel):
         return tf.reduce_mean(audio, axis=1, keepdims=True)
     if channel == "all":
         return audio
-    return audio[:, channel : channel + 1]
+    # A slice of an unknown-size axis has an unknown static size; state the 1
+    # (the models' input layers need a defined channel axis).
+    selected = audio[:, channel : channel + 1]
+    selected.set_shape([audio.shape[0], 1])
+    return selected
 
 
 def resample(audio, rate_in, rate_out):

@@ -85,7 +85,8 @@ def split_by_group(groups, fraction, seed=0):
     """Indices ``(kept, held_out)`` holding out about ``fraction`` of the groups.
 
     Args:
-        groups: array ``(n,)`` of group ids (None: every example its own).
+        groups: array ``(n,)`` of group ids (one distinct id per example
+            to hold out single examples).
         fraction: float in (0, 1).
         seed: int for the group permutation.
 
@@ -100,8 +101,7 @@ def split_by_group(groups, fraction, seed=0):
     """
     fraction = _validation.check_float("validation_fraction", fraction, 0.0, 1.0,
                                        open_min=True)
-    count = len(groups)
-    keys = np.arange(count).astype(str) if groups is None else np.asarray(groups)
+    keys = np.asarray(groups)
     unique = np.array(sorted(set(keys.tolist())))
     order = np.random.default_rng(seed).permutation(len(unique))
     held_groups = set(unique[order[:max(1, int(round(fraction * len(unique))))]].tolist())
@@ -110,10 +110,14 @@ def split_by_group(groups, fraction, seed=0):
 
 
 def _carve(ds, metadata, column, fraction, seed):
-    groups = (metadata or {}).get(column)
-    kept, held = split_by_group(None if groups is None else np.asarray(groups),
-                                fraction, seed)
-    sub = {k: np.asarray(v)[kept] for k, v in (metadata or {}).items()}
+    metadata = metadata or {}
+    groups = metadata.get(column)
+    if groups is None:  # no group column (a folder of files): every example its own
+        count = (len(next(iter(metadata.values()))) if metadata
+                 else int(ds.cardinality()))
+        groups = np.arange(count).astype(str)
+    kept, held = split_by_group(np.asarray(groups), fraction, seed)
+    sub = {k: np.asarray(v)[kept] for k, v in metadata.items()}
     return _select(ds, kept), _select(ds, held), sub, (len(kept), len(held))
 
 
