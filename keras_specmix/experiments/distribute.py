@@ -3,9 +3,12 @@
 - ``"default"``: one device (TensorFlow's default strategy).
 - ``"mirrored"``: ``tf.distribute.MirroredStrategy`` over every local GPU
   (or, with ``cpu_replicas=N``, over N logical CPU devices: for tests).
-- ``"multi-worker"``: ``tf.distribute.MultiWorkerMirroredStrategy``; every
-  host runs the same command with its own ``TF_CONFIG`` (see
-  ``docs/experiments.md``).
+- ``"multi-worker"``: ``tf.distribute.MultiWorkerMirroredStrategy``. Only a
+  single worker (no ``TF_CONFIG``, or one listing one worker) runs: with
+  two or more workers, Keras 3's ``fit`` fails inside Keras (it reduces
+  per-replica batches it cannot convert; keras-team/keras#20585, open), so
+  :func:`make_strategy` stops with that explanation instead of starting
+  the cluster.
 
 The batch size given to the runner is the *global* batch: each of R replicas
 trains on ``batch_size / R`` examples per step, and the gradients are summed
@@ -14,11 +17,27 @@ augmentation runs inside the replica's ``train_step`` and folds the replica
 id into its seed, so replicas draw different masks and partners.
 """
 
+import json
+import os
+
+import keras
 import tensorflow as tf
 
 from keras_specmix import _validation
 
 STRATEGIES = ("default", "mirrored", "multi-worker")
+
+
+def _cluster_workers():
+    """How many workers (chief included) ``TF_CONFIG`` lists; 1 without one."""
+    config = os.environ.get("TF_CONFIG")
+    if not config:
+        return 1
+    try:
+        cluster = json.loads(config).get("cluster", {})
+    except (ValueError, AttributeError) as error:
+        raise ValueError(f"TF_CONFIG is not a JSON object. Received: {config!r}") from error
+    return max(1, len(cluster.get("worker", [])) + len(cluster.get("chief", [])))
 
 
 def split_cpu(num_devices):
@@ -79,6 +98,15 @@ def make_strategy(name="default", cpu_replicas=None):
     if name == "default":
         return tf.distribute.get_strategy()
     if name == "multi-worker":
+        workers = _cluster_workers()
+        if workers > 1:
+            raise RuntimeError(
+                f"--strategy multi-worker: TF_CONFIG lists {workers} workers, and "
+                f"Keras {keras.__version__}'s fit() cannot train across workers with "
+                "tf.distribute.MultiWorkerMirroredStrategy (it fails reducing "
+                "per-replica batches; keras-team/keras#20585, open). Train on one "
+                "host with --strategy mirrored (all its GPUs) instead."
+            )
         return tf.distribute.MultiWorkerMirroredStrategy()
     if cpu_replicas is not None:
         return tf.distribute.MirroredStrategy(split_cpu(cpu_replicas))

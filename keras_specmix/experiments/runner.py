@@ -24,6 +24,16 @@ DEFAULT_CACHE = os.path.join(os.path.expanduser("~"), ".keras", "datasets",
                              "keras_specmix_experiments")
 
 
+def _positive_float(text):
+    try:
+        value = float(text)
+    except ValueError:
+        value = None
+    if value is None or not value > 0:
+        raise argparse.ArgumentTypeError(f"expected a number > 0, received {text!r}")
+    return value
+
+
 def _positive_int(text):
     try:
         value = int(text)
@@ -93,6 +103,9 @@ def build_parser():
                    "sub-folders; csv: the CSV file)")
     g.add_argument("--cache-dir", default=DEFAULT_CACHE, help="feature cache folder")
     g.add_argument("--no-cache", action="store_true", help="do not cache features")
+    g.add_argument("--clip-seconds", type=_positive_float, default=None,
+                   help="folder/csv: crop or zero-pad every clip to this length "
+                        "(needed when the clips differ in length)")
     g.add_argument("--data-seed", type=int, default=0,
                    help="seed of the synthetic data and of the validation hold-out")
     g.add_argument("--validation-fraction", type=float, default=0.1,
@@ -164,6 +177,9 @@ def resolve(args, parser):
                          f"--dataset/--data-dir (received --dataset {dataset})")
     elif dataset in sources.NEEDS_DATA_DIR and not args.data_dir:
         parser.error(f"--dataset {dataset} needs --data-dir")
+    if args.clip_seconds is not None and dataset not in ("folder", "csv"):
+        parser.error(f"--clip-seconds applies to --dataset folder or csv; "
+                     f"received --dataset {dataset}")
     if not 0.0 < args.validation_fraction < 1.0:
         parser.error(f"--validation-fraction must be in (0, 1), received "
                      f"{args.validation_fraction}")
@@ -206,6 +222,8 @@ def resolve(args, parser):
                 cache_dir=None if args.no_cache else args.cache_dir,
                 synthetic_kwargs=dict(num_locations=args.num_locations,
                                       clips_per_location=args.clips_per_location))
+    if args.clip_seconds is not None:  # only then: earlier results keep their keys
+        load["clip_seconds"] = args.clip_seconds
     return config, load
 
 
@@ -275,7 +293,10 @@ def main(argv=None):
     import tensorflow as tf  # noqa: PLC0415
 
     tf.get_logger().setLevel("ERROR")  # one model per run: retracing warnings are expected
-    strategy = distribute.make_strategy(args.strategy, args.cpu_replicas)
+    try:
+        strategy = distribute.make_strategy(args.strategy, args.cpu_replicas)
+    except (ValueError, RuntimeError) as error:
+        parser.error(str(error))
     with tempfile.TemporaryDirectory() as fake_root:
         if args.smoke:
             from keras_specmix.datasets import fakes  # noqa: PLC0415

@@ -18,6 +18,7 @@ column), and checkpoints are picked on it; the test split is scored once.
 """
 
 import dataclasses
+import fractions
 import hashlib
 import os
 import pathlib
@@ -65,6 +66,22 @@ class Splits:
     def seen_devices(self):
         """Devices present in the training split (sorted)."""
         return sorted(set(self.train_metadata.get("device", ())))
+
+
+def _require_one_length(name, paths):
+    """Raises if the audio files differ in length (they are batched whole)."""
+    seconds = {}
+    for path in paths:
+        info = datasets.inspect_audio(path)
+        seconds.setdefault(fractions.Fraction(info.num_frames, info.sample_rate), path)
+    if len(seconds) > 1:
+        short, long = min(seconds), max(seconds)
+        raise ValueError(
+            f"--dataset {name}: the clips differ in length ({float(short):.3f} s, "
+            f"{seconds[short]!r}, to {float(long):.3f} s, {seconds[long]!r}), so they "
+            "cannot be batched whole. Pass clip_seconds (--clip-seconds S) to crop or "
+            "zero-pad every clip to S seconds."
+        )
 
 
 def _select(ds, indices):
@@ -159,7 +176,7 @@ def _synthetic_split(split, seed, kwargs, cache_dir):
 
 
 def load_splits(name, data_dir=None, seed=0, paper_shape=False, validation_fraction=0.1,
-                cache_dir=None, synthetic_kwargs=None):
+                cache_dir=None, synthetic_kwargs=None, clip_seconds=None):
     """Loads the three splits of dataset ``name``.
 
     Args:
@@ -176,12 +193,17 @@ def load_splits(name, data_dir=None, seed=0, paper_shape=False, validation_fract
         cache_dir: folder for feature caches (None: no cache).
         synthetic_kwargs: extra ``synthetic_scenes`` arguments
             (``num_locations``, ``clips_per_location``, ``clip_seconds``).
+        clip_seconds: ``folder``/``csv``: crop or zero-pad every clip to this
+            length; None keeps each file's length, which must then be the
+            same for all files.
 
     Returns:
         :class:`Splits`.
 
     Raises:
-        ValueError: for an unknown ``name`` or a missing ``data_dir``.
+        ValueError: for an unknown ``name`` or a missing ``data_dir``, or
+            ``folder``/``csv`` files of different lengths without
+            ``clip_seconds``.
     """
     name = _validation.check_choice("dataset", name, DATASETS)
     if name in NEEDS_DATA_DIR and not data_dir:
@@ -209,7 +231,9 @@ def load_splits(name, data_dir=None, seed=0, paper_shape=False, validation_fract
     else:
         read = datasets.from_directory if name == "folder" else datasets.from_csv
         train, test = read(data_dir, validation_split=0.2, subset="both", seed=seed,
-                           cache_dir=cache_dir)
+                           cache_dir=cache_dir, clip_seconds=clip_seconds)
+        if clip_seconds is None:
+            _require_one_length(name, [*train.metadata["path"], *test.metadata["path"]])
     train_meta = dict(train.metadata or {})
     fit, validation, fit_meta, (n_fit, n_val) = _carve(
         train, train_meta, GROUP_COLUMNS[name], validation_fraction, seed)

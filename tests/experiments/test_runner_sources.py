@@ -89,6 +89,37 @@ def test_folder_of_class_subfolders(tmp_path):
     assert run["per_device"] is None
 
 
+def test_folder_of_clips_of_different_lengths_needs_clip_seconds(tmp_path):
+    root = tmp_path / "sounds"
+    for k, label in enumerate(sorted(TONES) * 4):  # 0.3 to 0.6 s
+        fakes.write_wav(root / label / f"{label}{k}.wav",
+                        fakes.tone(0.3 + 0.1 * (k % 4), 16000, TONES[label], seed=k),
+                        16000, bits=16)
+    with pytest.raises(ValueError, match=r"differ in length \(0\.300 s.*0\.600 s.*"
+                                         r"--clip-seconds"):
+        sources.load_splits("folder", str(root))
+    run, data = _run(tmp_path / "out", ["--dataset", "folder", "--data-dir", str(root),
+                                        "--no-cache", "--clip-seconds", "0.45"])
+    assert data["runs"][0]["settings"]["data"]["clip_seconds"] == 0.45
+    assert set(run["per_class"]) == set(TONES)
+
+
+def test_clip_seconds_is_refused_for_fixed_length_datasets(capsys):
+    with pytest.raises(SystemExit):
+        runner.main([*TINY, "--clip-seconds", "2"])
+    assert "--clip-seconds applies to --dataset folder or csv" in capsys.readouterr().err
+
+
+def test_multi_worker_with_two_workers_stops_with_the_keras_limitation(monkeypatch, capsys):
+    monkeypatch.setenv("TF_CONFIG", json.dumps({
+        "cluster": {"worker": ["localhost:12345", "localhost:12346"]},
+        "task": {"type": "worker", "index": 0}}))
+    with pytest.raises(SystemExit):
+        runner.main([*TINY, "--strategy", "multi-worker"])
+    err = capsys.readouterr().err
+    assert "TF_CONFIG lists 2 workers" in err and "keras-team/keras#20585" in err
+
+
 def test_csv_with_groups(tmp_path):
     root = tmp_path / "mine"
     rows = [(f"clips/{label}_{g}.wav", label, f"mic{g}") for g in range(5) for label in TONES]
