@@ -100,7 +100,8 @@ def build_parser():
                    help="default: synthetic (tau2020_mobile with --smoke)")
     g.add_argument("--data-dir", help="dataset root (TAU: the folder with meta.csv; "
                    "SECL-UMONS: the folder with the split lists; folder: class "
-                   "sub-folders; csv: the CSV file)")
+                   "sub-folders; csv: the CSV file; digits: where to render the "
+                   "WAVs, default ~/.keras/datasets)")
     g.add_argument("--cache-dir", default=DEFAULT_CACHE, help="feature cache folder")
     g.add_argument("--no-cache", action="store_true", help="do not cache features")
     g.add_argument("--clip-seconds", type=_positive_float, default=None,

@@ -182,7 +182,8 @@ def load_splits(name, data_dir=None, seed=0, paper_shape=False, validation_fract
     Args:
         name: one of :data:`DATASETS`.
         data_dir: the dataset's root folder (TAU, SECL-UMONS, folder) or CSV
-            file; required for those, ignored otherwise.
+            file, required for those; for ``digits``, where to render the
+            WAVs (None: ``~/.keras/datasets``); ignored otherwise.
         seed: data seed (synthetic generation, group hold-out); fixed across
             the runs of a comparison so every condition sees the same data.
         paper_shape: synthetic scenes at the paper's shape (10-s 44.1-kHz
@@ -217,7 +218,7 @@ def load_splits(name, data_dir=None, seed=0, paper_shape=False, validation_fract
         return Splits(parts["train"][0], parts["validation"][0], parts["test"][0],
                       parts["train"][1], parts["train"][2], parts["test"][2], sizes)
     if name == "digits":
-        ds = {s: datasets.spoken_digits(s, seed=seed, cache_dir=cache_dir)
+        ds = {s: datasets.spoken_digits(s, seed=seed, data_dir=data_dir, cache_dir=cache_dir)
               for s in ("train", "validation", "test")}
         sizes = {s: len(next(iter(ds[s].metadata.values()))) for s in ds}
         return Splits(ds["train"], ds["validation"], ds["test"], ds["train"].class_names,

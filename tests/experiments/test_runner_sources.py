@@ -137,9 +137,13 @@ def test_csv_with_groups(tmp_path):
 
 
 def test_spoken_digits(tmp_path, monkeypatch):
-    # The WAVs go to ~/.keras/datasets by default; keep them in tmp_path.
-    monkeypatch.setattr(digits, "_default_dir", lambda: str(tmp_path / "digits_wav"))
-    run, data = _run(tmp_path / "out", ["--dataset", "digits", "--no-cache"])
+    # The WAVs go where --data-dir says (default ~/.keras/datasets, which
+    # must not be touched here).
+    monkeypatch.setattr(digits, "_default_dir", lambda: pytest.fail("rendered to the default"))
+    wavs = tmp_path / "digits_wav"
+    run, data = _run(tmp_path / "out", ["--dataset", "digits", "--no-cache",
+                                        "--data-dir", str(wavs)])
+    assert list(wavs.glob("wav-*/index.csv"))  # rendered under --data-dir
     assert list(run["per_class"]) == list(digits.CLASS_NAMES)
     assert data["data_sizes"] == {"train": 320, "validation": 80, "test": 160}
     # Devices are voice+variant; the test voices are never heard in training.
