@@ -24,24 +24,21 @@ DEFAULT_CACHE = os.path.join(os.path.expanduser("~"), ".keras", "datasets",
                              "keras_specmix_experiments")
 
 
-def _positive_float(text):
-    try:
-        value = float(text)
-    except ValueError:
-        value = None
-    if value is None or not value > 0:
-        raise argparse.ArgumentTypeError(f"expected a number > 0, received {text!r}")
-    return value
+def _positive(cast, expected):
+    """An argparse type: ``cast(text)``, which must be > 0."""
+    def parse(text):
+        try:
+            value = cast(text)
+        except ValueError:
+            value = None
+        if value is None or not value > 0:
+            raise argparse.ArgumentTypeError(f"expected {expected}, received {text!r}")
+        return value
+    return parse
 
 
-def _positive_int(text):
-    try:
-        value = int(text)
-    except ValueError:
-        value = None
-    if value is None or value < 1:
-        raise argparse.ArgumentTypeError(f"expected an integer >= 1, received {text!r}")
-    return value
+_positive_int = _positive(int, "an integer >= 1")
+_positive_float = _positive(float, "a number > 0")
 
 
 def _seeds(text):

@@ -21,12 +21,13 @@ class MixingLayer(LengthAwareAugmentation):
     frames per example) or ``"padding_mask"`` (bool ``(batch, time)``): partner
     content is then taken only where both clips have frames, padding comes
     back unchanged, and λ is the share of the example's own valid cells it
-    keeps (see ``keras_specmix.ops.mixing``). Output: the same keys; labels are always float ``(batch, classes)``
-    (float32, or the input's float dtype). With ``return_mix_info=True`` the
-    output also holds ``"mix_weights"`` (λ, float32 ``(batch,)``: the share of
-    each example's own input kept) and ``"partners"`` (int32 ``(batch,)``:
-    the index of the example mixed in), for logging or loss-side mixing; at
-    inference they are 1 and ``range(batch)``.
+    keeps (see ``keras_specmix.ops.mixing``). Output: the same keys; labels
+    are always float ``(batch, classes)`` (float32, or the input's float
+    dtype). With ``return_mix_info=True`` the output also holds
+    ``"mix_weights"`` (λ, float32 ``(batch,)``: the share of each example's
+    own input kept) and ``"partners"`` (int32 ``(batch,)``: the index of the
+    example mixed in), for logging or loss-side mixing; at inference they are
+    1 and ``range(batch)``.
 
     Args:
         num_classes: int >= 1 or None; required for sparse integer labels.

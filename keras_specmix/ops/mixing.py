@@ -23,8 +23,9 @@ example's own input that is kept, and ``y_out = λ·y + (1 − λ)·y[partner]``
 An example whose partner is itself (a batch of one) is returned unmixed with
 λ = 1, whatever the params say.
 
-Padded batches: every ``sample_*``/``apply_*`` function takes optional
-``lengths``, int ``(batch,)`` valid frames per example (padding after them).
+Padded batches: the ``apply_*`` functions and the CutMix and SpecMix
+samplers take optional ``lengths``, int ``(batch,)`` valid frames per example
+in ``[0, time]`` (padding after them).
 Partner content is then taken only where *both* clips have frames,
 ``t < min(L_b, L_partner)`` (the pair's shared span); every other cell keeps
 the example's own value, so padding comes back bit for bit. Time intervals
