@@ -89,13 +89,13 @@ def _select(ds, indices):
     keep = np.zeros(int(ds.cardinality()) if ds.cardinality() >= 0 else
                     int(max(indices, default=-1)) + 1, bool)
     keep[np.asarray(indices, np.int64)] = True
-    keep = tf.constant(keep)
+    count, keep = int(keep.sum()), tf.constant(keep)
     selected = ds.enumerate().filter(lambda i, _: tf.gather(keep, i)).map(lambda _, e: e)
     # A filter hides the length from tf.data; state it, so that Keras knows
     # how many validation batches there are (instead of running off the end
     # with an "input ran out of data" warning every epoch), and so that a
     # source shorter than its metadata fails loudly.
-    return selected.apply(tf.data.experimental.assert_cardinality(int(keep.numpy().sum())))
+    return selected.apply(tf.data.experimental.assert_cardinality(count))
 
 
 def split_by_group(groups, fraction, seed=0):

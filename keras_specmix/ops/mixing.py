@@ -141,11 +141,11 @@ def apply_mixup(x, y, params, lengths=None):
     if lengths is None:
         keep = tf.reshape(tf.cast(lam, x.dtype), [-1] + [1] * (x.shape.rank - 1))
     else:
+        lengths = tf.cast(lengths, tf.int32)
         span = shared_span(lengths, partner)
         inside = _frames_before(span, tf.shape(x)[1])
         keep = tf.where(inside, tf.cast(lam, x.dtype)[:, tf.newaxis], 1)
-        keep = tf.reshape(keep, tf.concat([tf.shape(keep), [1] * (x.shape.rank - 2)], 0))
-        lengths = tf.cast(lengths, tf.int32)
+        keep = keep[(...,) + (tf.newaxis,) * (x.shape.rank - 2)]  # over freq[, channels]
         own = tf.maximum(tf.cast(lengths, tf.float32), 1.0)
         whole = (span == lengths) & (lengths > 0)  # λ as drawn, bit for bit
         lam = tf.where(whole, lam, 1.0 - (1.0 - lam) * tf.cast(span, tf.float32) / own)
