@@ -4,6 +4,7 @@ import hashlib
 import json
 import os
 import platform
+import shlex
 import subprocess
 import sys
 
@@ -11,10 +12,41 @@ import numpy as np
 
 from keras_specmix.experiments import conditions as conditions_lib
 from keras_specmix.experiments import paper
+from keras_specmix.experiments import stats
 
 
-def environment():
-    """Library versions, git commit and machine of this process (a dict)."""
+def _device_names(tf):
+    """The CPU model and the accelerators TensorFlow sees."""
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as f:
+            cpu = next((line.split(":", 1)[1].strip() for line in f
+                        if line.startswith("model name")), cpu)
+    except OSError:
+        pass
+    gpus = []
+    for gpu in tf.config.list_physical_devices("GPU"):
+        details = tf.config.experimental.get_device_details(gpu)
+        gpus.append(details.get("device_name", gpu.name))
+    return cpu, gpus
+
+
+def environment(command=None):
+    """Provenance of this process: versions, git commit, command and device.
+
+    Stored on every run record (``record["provenance"]``), so runs added to a
+    file by a later command keep their own.
+
+    Args:
+        command: the command line to record (default: this process's
+            ``sys.argv``).
+
+    Returns:
+        ``{"versions": {python, tensorflow, keras, numpy, keras_specmix,
+        tensorflow_io}, "git_commit", "git_dirty", "command", "platform",
+        "cpu", "cpu_count", "gpus", "devices", "op_determinism",
+        "onednn_opts"}``; the git entries are None outside a git checkout.
+    """
     import keras  # noqa: PLC0415
     import tensorflow as tf  # noqa: PLC0415
 
@@ -37,10 +69,17 @@ def environment():
                                     capture_output=True, text=True, timeout=10).stdout.strip())
     except (OSError, subprocess.SubprocessError):
         commit, dirty = None, None
+    if commit is None:
+        dirty = None
+    cpu, gpus = _device_names(tf)
+    from tensorflow.python.framework import config as tf_config  # noqa: PLC0415
+
     return {"versions": versions, "git_commit": commit, "git_dirty": dirty,
-            "platform": platform.platform(), "cpu_count": os.cpu_count(),
-            "devices": [d.name for d in tf.config.list_logical_devices()],
-            "command": " ".join(sys.argv)}
+            "command": command or shlex.join([os.path.basename(sys.executable), *sys.argv]),
+            "platform": platform.platform(), "cpu": cpu, "cpu_count": os.cpu_count(),
+            "gpus": gpus, "devices": [d.name for d in tf.config.list_logical_devices()],
+            "op_determinism": bool(tf_config.is_op_determinism_enabled()),
+            "onednn_opts": os.environ.get("TF_ENABLE_ONEDNN_OPTS")}
 
 
 def run_key(settings, condition, seed):
@@ -114,8 +153,9 @@ def summarize(runs):
 
     Returns:
         ``{condition: {"accuracy", "seen", "unseen", "steps_per_second":
-        {"mean", "std", "n"} or None, "per_device": {device: mean}}}`` in
-        the talk's condition order (conditions without runs are left out).
+        {"mean", "std", "n"} or None, "per_device": {device: mean},
+        "seeds": [...]}}`` in the talk's condition order (conditions without
+        runs are left out).
     """
     out = {}
     for condition in conditions_lib.CONDITIONS:
@@ -136,47 +176,115 @@ def summarize(runs):
     return out
 
 
-def _fmt(stats):
-    return "–" if stats is None else f"{stats['mean']:.2f} ± {stats['std']:.2f}"
+def comparison_pairs(conditions, baseline="none", focus="specmix"):
+    """The comparisons made: each condition against ``baseline``, then ``focus``
+    against each other condition (each unordered pair once)."""
+    pairs = [(c, baseline) for c in conditions if c != baseline and baseline in conditions]
+    if focus in conditions:
+        pairs += [(focus, c) for c in conditions if c not in (baseline, focus)]
+    return pairs
 
 
-def compare_to_baseline(summary, baseline="none"):
-    """Each condition's gain over ``baseline`` and whether it exceeds the noise.
-
-    The gain is the difference of the means; the noise is twice its standard
-    error, ``2·sqrt(s_a²/n_a + s_b²/n_b)`` (about a 95% interval).
-
-    Returns:
-        ``{condition: {"gain", "noise", "significant"}}``.
-    """
-    base = summary.get(baseline, {}).get("accuracy")
-    out = {}
-    for condition, entry in summary.items():
-        stats = entry["accuracy"]
-        if condition == baseline or base is None or stats is None:
-            continue
-        noise = 2.0 * float(np.sqrt(stats["std"] ** 2 / stats["n"] + base["std"] ** 2 / base["n"]))
-        gain = stats["mean"] - base["mean"]
-        out[condition] = {"gain": gain, "noise": noise,
-                          "significant": bool(min(stats["n"], base["n"]) > 1 and
-                                              abs(gain) > noise)}
-    return out
-
-
-def markdown_table(summary, dataset, model, title=None):
-    """The talk's table layout, ours beside the paper's where it has the row.
+def compare(runs, metric="accuracy", baseline="none", focus="specmix", alpha=0.05,
+            effect=stats.TALK_GAIN):
+    """Paired comparisons over the seeds both conditions ran, Holm-corrected.
 
     Args:
-        summary: from :func:`summarize`.
+        runs: run records.
+        metric: the record entry compared (``"accuracy"``,
+            ``"unseen_devices_accuracy"``, ...).
+        baseline: every other condition is compared with it.
+        focus: compared with every condition other than ``baseline`` too.
+        alpha: family-wise significance level of the verdicts.
+        effect: the gain whose required number of seeds is reported.
+
+    Returns:
+        A list of dicts, one per comparison: ``"a"``, ``"b"``, ``"seeds"``,
+        the fields of :func:`~keras_specmix.experiments.stats.paired_difference`
+        (differences ``a - b``), ``"p_holm"`` (Holm over all comparisons in
+        the list), ``"seeds_needed"`` (for ``effect`` at power 0.8 given the
+        observed std of the differences) and ``"verdict"``: ``"better"`` or
+        ``"worse"`` when ``p_holm < alpha``, ``"no detectable difference"``
+        otherwise, ``"one seed: no test"`` with fewer than two seeds.
+
+    Examples:
+
+    >>> runs = [{"condition": c, "seed": s, "accuracy": a} for c, s, a in
+    ...         [("none", 0, 50.0), ("none", 1, 52.0), ("specmix", 0, 53.0),
+    ...          ("specmix", 1, 54.0)]]
+    >>> [(r["a"], r["b"], r["mean"]) for r in compare(runs)]
+    [('specmix', 'none', 2.5)]
+    """
+    by_condition = {}
+    for r in runs:
+        if r.get(metric) is not None:
+            by_condition.setdefault(r["condition"], {})[r["seed"]] = r[metric]
+    conditions = [c for c in conditions_lib.CONDITIONS if c in by_condition]
+    rows = []
+    for a, b in comparison_pairs(conditions, baseline, focus):
+        seeds = sorted(set(by_condition[a]) & set(by_condition[b]))
+        if not seeds:
+            continue
+        row = {"a": a, "b": b, "seeds": seeds, **stats.paired_difference(
+            [by_condition[a][s] for s in seeds], [by_condition[b][s] for s in seeds],
+            confidence=1.0 - alpha)}
+        row["seeds_needed"] = stats.seeds_needed(row["std"], effect=effect, alpha=alpha)
+        rows.append(row)
+    for row, p_holm in zip(rows, stats.holm([row["p_value"] for row in rows])):
+        row["p_holm"] = p_holm
+        if p_holm is None:
+            row["verdict"] = "one seed: no test"
+        elif p_holm < alpha:
+            row["verdict"] = "better" if row["mean"] > 0 else "worse"
+        else:
+            row["verdict"] = "no detectable difference"
+    return rows
+
+
+def _fmt(entry):
+    return "–" if entry is None else f"{entry['mean']:.2f} ± {entry['std']:.2f}"
+
+
+def _fmt_p(p):
+    return "–" if p is None else ("< 0.001" if p < 0.001 else f"{p:.3f}")
+
+
+def comparison_table(rows, effect=stats.TALK_GAIN):
+    """Markdown lines of :func:`compare`'s rows (one line per comparison)."""
+    if not rows:
+        return []
+    lab = conditions_lib.LABELS
+    lines = ["| comparison | per-seed differences | mean | 95% CI (t) | p (paired t) "
+             f"| p (Holm, {len(rows)} tests) | seeds for {effect:+.1f} | verdict |",
+             "|---|---|---|---|---|---|---|---|"]
+    for r in rows:
+        ci = "–" if r["ci_low"] is None else f"[{r['ci_low']:+.2f}, {r['ci_high']:+.2f}]"
+        lines.append(
+            f"| {lab[r['a']]} − {lab[r['b']]} | "
+            + ", ".join(f"{d:+.2f}" for d in r["differences"])
+            + f" | {r['mean']:+.2f} | {ci} | {_fmt_p(r['p_value'])} | {_fmt_p(r['p_holm'])} | "
+            f"{'–' if r['seeds_needed'] is None else r['seeds_needed']} | {r['verdict']} |")
+    return lines
+
+
+def markdown_table(runs, dataset, model, title=None, alpha=0.05, effect=stats.TALK_GAIN):
+    """The talk's table, ours beside the paper's where it has the row, and the
+    paired comparisons.
+
+    Args:
+        runs: run records of one configuration (from :class:`ResultsStore`).
         dataset: dataset name.
         model: model name.
         title: optional heading.
+        alpha: family-wise significance level of the verdicts.
+        effect: the gain whose required number of seeds is reported.
 
     Returns:
         Markdown text: the accuracy table (mean ± std over seeds), the
-        seen/unseen device table, training speed, and the gains over "none"
-        against the seed-to-seed noise.
+        seen/unseen device table, training speed, and the paired comparisons
+        with their verdicts.
     """
+    summary = summarize(runs)
     conds = [c for c in conditions_lib.CONDITIONS if c in summary]
     head = "| data / model | " + " | ".join(conditions_lib.LABELS[c] for c in conds) + " |"
     rule = "|---|" + "---|" * len(conds)
@@ -200,59 +308,20 @@ def markdown_table(summary, dataset, model, title=None):
               + " |", rule, "| mean | " + " | ".join(
                   f"{summary[c]['steps_per_second']['mean']:.2f}"
                   if summary[c]["steps_per_second"] else "–" for c in conds) + " |"]
-    gains = compare_to_baseline(summary)
-    if gains:
-        lines += ["", "Gain over None (points) against the seed-to-seed noise "
-                  "(2 standard errors of the difference):", ""]
-        for c, g in gains.items():
-            verdict = "larger than the noise" if g["significant"] else "within the noise"
-            lines.append(f"- {conditions_lib.LABELS[c]}: {g['gain']:+.2f} ± {g['noise']:.2f}"
-                         f" ({verdict})")
+    rows = compare(runs, alpha=alpha, effect=effect)
+    if rows:
+        lines += ["", "Paired comparisons of test accuracy (points; the same seed shares "
+                  "initial weights and data order across conditions): differences per seed, "
+                  f"their mean, its {100 * (1 - alpha):.0f}% t interval, the paired t-test and "
+                  f"the Holm correction for {len(rows)} comparisons; the last columns give how "
+                  f"many seeds this spread needs to detect a {effect:+.1f}-point gain (the "
+                  f"talk's) with power 0.8 at α = {alpha}, and the verdict at α = {alpha} "
+                  "after correction.", "", *comparison_table(rows, effect)]
+        lines += ["", "Verdicts:", ""]
+        lab = conditions_lib.LABELS
+        for r in rows:
+            ci = ("" if r["ci_low"] is None
+                  else f", 95% CI [{r['ci_low']:+.2f}, {r['ci_high']:+.2f}]")
+            lines.append(f"- {lab[r['a']]} vs {lab[r['b']]}: {r['mean']:+.2f} points{ci}, "
+                         f"Holm p = {_fmt_p(r['p_holm'])}: {r['verdict']}.")
     return "\n".join(lines) + "\n"
-
-
-def plot(summary, path, title=""):
-    """Writes a PNG: accuracy per condition (error bars) and per device.
-
-    Args:
-        summary: from :func:`summarize`.
-        path: the PNG file.
-        title: figure title.
-
-    Raises:
-        ImportError: when matplotlib is missing (``pip install
-            keras_specmix[experiments]``).
-    """
-    import matplotlib  # noqa: PLC0415
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt  # noqa: PLC0415
-
-    conds = [c for c in conditions_lib.CONDITIONS if c in summary]
-    labels = [conditions_lib.LABELS[c] for c in conds]
-    devices = sorted({d for c in conds for d in summary[c]["per_device"]})
-    fig, axes = plt.subplots(1, 2 if devices else 1, figsize=(12 if devices else 6, 4),
-                             squeeze=False)
-    ax = axes[0, 0]
-    means = [summary[c]["accuracy"]["mean"] for c in conds]
-    stds = [summary[c]["accuracy"]["std"] for c in conds]
-    ax.bar(labels, means, yerr=stds, capsize=4, color="#4c72b0")
-    low = min(m - s for m, s in zip(means, stds))
-    ax.set_ylim(max(0.0, low - 5), min(100.0, max(m + s for m, s in zip(means, stds)) + 3))
-    ax.set_ylabel("test accuracy (%)")
-    ax.set_title("mean ± std over seeds")
-    if devices:
-        ax = axes[0, 1]
-        width = 0.8 / len(conds)
-        x = np.arange(len(devices))
-        for k, c in enumerate(conds):
-            ax.bar(x + k * width, [summary[c]["per_device"].get(d, np.nan) for d in devices],
-                   width, label=conditions_lib.LABELS[c])
-        ax.set_xticks(x + 0.4 - width / 2, devices)
-        ax.set_ylabel("test accuracy (%)")
-        ax.set_title("per device (mean over seeds)")
-        ax.legend(fontsize=8)
-    fig.suptitle(title)
-    fig.tight_layout()
-    fig.savefig(path, dpi=80)
-    plt.close(fig)

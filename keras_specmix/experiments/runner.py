@@ -8,6 +8,7 @@ as Markdown and a PNG plot. ``--help`` lists every option.
 import argparse
 import dataclasses
 import os
+import shlex
 import sys
 import tempfile
 import time
@@ -155,8 +156,15 @@ def build_parser():
     g.add_argument("--cpu-replicas", type=_positive_int, default=None,
                    help="split the CPU into N logical devices and mirror over them "
                         "(testing tf.distribute without GPUs)")
+    g.add_argument("--op-determinism", action=argparse.BooleanOptionalAction, default=True,
+                   help="tf.config.experimental.enable_op_determinism(): the same command, "
+                        "versions and seeds give the same numbers bit for bit on one machine "
+                        "(docs/reproducibility.md)")
     g = p.add_argument_group("output")
-    g.add_argument("--output-dir", default="results")
+    g.add_argument("--output-dir", default=None,
+                   help="where <dataset>_<model>.{json,md,png} go. Default: a new folder "
+                        "results/<date>-<time>, so every command trains; name an existing "
+                        "folder to resume it (its finished runs are skipped)")
     g.add_argument("--quiet", action="store_true", help="no Keras progress bars")
     return p
 
@@ -225,68 +233,147 @@ def resolve(args, parser):
     return config, load
 
 
+def default_output_dir(root="results", now=None):
+    """Creates and returns a new folder, ``<root>/<YYYYmmdd-HHMMSS>`` (``-2``, ... if taken).
+
+    The runner's default output: a command without ``--output-dir`` never
+    finds earlier runs to skip, so it always trains.
+    """
+    base = os.path.join(root, time.strftime("%Y%m%d-%H%M%S", time.localtime(now)))
+    path, k = base, 1
+    while True:
+        try:
+            os.makedirs(path)  # claims the name: two commands started together differ
+            return path
+        except FileExistsError:
+            k += 1
+            path = f"{base}-{k}"
+
+
+def _clock(seconds):
+    seconds = int(round(seconds))
+    return f"{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}" if seconds >= 3600 \
+        else f"{seconds // 60}:{seconds % 60:02d}"
+
+
+class Progress:
+    """One line per finished run: overall count, elapsed time and time left.
+
+    The time left is the mean wall time of the runs finished by this command
+    times the runs still to do.
+
+    Args:
+        total: runs this command trains.
+        log: a print-like function.
+        clock: a ``time.perf_counter``-like function (tests inject one).
+    """
+
+    def __init__(self, total, log=print, clock=time.perf_counter):
+        self.total, self.done, self.log, self.clock = total, 0, log, clock
+        self.start = clock()
+
+    def finished(self, record):
+        """Logs the line of one finished run; returns the estimated seconds left."""
+        self.done += 1
+        elapsed = self.clock() - self.start
+        left = elapsed / self.done * (self.total - self.done)
+        self.log(f"[{self.done}/{self.total}] {record['condition']}, seed {record['seed']}: "
+                 f"test accuracy {record['accuracy']:.2f}% (best epoch {record['best_epoch']}),"
+                 f" {record['wall_time_s']:.0f} s | elapsed {_clock(elapsed)}, "
+                 f"about {_clock(left)} left")
+        return left
+
+
 def run_comparison(config, load_kwargs, conditions, seeds, output_dir, strategy=None,
-                   verbose=1, log=print):
+                   verbose=1, log=print, command=None):
     """Runs every (seed, condition) not yet in the JSON file, then writes the reports.
+
+    Each run record carries its own provenance (versions, git commit and
+    dirty flag, command line, device: :func:`~keras_specmix.experiments.report.environment`),
+    so runs added to a file by a later command keep theirs.
 
     Args:
         config: :class:`~keras_specmix.experiments.train.RunConfig`.
         load_kwargs: arguments of :func:`~keras_specmix.experiments.sources.load_splits`.
         conditions: condition names.
         seeds: run seeds.
-        output_dir: where ``<dataset>_<model>.{json,md,png}`` go.
+        output_dir: where ``<dataset>_<model>.{json,md,png}`` and
+            ``<dataset>_<model>_confusion.png`` go.
         strategy: ``tf.distribute.Strategy`` or None.
         verbose: Keras ``fit`` verbosity.
         log: a print-like function for progress lines.
+        command: the command line recorded in each run's provenance
+            (default: this process's ``sys.argv``).
 
     Returns:
         ``(paths dict, markdown text)``.
     """
+    from keras_specmix.experiments import figures  # noqa: PLC0415
     from keras_specmix.experiments import report  # noqa: PLC0415
     from keras_specmix.experiments import train  # noqa: PLC0415
 
     stem = os.path.join(output_dir, f"{config.dataset}_{config.model}")
     paths = {k: f"{stem}.{k}" for k in ("json", "md", "png")}
+    paths["confusion"] = f"{stem}_confusion.png"
     store = report.ResultsStore(paths["json"])
     settings = config.to_dict()
     data_settings = {k: v for k, v in load_kwargs.items() if k != "cache_dir"}
     settings["data"] = data_settings
     todo = [(s, c) for s in seeds for c in conditions
             if not store.has(report.run_key(settings, c, s))]
-    log(f"{len(seeds) * len(conditions) - len(todo)} of {len(seeds) * len(conditions)} "
-        f"runs already in {paths['json']}; {len(todo)} to do.")
+    total = len(seeds) * len(conditions)
+    if len(todo) < total:
+        log(f"Resuming {paths['json']}: {total - len(todo)} of {total} runs already there "
+            f"(skipped); {len(todo)} to do.")
+    else:
+        log(f"{total} runs ({len(conditions)} conditions x {len(seeds)} seeds) "
+            f"into {output_dir}.")
     if todo:
         start = time.perf_counter()
         splits = sources.load_splits(**load_kwargs)
         log(f"Data: {splits.sizes} examples, features {splits.feature_shape}, "
             f"{len(splits.class_names)} classes ({time.perf_counter() - start:.0f} s).")
-        store.data["environment"] = report.environment()
+        provenance = report.environment(command)
         store.data["data_sizes"] = splits.sizes
-        for k, (seed, condition) in enumerate(todo):
-            log(f"[{k + 1}/{len(todo)}] {condition}, seed {seed}")
+        progress = Progress(len(todo), log)
+        for seed, condition in todo:
+            if verbose:
+                log(f"[{progress.done + 1}/{len(todo)}] training {condition}, seed {seed}")
             with tempfile.TemporaryDirectory() as run_dir:
                 record = train.run_one(splits, config, condition, seed, run_dir,
                                        strategy=strategy, verbose=verbose)
-            record.update(key=report.run_key(settings, condition, seed), settings=settings)
+            record.update(key=report.run_key(settings, condition, seed), settings=settings,
+                          provenance=provenance)
             store.add(record)
-            log(f"    test accuracy {record['accuracy']:.2f}% (best epoch "
-                f"{record['best_epoch']}), {record['wall_time_s']:.0f} s")
+            progress.finished(record)
     runs = [r for r in store.runs if r.get("settings") == settings]
-    summary = report.summarize(runs)
-    store.data["summary"] = summary
+    rows = report.compare(runs)
+    store.data["summary"] = report.summarize(runs)
+    store.data["comparisons"] = rows
     store.save()
-    text = report.markdown_table(summary, config.dataset, config.model,
-                                 title=f"{config.dataset}, {config.model}")
+    title = f"{config.dataset}, {config.model}"
+    text = report.markdown_table(runs, config.dataset, config.model, title=title)
+    summary = store.data["summary"]
+    best = max((c for c in summary if c != "none"),
+               key=lambda c: summary[c]["accuracy"]["mean"], default=None)
+    shown = [c for c in ("none", best) if c in summary]
+    if figures.confusion(runs, shown, paths["confusion"], title=title):
+        text += (f"\nConfusion matrices ({' and '.join(conditions_lib.LABELS[c] for c in shown)}"
+                 f", the best mean): `{os.path.basename(paths['confusion'])}`.\n")
+    else:
+        del paths["confusion"]
     with open(paths["md"], "w", encoding="utf-8") as f:
         f.write(text)
-    report.plot(summary, paths["png"], title=f"{config.dataset}, {config.model}")
+    figures.plot(runs, rows, paths["png"], title=title)
     return paths, text
 
 
 def main(argv=None):
     """Entry point; returns the process exit status."""
     parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
     args = parser.parse_args(argv)
+    command = shlex.join([sys.executable, "-m", "keras_specmix.experiments", *argv])
     config, load = resolve(args, parser)
     import tensorflow as tf  # noqa: PLC0415
 
@@ -295,6 +382,17 @@ def main(argv=None):
         strategy = distribute.make_strategy(args.strategy, args.cpu_replicas)
     except (ValueError, RuntimeError) as error:
         parser.error(str(error))
+    from tensorflow.python.framework import config as tf_config  # noqa: PLC0415
+
+    was_deterministic = tf_config.is_op_determinism_enabled()
+    if args.op_determinism:
+        tf.config.experimental.enable_op_determinism()
+    else:
+        tf_config.disable_op_determinism()
+    output_dir = args.output_dir or default_output_dir()
+    if args.output_dir is None:
+        print(f"Writing to a new folder, {output_dir} (an interrupted job resumes with "
+              f"--output-dir {output_dir}).")
     with tempfile.TemporaryDirectory() as fake_root:
         if args.smoke:
             from keras_specmix.datasets import fakes  # noqa: PLC0415
@@ -304,13 +402,16 @@ def main(argv=None):
             load["cache_dir"] = None
             load["validation_fraction"] = 0.34
         start = time.perf_counter()
-        paths, text = run_comparison(config, load, args.augmentation, args.seeds,
-                                     args.output_dir, strategy=strategy,
-                                     verbose=0 if args.quiet else 1)
+        try:
+            paths, text = run_comparison(config, load, args.augmentation, args.seeds,
+                                         output_dir, strategy=strategy,
+                                         verbose=0 if args.quiet else 1, command=command)
+        finally:  # the process-wide switch goes back (the runner is called in-process too)
+            (tf_config.enable_op_determinism if was_deterministic
+             else tf_config.disable_op_determinism)()
     print()
     print(text)
-    print(f"Wrote {paths['json']}, {paths['md']}, {paths['png']} "
-          f"in {time.perf_counter() - start:.0f} s.")
+    print(f"Wrote {', '.join(paths.values())} in {_clock(time.perf_counter() - start)}.")
     return 0
 
 

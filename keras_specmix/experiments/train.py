@@ -127,8 +127,10 @@ def accuracy_breakdown(probabilities, labels, class_names, devices=None, seen=()
         seen: devices present in training; the others count as unseen.
 
     Returns:
-        ``{"accuracy", "per_class", "per_device", "seen_devices_accuracy",
-        "unseen_devices_accuracy"}`` (device entries None without devices).
+        ``{"accuracy", "per_class", "confusion_matrix" (rows: true class,
+        columns: predicted, counts), "per_device", "seen_devices",
+        "seen_devices_accuracy", "unseen_devices_accuracy"}`` (device entries
+        None without devices).
 
     Examples:
 
@@ -137,17 +139,22 @@ def accuracy_breakdown(probabilities, labels, class_names, devices=None, seen=()
     >>> round(out["accuracy"], 2), out["per_device"], out["unseen_devices_accuracy"]
     (66.67, {'x': 100.0, 'y': 0.0}, 0.0)
     """
-    correct = np.argmax(probabilities, axis=-1) == np.asarray(labels)
+    predicted = np.argmax(probabilities, axis=-1)
+    correct = predicted == np.asarray(labels)
     pct = lambda mask: float(100.0 * correct[mask].mean()) if mask.any() else None  # noqa: E731
     labels = np.asarray(labels)
     out = {
         "accuracy": pct(np.ones_like(correct)),
         "per_class": {name: pct(labels == i) for i, name in enumerate(class_names)},
-        "per_device": None, "seen_devices_accuracy": None, "unseen_devices_accuracy": None,
+        "confusion_matrix": tf.math.confusion_matrix(
+            labels, predicted, num_classes=len(class_names)).numpy().tolist(),
+        "per_device": None, "seen_devices": None, "seen_devices_accuracy": None,
+        "unseen_devices_accuracy": None,
     }
     if devices is not None:
         devices = np.asarray(devices).astype(str)
         out["per_device"] = {d: pct(devices == d) for d in sorted(set(devices.tolist()))}
+        out["seen_devices"] = sorted(str(d) for d in seen)
         is_seen = np.isin(devices, np.asarray(list(seen), str))
         out["seen_devices_accuracy"] = pct(is_seen)
         out["unseen_devices_accuracy"] = pct(~is_seen)

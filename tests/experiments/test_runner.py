@@ -26,10 +26,10 @@ def tiny_run(tmp_path_factory):
 def test_writes_json_markdown_and_png(tiny_run):
     out, _ = tiny_run
     data = json.loads((out / "synthetic_small.json").read_text())
-    assert {"tensorflow", "keras", "keras_specmix", "numpy"} <= set(
-        data["environment"]["versions"])
-    assert "git_commit" in data["environment"]
     runs = data["runs"]
+    assert {"tensorflow", "keras", "keras_specmix", "numpy"} <= set(
+        runs[0]["provenance"]["versions"])
+    assert "git_commit" in runs[0]["provenance"]
     assert sorted((r["condition"], r["seed"]) for r in runs) == [
         ("none", 0), ("none", 1), ("specmix", 0), ("specmix", 1)]
     run = runs[0]
@@ -65,7 +65,7 @@ def test_rerun_skips_finished_runs(tiny_run, monkeypatch, capsys):
     assert runner.main([*args[:args.index("--seeds") + 1], "0",
                         *args[args.index("--seeds") + 2:]]) == 0
     assert calls == [("mixup", 0)]
-    assert "2 of 3 runs already" in capsys.readouterr().out
+    assert "2 of 3 runs already there (skipped)" in capsys.readouterr().out
     data = json.loads((out / "synthetic_small.json").read_text())
     assert len(data["runs"]) == 5
 

@@ -1,0 +1,106 @@
+"""The runner's outputs a user relies on: a fresh folder per command, per-run
+provenance, progress with time left, bit-identical reruns and the figures."""
+
+import json
+import os
+
+import pytest
+
+from keras_specmix.experiments import runner
+
+TINY = ["--num-locations", "3", "--clips-per-location", "1", "--epochs", "2",
+        "--steps-per-epoch", "2", "--batch-size", "8", "--width", "16", "--quiet",
+        "--augmentation", "none,specmix", "--seeds", "0", "--cache-dir"]
+
+
+@pytest.fixture(scope="module")
+def two_default_runs(tmp_path_factory):
+    """The same command twice, without --output-dir, from one working folder."""
+    cwd = tmp_path_factory.mktemp("cwd")
+    old = os.getcwd()
+    os.chdir(cwd)
+    try:
+        args = [*TINY, str(cwd / "cache")]
+        assert runner.main(args) == 0
+        assert runner.main(args) == 0
+    finally:
+        os.chdir(old)
+    folders = sorted((cwd / "results").iterdir())
+    return cwd, folders, args
+
+
+def _runs(folder):
+    return json.loads((folder / "synthetic_small.json").read_text())["runs"]
+
+
+def test_every_command_without_output_dir_trains_into_a_new_folder(two_default_runs):
+    _, folders, _ = two_default_runs
+    assert len(folders) == 2  # the second command found nothing to skip
+    for folder in folders:
+        assert sorted(r["condition"] for r in _runs(folder)) == ["none", "specmix"]
+        assert {p.name for p in folder.iterdir()} == {
+            "synthetic_small.json", "synthetic_small.md", "synthetic_small.png",
+            "synthetic_small_confusion.png"}
+
+
+def test_reruns_are_bit_identical(two_default_runs):
+    _, (first, second), _ = two_default_runs
+    keys = ("accuracy", "per_class", "per_device", "confusion_matrix",
+            "validation_accuracy_per_epoch", "train_loss_per_epoch")
+    for a, b in zip(_runs(first), _runs(second)):
+        assert a["provenance"]["op_determinism"] is True
+        assert {k: a[k] for k in keys} == {k: b[k] for k in keys}
+
+
+def test_each_run_keeps_its_own_provenance(two_default_runs):
+    cwd, (first, _), args = two_default_runs
+    # A later command adds a run to the same file with another command line.
+    assert runner.main([*args[:-4], "--seeds", "1", "--augmentation", "none",
+                        "--cache-dir", str(cwd / "cache"), "--output-dir", str(first),
+                        "--no-op-determinism"]) == 0
+    runs = _runs(first)
+    assert len(runs) == 3
+    for run in runs:
+        prov = run["provenance"]
+        assert set(prov["versions"]) >= {"python", "tensorflow", "keras", "numpy",
+                                         "keras_specmix"}
+        assert {"git_commit", "git_dirty", "command", "cpu", "devices"} <= set(prov)
+    assert [r["provenance"]["op_determinism"] for r in runs] == [True, True, False]
+    assert "--no-op-determinism" in runs[2]["provenance"]["command"]
+    assert "--no-op-determinism" not in runs[0]["provenance"]["command"]
+    assert "environment" not in json.loads((first / "synthetic_small.json").read_text())
+
+
+def test_runs_record_confusion_matrices_and_seen_devices(two_default_runs):
+    _, (first, _), _ = two_default_runs
+    for run in _runs(first):
+        matrix = run["confusion_matrix"]
+        assert len(matrix) == len(run["per_class"]) == 10
+        assert sum(map(sum, matrix)) == 20  # every test clip once (3 locations x 1 clip ...)
+        assert set(run["seen_devices"]) < set(run["per_device"])
+
+
+def test_determinism_switch_is_restored():
+    from tensorflow.python.framework import config as tf_config
+
+    assert not tf_config.is_op_determinism_enabled()
+
+
+def test_progress_prints_elapsed_and_time_left():
+    lines, now = [], [100.0]
+    progress = runner.Progress(4, lines.append, clock=lambda: now[0])
+    record = {"condition": "specmix", "seed": 2, "accuracy": 51.25, "best_epoch": 7,
+              "wall_time_s": 30.0}
+    now[0] = 130.0
+    assert progress.finished(record) == pytest.approx(90.0)
+    now[0] = 190.0
+    assert progress.finished(record) == pytest.approx(90.0)  # 45 s per run, 2 to go
+    assert lines[0] == ("[1/4] specmix, seed 2: test accuracy 51.25% (best epoch 7), 30 s | "
+                        "elapsed 0:30, about 1:30 left")
+    assert lines[1].endswith("elapsed 1:30, about 1:30 left")
+
+
+def test_default_output_dir_never_reuses_a_folder(tmp_path):
+    a = runner.default_output_dir(str(tmp_path), now=0)
+    b = runner.default_output_dir(str(tmp_path), now=0)
+    assert a != b and b == a + "-2" and os.path.isdir(a) and os.path.isdir(b)
