@@ -10,8 +10,8 @@ evaluation clips differ), and are built from scratch with seeded weights:
 - ``"two_path"``: the residual network with separate low- and
   high-frequency paths of McDonnell & Gao (split at mel bin ``n_mels // 2``,
   64 for the paper's 128), the most likely model "[5]" of the talk. Rebuilt
-  from the description of the author's ``model/baseline.py``
-  (``reference/algorithms.md`` §4.2): 4 stacks × 2 pre-activation blocks, 28
+  from the description of the SpecMix author's ``model/baseline.py`` (the
+  paper's ASC code): 4 stacks × 2 pre-activation blocks, 28
   filters doubling per stack, non-affine batch norm in the blocks, a 1×1
   convolutional classifier, batch norm, global average pooling, softmax.
 - ``"small"``: a three-stage residual network (about 0.1 M weights at the

@@ -1,4 +1,4 @@
-"""The accuracies reported in the SpecMix talk (DESIGN.md §6), for comparison.
+"""The accuracies reported in the SpecMix talk (its results table), for comparison.
 
 Kim, Han and Ko, "SpecMix: a mixed sample data augmentation method for
 training with time-frequency domain features", Interspeech 2021. Accuracy in

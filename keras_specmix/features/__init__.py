@@ -1,6 +1,7 @@
 """Audio front end: waveform -> log-mel spectrogram (+ Δ, ΔΔ), on `tf.signal`.
 
-The defaults reproduce the SpecMix paper's features (DESIGN.md §6). Layout is
+The defaults reproduce the SpecMix paper's features (44.1 kHz, FFT 2048, hop
+1024, 128 HTK mel bands, ``log(x + 1e-8)``, Δ and ΔΔ; ``docs/features.md``). Layout is
 ``(..., time, freq, channels)``.
 """
 
