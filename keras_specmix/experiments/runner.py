@@ -119,7 +119,7 @@ def build_parser():
                    help="default: small (resnet101 with --paper/--smoke)")
     g.add_argument("--width", type=_positive_int, default=None,
                    help="filters of the first stage (small: 16, two_path: 28)")
-    g.add_argument("--epochs", type=_positive_int, default=None, help="default: 25 (paper: 200)")
+    g.add_argument("--epochs", type=_positive_int, default=None, help="default: 20 (paper: 200)")
     g.add_argument("--steps-per-epoch", type=_positive_int, default=None,
                    help="default: one pass over the training split (paper: 1000)")
     g.add_argument("--batch-size", type=_positive_int, default=32,
@@ -136,7 +136,9 @@ def build_parser():
     g.add_argument("--augmentation", type=_conditions, default=list(conditions_lib.CONDITIONS),
                    metavar="all|none,mixup,cutmix,specaugment,specmix",
                    help="conditions to run")
-    g.add_argument("--seeds", type=_seeds, default=[0, 1, 2], help="one run per seed")
+    g.add_argument("--seeds", type=_seeds, default=[0, 1, 2, 3],
+                   help="one run per seed and condition; the same seed shares initial "
+                        "weights and data order across conditions (paired comparisons)")
     g.add_argument("--gamma", type=_gamma, default=None,
                    help="SpecMix band ratio: 0.3, or a range 0,1 drawn per example "
                         "(default 0.3; --paper: the talk's value for the row)")
@@ -214,7 +216,7 @@ def resolve(args, parser):
         num_time_masks=args.num_masks)
     config = train.RunConfig(
         dataset=dataset, model=model, width=args.width,
-        epochs=args.epochs or (200 if args.paper else 1 if args.smoke else 25),
+        epochs=args.epochs or (200 if args.paper else 1 if args.smoke else 20),
         steps_per_epoch=args.steps_per_epoch or (1000 if args.paper else 2 if args.smoke
                                                  else None),
         batch_size=4 if args.smoke and args.batch_size == 32 else args.batch_size,
