@@ -360,8 +360,10 @@ def run_comparison(config, load_kwargs, conditions, seeds, output_dir, strategy=
                key=lambda c: summary[c]["accuracy"]["mean"], default=None)
     shown = [c for c in ("none", best) if c in summary]
     if figures.confusion(runs, shown, paths["confusion"], title=title):
-        text += (f"\nConfusion matrices ({' and '.join(conditions_lib.LABELS[c] for c in shown)}"
-                 f", the best mean): `{os.path.basename(paths['confusion'])}`.\n")
+        labels = [conditions_lib.LABELS[c] for c in shown]
+        text += (f"\nConfusion matrices of {' and of '.join(labels)}"
+                 + (" (the augmentation with the best mean)" if best in shown else "")
+                 + f", summed over seeds: `{os.path.basename(paths['confusion'])}`.\n")
     else:
         del paths["confusion"]
     with open(paths["md"], "w", encoding="utf-8") as f:
