@@ -22,7 +22,9 @@ Sections, each recorded in ONE JSON file (``--out``), in this order:
 
 A time budget (``--budget-s``) keeps the whole check under 8 minutes on one
 GPU: configurations left when it runs out are recorded as ``"skipped"`` with
-the reason (never silently dropped), most informative ones first.
+the reason (never silently dropped), most informative ones first. A section or
+configuration that raises is recorded with its error, the others still run, the
+JSON is written, and the exit status is 1.
 """
 
 import argparse
@@ -211,13 +213,23 @@ def main(argv=None):
     for key, heading, run in sections:
         print(f"== {heading}", flush=True)
         begin = time.perf_counter()
-        result[key] = run()
+        try:
+            result[key] = run()
+        except Exception as error:  # the other sections still run and the JSON is written  # noqa: BLE001
+            result[key] = {"error": f"{type(error).__name__}: {str(error)[:2000]}"}
+            print(f"  FAILED: {result[key]['error']}", flush=True)
         result["section_s"][key] = time.perf_counter() - begin
     result["total_s"] = time.perf_counter() - start
     os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
     harness.write_json(args.out, result)
-    print(f"done in {result['total_s']:.0f} s")
-    return 0
+    failed = [k for k in ("devices", "layers", "training", "paper")
+              if isinstance(result[k], dict) and "error" in result[k]]
+    if isinstance(result["training"], list):
+        failed += [f"training {r['condition']} mp={r['mixed_precision']} xla={r['xla']}"
+                   for r in result["training"] if "error" in r]
+    print(f"done in {result['total_s']:.0f} s" + (f"; FAILED: {', '.join(failed)}" if failed
+                                                   else ""))
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":
