@@ -16,7 +16,7 @@ from keras_specmix import _validation
 from keras_specmix.layers.base import LENGTHS  # noqa: F401 - re-exported
 from keras_specmix.layers.base import PADDING_MASK  # noqa: F401 - re-exported
 from keras_specmix.layers.base import SPECTROGRAMS
-from keras_specmix.layers.base import LengthAwareAugmentation
+from keras_specmix.layers.base import SpectrogramAugmentation
 from keras_specmix.ops import spec_augment as ops
 from keras_specmix.ops import warp
 
@@ -36,7 +36,7 @@ def check_ratio(name, value, optional=False):
     return _validation.check_float(name, value, 0.0, 1.0)
 
 
-class MaskingAugmentation(LengthAwareAugmentation):
+class MaskingAugmentation(SpectrogramAugmentation):
     """Base of the masking layers: mask value, per-channel masks, transform.
 
     Args:

@@ -31,6 +31,33 @@ def as_seed(seed):
     return tf.reshape(seed, [2])
 
 
+def seed_from_state(state):
+    """A shape-``[2]`` int32 seed from a Philox generator state.
+
+    ``state`` is the int64 ``[counter_lo, counter_hi, key]`` that
+    TensorFlow's ``RngReadAndSkip`` returns; the seed folds both counter
+    words into the key, so every counter value gives its own seed.
+
+    Args:
+        state: int64 tensor of shape ``[3]``.
+
+    Returns:
+        An int32 tensor of shape ``[2]``.
+
+    Examples:
+        >>> a = seed_from_state(tf.constant([0, 0, 7], tf.int64))
+        >>> b = seed_from_state(tf.constant([256, 0, 7], tf.int64))
+        >>> bool(tf.reduce_any(a != b))
+        True
+    """
+    state = tf.convert_to_tensor(state, tf.int64)
+    counter = tf.bitcast(state[0], tf.int32)
+    seed = tf.bitcast(state[2], tf.int32)
+    for word in (counter[0], counter[1]):
+        seed = tf.random.experimental.stateless_fold_in(seed, word)
+    return seed
+
+
 def split_seed(seed, num):
     """Splits ``seed`` into ``num`` independent seeds.
 
