@@ -51,7 +51,7 @@ def tracing_fused():
     """Whether the code running now is being traced into a fused XLA function.
 
     Lets an op pick the formulation that is fastest for the compiler at hand
-    (see ``keras_specmix.ops.mixing.select``).
+    (kept for profiling; every op gives the same results either way).
     """
     return _TRACING
 
