@@ -167,13 +167,18 @@ def region_fraction(time_mask, freq_mask, combine, lengths=None, span=None):
     Returns:
         float32 tensor ``(batch,)`` in ``[0, 1]``.
     """
-    a = tf.reduce_mean(tf.cast(time_mask, tf.float32), axis=1)
-    b = tf.reduce_mean(tf.cast(freq_mask, tf.float32), axis=1)
+    time_length = tf.cast(tf.shape(time_mask)[1], tf.float32)
+    freq_length = tf.cast(tf.shape(freq_mask)[1], tf.float32)
+    # An empty plane (no frame or no bin) has nothing to cover: share 0, not 0/0.
+    a = tf.reduce_sum(tf.cast(time_mask, tf.float32), axis=1) / tf.maximum(time_length, 1.0)
+    b = tf.reduce_sum(tf.cast(freq_mask, tf.float32), axis=1) / tf.maximum(freq_length, 1.0)
+    b = b * tf.cast(time_length > 0, tf.float32)
+    a = a * tf.cast(freq_length > 0, tf.float32)
     band = b
     if lengths is not None:
         # Rescaled by factors that are exactly 1.0 for full lengths.
         own = tf.maximum(tf.cast(lengths, tf.float32), 1.0)
-        a = a * (tf.cast(tf.shape(time_mask)[1], tf.float32) / own)
+        a = a * (time_length / own)
         band = b * (tf.cast(span, tf.float32) / own)
     if combine == UNION:
         return a + band - a * b
