@@ -130,7 +130,9 @@ def inspect_audio(path):
         _fail(path, "a folder, not a file")
     if not os.path.isfile(path):
         _fail(path, "no such file")
-    if not os.access(path, os.R_OK):
+    try:
+        open(path, "rb").close()  # noqa: SIM115 (a probe, with effective ids)
+    except PermissionError:
         _fail(path, "permission denied (the file is not readable by this user)")
     if os.path.getsize(path) == 0:
         _fail(path, "the file is empty (0 bytes)")
@@ -219,8 +221,9 @@ def load_audio(path, sample_rate=None, channel="all", num_samples=None):
         scaled by 2^(bits-1)); ``channels`` is 1 unless ``channel="all"``.
 
     Raises:
-        AudioFileError: naming the file if libsndfile cannot decode it, or
-            the requested channel does not exist.
+        AudioFileError: naming the file if libsndfile cannot decode it
+            (e.g. corrupt compressed frames, found only while decoding), it
+            holds NaN or inf samples, or the requested channel does not exist.
 
     Examples:
 
@@ -245,6 +248,9 @@ def load_audio(path, sample_rate=None, channel="all", num_samples=None):
             audio = f.read(frames, dtype="float32", always_2d=True)
     except (soundfile.LibsndfileError, RuntimeError, OSError) as error:
         _fail(path, f"libsndfile cannot decode it ({_libsndfile_reason(error)})")
+    if not np.isfinite(audio).all():
+        _fail(path, f"{int(np.size(audio) - np.isfinite(audio).sum())} non-finite "
+              "samples (NaN or inf) in a float-encoded file")
     audio = _select_channels(audio, channel)
     if sample_rate is not None and rate != sample_rate and len(audio):
         audio = soxr.resample(audio, rate, sample_rate, quality=RESAMPLE_QUALITY)
