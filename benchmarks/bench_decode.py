@@ -14,7 +14,10 @@ of ``tf.data`` pipelines at ``num_parallel_calls`` 1, 2 and AUTOTUNE:
   front end; only where tensorflow-io loads (TF 2.17).
 
 If decoding held the GIL, ``soundfile decode`` would not get faster from 1 to
-2 parallel calls on a machine with two free cores. Usage:
+2 parallel calls on a machine with two free cores; since a shared machine may
+have no free core, a second table measures the GIL directly: how much a
+pure-Python counting thread progresses beside a decoding thread, against
+beside ``json.loads`` (a C call that holds the GIL). Usage:
 
     python benchmarks/bench_decode.py                       # 16 clips, 3 rounds
     python benchmarks/bench_decode.py --clips 4 --seconds 1 --repeats 1   # smoke
@@ -95,6 +98,62 @@ def pipelines(paths, fmt, config):
     return candidates
 
 
+def gil_check(path, seconds=3.0):
+    """Progress of a pure-Python counting thread alone, beside a thread decoding
+    ``path`` in a loop, and beside a thread running ``json.loads`` (a C call
+    known to hold the GIL) for the same time per call; as a share of alone.
+
+    If libsndfile held the GIL, the counter would stall during each decode as it
+    does beside ``json.loads``. Independent of the machine's core count.
+    """
+    import json
+    import threading
+
+    payload = json.dumps([[0.1] * 1000] * 200)
+    start = time.perf_counter()
+    soundfile.read(path, dtype="float32")
+    decode_s = time.perf_counter() - start
+    repeats = max(1, int(decode_s / _timed(lambda: json.loads(payload))))
+
+    def count(stop):
+        n = 0
+        while not stop.is_set():
+            n += 1
+        return n
+
+    def run(work):
+        stop, box = threading.Event(), {}
+        counter = threading.Thread(target=lambda: box.setdefault("n", count(stop)))
+        worker = None
+        if work is not None:
+            def loop():
+                while not stop.is_set():
+                    work()
+            worker = threading.Thread(target=loop)
+            worker.start()
+        counter.start()
+        time.sleep(seconds)
+        stop.set()
+        counter.join()
+        if worker is not None:
+            worker.join()
+        return box["n"]
+
+    alone = run(None)
+    return {
+        "decode_ms_per_call": 1000 * decode_s,
+        "beside soundfile.read": run(lambda: soundfile.read(path, dtype="float32")) / alone,
+        "beside json.loads (holds the GIL)": run(
+            lambda: [json.loads(payload) for _ in range(repeats)]) / alone,
+    }
+
+
+def _timed(fn):
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
 def one_pass(make):
     start = time.perf_counter()
     count = 0
@@ -115,7 +174,7 @@ def main(argv=None):
     parser.add_argument("--out", default=None, help="JSON file to write")
     args = parser.parse_args(argv)
     config = FrontEndConfig()  # the paper's: 44.1 kHz, 2048/1024, 128 mels, deltas
-    results = {}
+    results, gil = {}, {}
     with tempfile.TemporaryDirectory() as folder:
         for fmt in args.formats.split(","):
             paths = write_clips(folder, fmt, args.clips, args.seconds, args.rate, args.bits)
@@ -129,15 +188,22 @@ def main(argv=None):
             for name, values in rates.items():
                 results[f"{fmt} | {name}"] = {"clips_per_s": statistics.median(values),
                                               "all": values}
+            gil[fmt] = gil_check(paths[0])
     rows = []
     for key, value in results.items():
         fmt, path, parallel = key.split(" | ")
         rows.append([fmt, path, parallel, f"{value['clips_per_s']:.1f}"])
     print(harness.table(rows, ["format", "pipeline", "num_parallel_calls", "clips/s"]))
+    print()
+    print(harness.table(
+        [[fmt, f"{g['decode_ms_per_call']:.1f}", f"{g['beside soundfile.read']:.2f}",
+          f"{g['beside json.loads (holds the GIL)']:.2f}"] for fmt, g in gil.items()],
+        ["format", "decode ms/call", "counter beside decode (share of alone)",
+         "counter beside json.loads (GIL held)"]))
     if args.out:
         harness.write_json(args.out, {
             "environment": {**harness.environment(), "libsndfile": soundfile.__libsndfile_version__},
-            "settings": vars(args), "results": results})
+            "settings": vars(args), "results": results, "gil_check": gil})
     return 0
 
 
