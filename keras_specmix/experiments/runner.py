@@ -104,6 +104,9 @@ def build_parser():
     g.add_argument("--clip-seconds", type=_positive_float, default=None,
                    help="folder/csv: crop or zero-pad every clip to this length "
                         "(needed when the clips differ in length)")
+    g.add_argument("--skip-unreadable", action="store_true",
+                   help="skip audio files that cannot be read (listed with their "
+                   "reasons in the output and the result JSON) instead of stopping")
     g.add_argument("--data-seed", type=int, default=0,
                    help="seed of the synthetic data and of the validation hold-out")
     g.add_argument("--validation-fraction", type=float, default=0.1,
@@ -178,6 +181,9 @@ def resolve(args, parser):
     if args.clip_seconds is not None and dataset not in ("folder", "csv"):
         parser.error(f"--clip-seconds applies to --dataset folder or csv; "
                      f"received --dataset {dataset}")
+    if args.skip_unreadable and dataset in ("synthetic", "digits"):
+        parser.error(f"--skip-unreadable applies to datasets read from files; "
+                     f"received --dataset {dataset}")
     if not 0.0 < args.validation_fraction < 1.0:
         parser.error(f"--validation-fraction must be in (0, 1), received "
                      f"{args.validation_fraction}")
@@ -222,6 +228,8 @@ def resolve(args, parser):
                                       clips_per_location=args.clips_per_location))
     if args.clip_seconds is not None:  # only then: earlier results keep their keys
         load["clip_seconds"] = args.clip_seconds
+    if args.skip_unreadable:  # likewise
+        load["on_error"] = "skip"
     return config, load
 
 
@@ -262,6 +270,9 @@ def run_comparison(config, load_kwargs, conditions, seeds, output_dir, strategy=
             f"{len(splits.class_names)} classes ({time.perf_counter() - start:.0f} s).")
         store.data["environment"] = report.environment()
         store.data["data_sizes"] = splits.sizes
+        if splits.skipped:
+            log(sources.skip_report(splits.skipped))
+            store.data["skipped_files"] = splits.skipped
         for k, (seed, condition) in enumerate(todo):
             log(f"[{k + 1}/{len(todo)}] {condition}, seed {seed}")
             with tempfile.TemporaryDirectory() as run_dir:
