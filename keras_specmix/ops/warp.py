@@ -82,7 +82,7 @@ def sample_time_warp_params(seed, batch_size, lengths, time_warp_param):
 
     Examples:
         >>> p = sample_time_warp_params([0, 1], 3, tf.constant([100, 100, 4]), 5)
-        >>> p["warp_shifts"].numpy()[2]
+        >>> int(p["warp_shifts"][2])
         0
     """
     w = _validation.check_int("time_warp_param", time_warp_param, minimum=0)
