@@ -48,12 +48,7 @@ class MixingLayer(SpectrogramAugmentation):
             num_classes = _validation.check_int("num_classes", num_classes, minimum=1)
         self.num_classes = num_classes
         self.prob = _validation.check_float("prob", prob, 0.0, 1.0)
-        if not isinstance(return_mix_info, bool):
-            raise TypeError(
-                "`return_mix_info` must be a bool. "
-                f"Received: return_mix_info={return_mix_info!r}"
-            )
-        self.return_mix_info = return_mix_info
+        self.return_mix_info = _validation.check_bool("return_mix_info", return_mix_info)
 
     def mix(self, x, y, params, lengths=None):
         """Returns ``(x_out, y_out, lam)``. Implemented by subclasses."""

@@ -133,10 +133,10 @@ def test_smoke_all_five_conditions(tmp_path):
 
 
 def test_carved_splits_know_their_length():
-    picked = sources._select(tf.data.Dataset.range(10), [1, 3, 8])
+    picked = sources._select(tf.data.Dataset.range(10), [1, 3, 8], 10)
     assert int(picked.cardinality()) == 3
     assert [int(v) for v in picked] == [1, 3, 8]
     unknown = tf.data.Dataset.range(10).filter(lambda v: v >= 0)  # length hidden
-    short = sources._select(unknown, [2, 12])  # asks for more than the source has
-    with pytest.raises(tf.errors.FailedPreconditionError, match="expected to contain 2"):
+    short = sources._select(unknown, [2, 12], 13)  # the metadata says 13, the source has 10
+    with pytest.raises(tf.errors.FailedPreconditionError, match="expected to contain 13"):
         list(short)
