@@ -96,7 +96,7 @@ def test_smoke_runs_resnet101_on_fake_tau(tmp_path, capsys):
     (["--epochs", "0"], "--epochs: expected an integer >= 1, received '0'"),
     (["--dataset", "tau2020_mobile"], "--dataset tau2020_mobile needs --data-dir"),
     (["--paper", "--smoke"], "--paper and --smoke are exclusive"),
-    (["--validation-fraction", "1.5"], "--validation-fraction must be in (0, 1)"),
+    (["--validation-fraction", "1.5"], "--validation-fraction: expected a number in (0, 1)"),
 ])
 def test_bad_arguments_exit_with_a_clear_message(argv, message, capsys):
     with pytest.raises(SystemExit) as error:
@@ -105,7 +105,7 @@ def test_bad_arguments_exit_with_a_clear_message(argv, message, capsys):
     assert message in capsys.readouterr().err
 
 
-def test_paper_preset():
+def test_paper_preset(tmp_path):
     parser = runner.build_parser()
     config, load = runner.resolve(parser.parse_args(["--paper"]), parser)
     assert (config.model, config.crop_frames, config.batch_size) == ("resnet101", 400, 32)
@@ -116,7 +116,7 @@ def test_paper_preset():
     assert load["paper_shape"] is True
     config, _ = runner.resolve(parser.parse_args(
         ["--paper", "--model", "two_path", "--dataset", "tau2020_mobile",
-         "--data-dir", "/x"]), parser)
+         "--data-dir", str(tmp_path)]), parser)
     assert config.augmentation.gamma == (0.0, 1.0)
     config, _ = runner.resolve(parser.parse_args(["--gamma", "0,1"]), parser)
     assert config.augmentation.gamma == (0.0, 1.0)
