@@ -1,7 +1,9 @@
 """Packaging for keras_specmix.
 
 The verified versions are pinned in ``constraints.txt``; ``import keras_specmix``
-needs only TensorFlow, Keras and NumPy (tensorflow-io is the ``audio`` extra).
+needs only TensorFlow, Keras and NumPy. Reading audio files needs the ``audio``
+extra (libsndfile through ``soundfile``, libsoxr through ``soxr``);
+tensorflow-io is never required (the ``tfio`` extra, for the decode benchmark).
 """
 
 import pathlib
@@ -30,10 +32,16 @@ setup(
     packages=find_packages(exclude=("tests*", "benchmarks*", "examples*")),
     install_requires=["tensorflow>=2.16", "keras>=3.4", "numpy"],
     extras_require={
-        "audio": ["tensorflow-io>=0.37"],
-        # librosa and soundfile are references the tests compare against,
-        # never runtime dependencies.
-        "test": ["pytest", "scipy", "librosa", "soundfile", "matplotlib"],
+        # Decoding (every libsndfile format, MP3 and Opus included) and
+        # resampling: maintained C libraries with wheels for every platform.
+        "audio": ["soundfile>=0.12.1", "soxr>=0.3"],
+        # Only benchmarks/bench_decode.py compares against it (TF 2.17 only).
+        "tfio": ["tensorflow-io>=0.37"],
+        # librosa is a reference the tests compare against, never a runtime
+        # dependency; hypothesis drives the property tests.
+        "test": ["pytest", "scipy", "librosa", "soundfile", "matplotlib", "hypothesis"],
+        # Lint and format (ruff), as CI runs them.
+        "dev": ["ruff"],
         # The experiment runner's plots.
         "experiments": ["matplotlib"],
         # The documentation site (scripts/build_docs.sh).

@@ -3,7 +3,9 @@
 TAU 2020 Mobile and SECL-UMONS cannot be downloaded here, so the tour points
 the readers at tiny fake copies it writes in a temporary folder with
 ``keras_specmix.datasets.fakes`` (the same layout as the real datasets); pass ``--tau ROOT`` / ``--secl ROOT`` to read
-your own copies instead. Spoken digits need espeak-ng
+your own copies instead. A messy folder (every audio format libsndfile
+writes, mixed rates, one text file) goes through ``from_directory`` with
+``on_error="skip"``. Spoken digits need espeak-ng
 (``scripts/install_system_deps.sh``).
 
     python examples/datasets_tour.py
@@ -14,6 +16,7 @@ import os
 import tempfile
 
 from keras_specmix import datasets
+from keras_specmix.datasets import fakes
 
 
 def show(name, ds):
@@ -36,6 +39,18 @@ def main():
                                                    if args.tau else 0.3))
     show("secl_umons", datasets.secl_umons(secl, "train"))
     show("from_directory", datasets.from_directory(os.path.join(secl, "Unilabel")))
+    # A messy folder: every format libsndfile writes here, 16 kHz stereo and
+    # a 48-kHz Opus file, plus one file that is not audio.
+    messy = os.path.join(tmp, "messy")
+    for label, freq in (("low", 300), ("high", 3000)):
+        fakes.write_audio_formats(os.path.join(messy, label),
+                                  fakes.tone(0.5, 16000, freq, channels=2), 16000)
+    with open(os.path.join(messy, "low", "notes.txt"), "w") as f:
+        f.write("not audio\n")
+    ds = datasets.from_directory(messy, clip_seconds=0.5, on_error="skip")
+    show("messy folder", ds)
+    print(f"{'':16s} {len(ds.metadata['path'])} files read, skipped: "
+          f"{[os.path.basename(p) for p, _ in ds.skipped]}")
     show("synthetic", datasets.synthetic_scenes("validation", num_locations=3,
                                                 clips_per_location=1))
     show("spoken_digits", datasets.spoken_digits("test"))

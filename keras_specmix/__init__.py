@@ -4,7 +4,11 @@ Layers work on spectrograms shaped ``(batch, time, freq[, channels])``; the
 mixing layers take and return ``{"spectrograms": x, "labels": y}``.
 """
 
-from keras_specmix import data
+from keras_specmix import _cli_startup
+
+_cli_startup.prepare()  # the runner's command line only: before TensorFlow is imported
+
+from keras_specmix import data  # noqa: E402
 from keras_specmix import datasets
 from keras_specmix import features
 from keras_specmix import ops

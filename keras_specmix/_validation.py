@@ -112,6 +112,20 @@ def check_choice(name, value, choices):
     return value
 
 
+def check_bool(name, value):
+    """Returns ``value`` if it is a bool, else raises ``TypeError``."""
+    if not isinstance(value, bool):
+        _fail(name, "a bool", value, TypeError)
+    return value
+
+
+def check_ratio(name, value, optional=False):
+    """A float in [0, 1] (or None when ``optional``)."""
+    if optional and value is None:
+        return None
+    return check_float(name, value, 0.0, 1.0)
+
+
 def check_seed(value):
     """Validates a layer seed: an int >= 0, or None.
 

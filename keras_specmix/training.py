@@ -39,6 +39,29 @@ class MixingTrainStepMixin:
 
     mixer = None
 
+    def compile(self, *args, loss=None, **kwargs):
+        """``keras.Model.compile``, refusing losses that cannot take mixed labels.
+
+        Raises:
+            ValueError: for a sparse categorical loss: mixed labels are soft
+                ``(batch, classes)`` targets, so use
+                ``"categorical_crossentropy"`` (sparse or one-hot labels in
+                the dataset both work with it here).
+        """
+        if args and loss is None and len(args) > 1:
+            args, loss = (args[0],) + tuple(args[2:]), args[1]
+        for item in _flatten_losses(loss):
+            name = _loss_name(item)
+            if name and "sparse" in name.lower():
+                raise ValueError(
+                    f"{type(self).__name__} trains on mixed labels, which are soft "
+                    "(batch, classes) targets: a sparse loss cannot read them. Use "
+                    "loss='categorical_crossentropy' (or keras.losses."
+                    "CategoricalCrossentropy()); the dataset may keep sparse "
+                    f"labels, they are one-hot encoded before mixing. Received: loss={item!r}"
+                )
+        super().compile(*args, loss=loss, **kwargs)
+
     def _through_mixer(self, data, training):
         x, y, sample_weight = keras.utils.unpack_x_y_sample_weight(data)
         if y is None:
@@ -140,3 +163,25 @@ class MixingModel(MixingTrainStepMixin, keras.Model):
             config["mixer"], custom_objects=custom_objects
         )
         return cls(**config)
+
+
+def _flatten_losses(loss):
+    if isinstance(loss, dict):
+        return list(loss.values())
+    if isinstance(loss, (list, tuple)):
+        return list(loss)
+    return [loss]
+
+
+def _loss_name(loss):
+    """A name to recognise a loss by: a string, a function's or a class's name."""
+    if loss is None:
+        return None
+    if isinstance(loss, str):
+        return loss
+    fn = getattr(loss, "fn", None)  # keras.losses.LossFunctionWrapper
+    for obj in (loss, fn):
+        name = getattr(obj, "__name__", None) or type(obj).__name__
+        if obj is not None and "sparse" in name.lower():
+            return name
+    return getattr(loss, "name", None) or type(loss).__name__

@@ -12,5 +12,5 @@ if [ ! -x "$VENV/bin/python" ]; then
   "$PYTHON" -m venv "$VENV"
 fi
 "$VENV/bin/python" -m pip install --quiet --upgrade pip
-"$VENV/bin/python" -m pip install --quiet -c constraints.txt -e ".[audio,experiments,test,docs]"
+"$VENV/bin/python" -m pip install --quiet -c constraints.txt -e ".[audio,experiments,test,docs,dev]"
 "$VENV/bin/python" -c "import keras_specmix, tensorflow as tf, keras; print('keras_specmix', keras_specmix.__version__, '| tensorflow', tf.__version__, '| keras', keras.__version__)"

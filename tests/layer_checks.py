@@ -101,8 +101,11 @@ def check_config(layer_cls, init_kwargs):
 
 
 def check_inference_identity(layer, inputs):
-    """training=False returns the input bit for bit (eager and in tf.function)."""
+    """training=False returns the input bit for bit (eager and in tf.function),
+    in its own dtype."""
     assert_structures_equal(layer(inputs, training=False), expected_identity(layer, inputs))
+    wide = _with_spectrograms(inputs, tf.cast(spectrograms(inputs), tf.float64) + 1e-12)
+    assert_structures_equal(layer(wide, training=False), expected_identity(layer, wide))
     graph = tf.function(lambda d: layer(d, training=False))
     assert_structures_equal(graph(inputs), expected_identity(layer, inputs))
 
@@ -205,17 +208,60 @@ def check_tf_data(layer_cls, init_kwargs, inputs):
 
 
 def check_mixed_precision(layer_cls, init_kwargs, inputs):
-    """Under mixed_float16 / mixed_bfloat16 the output follows the compute dtype,
-    eagerly and under XLA, and stays finite."""
+    """Under mixed_float16 / mixed_bfloat16 policies the spectrograms keep
+    their own dtype (an augmentation never rounds or overflows its input),
+    eagerly and under XLA; float16, bfloat16 and float64 inputs come back in
+    their dtype; 1e5, which float16 cannot hold, stays 1e5 at inference."""
     for policy in ("mixed_float16", "mixed_bfloat16"):
         layer = layer_cls(**init_kwargs, seed=4, dtype=policy)
         for fn in (layer, tf.function(lambda d: layer(d), jit_compile=True)):
             out = fn(inputs)
             x_out = spectrograms(out)
-            assert x_out.dtype == layer.compute_dtype, (policy, x_out.dtype)
-            assert np.all(np.isfinite(np.asarray(tf.cast(x_out, tf.float32))))
+            assert x_out.dtype == spectrograms(inputs).dtype, (policy, x_out.dtype)
+            assert np.all(np.isfinite(np.asarray(x_out)))
             if isinstance(out, dict):
                 assert out[LABELS].dtype == tf.float32
+        big = _with_spectrograms(inputs, tf.fill(spectrograms(inputs).shape, 1e5))
+        assert_structures_equal(spectrograms(layer(big, training=False)), spectrograms(big))
+    for dtype in (tf.float16, tf.bfloat16, tf.float64):
+        cast = _with_spectrograms(inputs, tf.cast(spectrograms(inputs), dtype))
+        layer = layer_cls(**init_kwargs, seed=4)
+        assert spectrograms(layer(cast)).dtype == dtype
+        assert_structures_equal(spectrograms(layer(cast, training=False)), spectrograms(cast))
+
+
+def _with_spectrograms(inputs, x):
+    return dict(inputs, **{SPECTROGRAMS: x}) if isinstance(inputs, dict) else x
+
+
+def check_data_format(layer_cls, init_kwargs, inputs):
+    """``data_format="channels_first"`` takes (batch, channels, time, freq)
+    and gives exactly the channels-last result, transposed."""
+    first = _with_spectrograms(
+        inputs, tf.transpose(spectrograms(inputs), [0, 3, 1, 2]))
+    last_out = layer_cls(**init_kwargs).augment(inputs, [3, 1])
+    first_out = layer_cls(**init_kwargs, data_format="channels_first").augment(first, [3, 1])
+    np.testing.assert_array_equal(
+        tf.transpose(spectrograms(first_out), [0, 2, 3, 1]), spectrograms(last_out))
+    if isinstance(inputs, dict):
+        np.testing.assert_array_equal(first_out[LABELS], last_out[LABELS])
+
+
+def check_parallel_tf_data(layer_cls, init_kwargs):
+    """Mapped with num_parallel_calls=AUTOTUNE over 64 identical batches, the
+    layer gives 64 distinct results: parallel calls never share a draw.
+    (A batch of 16 makes a chance collision of two honest draws negligible.)"""
+    inputs = make_inputs(layer_cls, init_kwargs, batch=16)
+    layer = layer_cls(**init_kwargs, seed=7)
+    ds = tf.data.Dataset.from_tensors(inputs).repeat(64)
+    ds = ds.map(layer, num_parallel_calls=tf.data.AUTOTUNE)
+    outputs = {spectrograms(b).numpy().tobytes() for b in ds}
+    assert len(outputs) == 64, f"{len(outputs)} distinct outputs of 64"
+    if not layer_cls.requires_labels and keras.backend.backend() == "tensorflow":
+        # A Sequential of the layers, called in a map, augments too.
+        pipeline = keras.Sequential([layer_cls(**init_kwargs, seed=8)])
+        mapped = tf.data.Dataset.from_tensors(inputs).repeat(4).map(lambda a: pipeline(a))
+        assert all(structures_differ(b, inputs) for b in mapped)
 
 
 def _model_with(layer, inputs):
@@ -304,6 +350,16 @@ def check_bad_shapes(layer_cls, init_kwargs):
 
 
 # ------------------------------------------------------------------ runner
+def run_tf_data_checks(layer_cls, init_kwargs):
+    """The checks that hold under every Keras backend: in ``tf.data`` the
+    layers run on TensorFlow whatever ``KERAS_BACKEND`` is, augment, never
+    repeat a draw across parallel calls, and ``augment_dataset`` is
+    reproducible. CI runs them with ``KERAS_BACKEND=jax`` and ``torch``."""
+    inputs = make_inputs(layer_cls, init_kwargs)
+    check_tf_data(layer_cls, init_kwargs, inputs)
+    check_parallel_tf_data(layer_cls, init_kwargs)
+
+
 def run_layer_checks(layer_cls, init_kwargs, bad_arguments, tmp_path):
     """Runs every check above on ``layer_cls`` built with ``init_kwargs``.
 
@@ -321,8 +377,9 @@ def run_layer_checks(layer_cls, init_kwargs, bad_arguments, tmp_path):
     check_params_determine_output(layer_cls, init_kwargs, inputs)
     check_unknown_time_and_batch(layer_cls, init_kwargs)
     check_rank3(layer_cls, init_kwargs)
-    check_tf_data(layer_cls, init_kwargs, inputs)
+    run_tf_data_checks(layer_cls, init_kwargs)
     check_mixed_precision(layer_cls, init_kwargs, inputs)
+    check_data_format(layer_cls, init_kwargs, inputs)
     check_keras_save_load(layer_cls, init_kwargs, inputs, tmp_path)
     check_export(layer_cls, init_kwargs, inputs, tmp_path)
     check_fit_xla(layer_cls, init_kwargs)

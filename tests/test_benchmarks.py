@@ -58,3 +58,19 @@ def test_profile_layers_splits_fused_apply_from_other_ops(tmp_path):
     for stats in layers.values():
         assert stats["fused_us"] > 0  # the XLA-fused apply ran as one call op
         assert any(op.startswith("StatelessRandom") for op in stats["ops_us"])
+
+
+def test_soak_reports_a_slope_and_no_error_for_every_pipeline(tmp_path):
+    out = tmp_path / "soak.json"
+    stdout = _run("soak.py", "--batches", "40", "--every", "10", "--out", str(out))
+    result = json.loads(out.read_text())
+    assert result["settings"]["batches"] == 40
+    assert set(result["results"]) == {"SpecMix map(layer)", "SpecAugment map(layer)",
+                                      "SpecMix augment_dataset",
+                                      "SpecAugment augment_dataset"}
+    for name, run in result["results"].items():
+        assert run["error"] is None, run["error"]
+        assert [i for i, _ in run["samples"]] == [10, 20, 30, 40]
+        assert all(mb > 0 for _, mb in run["samples"])
+        assert isinstance(run["slope_mb_per_1000"], float)
+        assert f"| {name} |" in stdout

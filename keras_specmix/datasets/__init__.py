@@ -12,7 +12,8 @@ device, city/location, split) and ``dataset.skipped``.
 - :func:`spoken_digits`: espeak-ng digits (needs the espeak-ng package).
 
 :func:`random_crop` takes the paper's random 400-frame crops with stateless
-seeds. Audio decoding needs tensorflow-io, imported only when files are read.
+seeds. Audio files are decoded with libsndfile (``soundfile``) and resampled with
+libsoxr (``soxr``), both imported only when files are read.
 
 :mod:`~keras_specmix.datasets.fakes` writes tiny fake TAU 2020 Mobile and
 SECL-UMONS trees (:func:`write_fake_tau2020_mobile`,

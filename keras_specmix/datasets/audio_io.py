@@ -1,146 +1,157 @@
-"""Audio files: header inspection (pure Python) and decoding in `tf.data`.
+"""Audio files: header inspection and decoding with libsndfile, resampling with libsoxr.
 
-Headers of WAV (integer PCM 16/24-bit, incl. WAVE_FORMAT_EXTENSIBLE) and FLAC files
-are read in Python before a dataset is built, so an empty, truncated, corrupt,
-or wrong-rate file raises :class:`AudioFileError` naming the file, or is
-skipped and counted when the caller passes ``on_error="skip"``. Decoding runs in
-graph mode with tensorflow-io (imported lazily: ``import keras_specmix`` never
-needs it); core TF's ``tf.audio.decode_wav`` cannot read 24-bit audio.
+Headers are read with libsndfile (``soundfile.info``) before a dataset is
+built, so a missing, unreadable, empty, truncated, corrupt, zero-length or
+wrong-rate file raises :class:`AudioFileError` naming the file, or is skipped
+and listed when the caller passes ``on_error="skip"``. Decoding
+(``soundfile``), channel selection and resampling (``soxr``) run in NumPy,
+wrapped for ``tf.data`` by ``tf.numpy_function``: libsndfile and libsoxr are
+called through cffi, which releases the GIL, so parallel ``map`` calls decode
+in parallel. Every format libsndfile reads is accepted; with libsndfile >= 1.1
+that includes WAV (8/16/24/32-bit integer, 32/64-bit float,
+WAVE_FORMAT_EXTENSIBLE), FLAC, AIFF, OGG Vorbis, Opus and MP3
+(:func:`readable_formats` lists what the installed libsndfile reads).
+Both are imported lazily (``import keras_specmix`` never needs them; they come
+with the ``audio`` extra); tensorflow-io is not needed.
 """
 
 import collections
+import math
 import os
-import struct
 
+import numpy as np
 import tensorflow as tf
 
 from keras_specmix import _validation
 
 AudioInfo = collections.namedtuple(
-    "AudioInfo", ["path", "format", "sample_rate", "channels", "bits", "num_frames"]
+    "AudioInfo",
+    ["path", "format", "sample_rate", "channels", "bits", "num_frames", "encoding"],
 )
-AudioInfo.__doc__ = """What a file's header says: format ('wav' or 'flac'),
-sample rate (Hz), channels, bits per sample and length in frames."""
+AudioInfo.__doc__ = """What a file's header says, as read by libsndfile: container
+format (lower case: 'wav', 'wavex', 'flac', 'aiff', 'ogg', 'mp3', ...), sample
+rate (Hz), channels, bits per sample (None for compressed encodings), length in
+frames and encoding (libsndfile's subtype: 'PCM_16', 'FLOAT', 'VORBIS', ...)."""
 
-_FORMATS = ("wav", "flac")
-_WAVE_PCM = 1
-_WAVE_EXTENSIBLE = 0xFFFE
+RESAMPLE_QUALITY = "HQ"
+"""libsoxr quality preset used by :func:`load_audio` (see docs/datasets.md)."""
+
+_BITS = {"PCM_S8": 8, "PCM_U8": 8, "PCM_16": 16, "PCM_24": 24, "PCM_32": 32,
+         "FLOAT": 32, "DOUBLE": 64}
+# Frames read past a crop before resampling, so the resampler's filter sees
+# real signal at the crop's end (libsoxr HQ needs far fewer than this).
+_RESAMPLE_MARGIN = 256
+SKIP_HINT = "on_error='skip' skips unreadable files and lists them in `dataset.skipped`"
 
 
 class AudioFileError(ValueError):
     """An audio file that cannot be used; the message names the file."""
 
 
-def _tfio():
+def _import(name):
     try:
-        import tensorflow_io as tfio  # noqa: PLC0415 (lazy by design)
-    except Exception as error:  # ImportError or a native-op load failure
+        return __import__(name)
+    except (ImportError, OSError) as error:  # OSError: libsndfile missing
         raise ImportError(
-            "Decoding audio files needs tensorflow-io (24-bit WAV and FLAC "
-            "support), which works with TensorFlow 2.17: "
-            "`pip install tensorflow-io==0.37.1` (or "
-            "`pip install keras_specmix[audio]`). "
+            f"Reading audio files needs `{name}` (libsndfile/libsoxr bindings): "
+            "`pip install soundfile soxr` (or `pip install keras_specmix[audio]`). "
             f"Import failed with: {error}"
         ) from error
-    return tfio
+
+
+def decoder_id():
+    """Identifies the decoder and resampler versions (part of feature-cache keys).
+
+    Returns:
+        str, e.g. ``"libsndfile 1.2.2, soxr 1.1.0 HQ"``.
+    """
+    soundfile, soxr = _import("soundfile"), _import("soxr")
+    return (f"libsndfile {soundfile.__libsndfile_version__}, soxr "
+            f"{soxr.__version__} {RESAMPLE_QUALITY}")
+
+
+def readable_formats():
+    """Container formats the installed libsndfile reads.
+
+    Returns:
+        dict ``{name: description}``, e.g. ``{"WAV": "WAV (Microsoft)", ...}``.
+
+    Examples:
+
+    >>> "FLAC" in readable_formats()
+    True
+    """
+    return dict(_import("soundfile").available_formats())
 
 
 def _fail(path, reason):
     raise AudioFileError(f"Cannot read audio file {os.fspath(path)!r}: {reason}")
 
 
-def _inspect_wav(path, data, size):
-    if data[8:12] != b"WAVE":
-        _fail(path, "RIFF file that is not WAVE")
-    pos, fmt, data_bytes = 12, None, None
-    with open(path, "rb") as f:
-        while pos + 8 <= size:
-            f.seek(pos)
-            header = f.read(8)
-            chunk_id, chunk_size = header[:4], struct.unpack("<I", header[4:])[0]
-            if chunk_id == b"fmt ":
-                body = f.read(min(chunk_size, 40))
-                if len(body) < 16:
-                    _fail(path, "truncated 'fmt ' chunk")
-                tag, channels, rate, _, _, bits = struct.unpack("<HHIIHH", body[:16])
-                if tag == _WAVE_EXTENSIBLE and len(body) >= 26:
-                    tag = struct.unpack("<H", body[24:26])[0]
-                fmt = (tag, channels, rate, bits)
-            elif chunk_id == b"data":
-                data_bytes = min(chunk_size, size - pos - 8)
-                if chunk_size > size - pos - 8:
-                    _fail(
-                        path,
-                        f"truncated: the data chunk declares {chunk_size} bytes "
-                        f"but the file holds {size - pos - 8}",
-                    )
-                break
-            pos += 8 + chunk_size + (chunk_size & 1)
-    if fmt is None:
-        _fail(path, "no 'fmt ' chunk")
-    if data_bytes is None:
-        _fail(path, "no 'data' chunk")
-    tag, channels, rate, bits = fmt
-    if tag != _WAVE_PCM or bits not in (16, 24):
-        _fail(path, f"unsupported WAV encoding (format tag {tag}, {bits} bits); "
-              "16- and 24-bit integer PCM are supported")
-    if channels < 1 or rate < 1:
-        _fail(path, f"invalid header ({channels} channels, {rate} Hz)")
-    return AudioInfo(os.fspath(path), "wav", rate, channels, bits,
-                     data_bytes // (channels * bits // 8))
+def _libsndfile_reason(error):
+    return getattr(error, "error_string", None) or str(error)
 
 
-def _inspect_flac(path, data):
-    if len(data) < 42 or data[4] & 0x7F != 0:
-        _fail(path, "FLAC without a STREAMINFO block")
-    info = data[8:42]
-    packed = int.from_bytes(info[10:18], "big")
-    rate = packed >> 44
-    channels = ((packed >> 41) & 0x7) + 1
-    bits = ((packed >> 36) & 0x1F) + 1
-    frames = packed & ((1 << 36) - 1)
-    if rate < 1 or bits not in (16, 24):
-        _fail(path, f"unsupported FLAC stream ({rate} Hz, {bits} bits)")
-    return AudioInfo(os.fspath(path), "flac", rate, channels, bits, frames)
+def _truncation(extra_info):
+    """libsndfile's log line saying a data chunk is shorter than its header, or None."""
+    for line in extra_info.splitlines():
+        chunk = line.split(":", 1)[0].strip()
+        if chunk in ("data", "SSND") and "should be" in line:
+            return line.strip()
+    return None
 
 
 def inspect_audio(path):
-    """Reads a WAV or FLAC header, without decoding the audio.
+    """Reads an audio file's header with libsndfile, without decoding the audio.
 
     Args:
-        path: path of a ``.wav`` or ``.flac`` file.
+        path: path of an audio file in any format libsndfile reads (the
+            format is recognised from the content, not the extension).
 
     Returns:
         An :class:`AudioInfo`.
 
     Raises:
         AudioFileError: (a ``ValueError``) naming the file if it is missing,
-            empty, truncated, not WAV/FLAC, in an unsupported encoding, or
-            holds no audio frames.
+            not readable by this user, empty, truncated, not an audio format
+            libsndfile reads, or holds no audio frames.
 
     Examples:
 
-    >>> inspect_audio("clip.wav")  # doctest: +SKIP
-    AudioInfo(path='clip.wav', format='wav', sample_rate=44100, channels=1,
-              bits=24, num_frames=441000)
+    >>> import tempfile, numpy as np, soundfile
+    >>> path = tempfile.mkdtemp() + "/x.flac"
+    >>> soundfile.write(path, np.zeros(800), 16000, subtype="PCM_24")
+    >>> inspect_audio(path)[1:]
+    ('flac', 16000, 1, 24, 800, 'PCM_24')
     """
+    soundfile = _import("soundfile")
     path = os.fspath(path)
+    if os.path.isdir(path):
+        _fail(path, "a folder, not a file")
     if not os.path.isfile(path):
         _fail(path, "no such file")
-    size = os.path.getsize(path)
-    if size == 0:
+    try:
+        open(path, "rb").close()  # noqa: SIM115 (a probe, with effective ids)
+    except PermissionError:
+        _fail(path, "permission denied (the file is not readable by this user)")
+    if os.path.getsize(path) == 0:
         _fail(path, "the file is empty (0 bytes)")
-    with open(path, "rb") as f:
-        data = f.read(64)
-    if data[:4] == b"RIFF" and len(data) >= 12:
-        info = _inspect_wav(path, data, size)
-    elif data[:4] == b"fLaC":
-        info = _inspect_flac(path, data)
-    else:
-        _fail(path, "not a WAV (RIFF) or FLAC file")
-    if info.num_frames == 0:
+    try:
+        info = soundfile.info(path)
+    except (soundfile.LibsndfileError, RuntimeError, OSError) as error:
+        _fail(path, "not an audio file libsndfile can read (libsndfile: "
+              f"{_libsndfile_reason(error)}; extension "
+              f"{os.path.splitext(path)[1] or 'none'!r})")
+    truncated = _truncation(info.extra_info)
+    if truncated:
+        _fail(path, f"truncated: the header declares more audio than the file holds "
+              f"(libsndfile: {truncated!r})")
+    if info.frames <= 0:
         _fail(path, "the file holds no audio frames")
-    return info
+    if info.samplerate < 1 or info.channels < 1:
+        _fail(path, f"invalid header ({info.channels} channels, {info.samplerate} Hz)")
+    return AudioInfo(path, info.format.lower(), int(info.samplerate), int(info.channels),
+                     _BITS.get(info.subtype), int(info.frames), info.subtype)
 
 
 def scan_audio_files(paths, sample_rate=None, resample=False, channel=0,
@@ -156,13 +167,12 @@ def scan_audio_files(paths, sample_rate=None, resample=False, channel=0,
             to drop bad files and report them.
 
     Returns:
-        ``(infos, skipped)``: the :class:`AudioInfo` of each kept file and a
-        list of ``(path, reason)`` for the skipped ones. ``infos[i]`` belongs
-        to ``kept_indices``: use ``[i.path for i in infos]``.
+        ``(infos, skipped)``: the :class:`AudioInfo` of each kept file, in
+        order, and a list of ``(path, reason)`` for the skipped ones.
 
     Raises:
-        AudioFileError: naming the file, for the first bad file when
-            ``on_error="raise"``.
+        AudioFileError: naming the file and the ``on_error`` option, for the
+            first bad file when ``on_error="raise"``.
     """
     _validation.check_choice("on_error", on_error, ("raise", "skip"))
     infos, skipped = [], []
@@ -177,93 +187,116 @@ def scan_audio_files(paths, sample_rate=None, resample=False, channel=0,
                       f"{info.channels} channel(s)")
         except AudioFileError as error:
             if on_error == "raise":
-                raise
+                raise AudioFileError(f"{error} ({SKIP_HINT})") from None
             skipped.append((os.fspath(path), str(error)))
             continue
         infos.append(info)
     return infos, skipped
 
 
-def decode_audio(path, file_format, bits, num_frames):
-    """Decodes one file to float32 in [-1, 1), in graph mode.
+def _select_channels(audio, channel):
+    if channel == "mean":
+        return audio.mean(axis=1, keepdims=True) if audio.shape[1] > 1 else audio
+    if channel == "all":
+        return audio
+    return audio[:, channel : channel + 1]
+
+
+def load_audio(path, sample_rate=None, channel="all", num_samples=None):
+    """Decodes, selects channels, resamples and crops/pads one file (NumPy).
+
+    Args:
+        path: the file (str, bytes or path-like), any format libsndfile reads.
+        sample_rate: output rate in Hz; the file is resampled with libsoxr
+            (quality :data:`RESAMPLE_QUALITY`) when its rate differs. None
+            keeps the file's rate.
+        channel: an int (keep that channel), "mean" (average to mono) or
+            "all" (keep every channel).
+        num_samples: crop (keeping the start) or zero-pad to this many output
+            samples; None keeps the whole file. Only the frames needed are
+            decoded.
+
+    Returns:
+        float32 array ``(samples, channels)`` in [-1, 1] (integer PCM is
+        scaled by 2^(bits-1)); ``channels`` is 1 unless ``channel="all"``.
+
+    Raises:
+        AudioFileError: naming the file if libsndfile cannot decode it
+            (e.g. corrupt compressed frames, found only while decoding), it
+            holds NaN or inf samples, or the requested channel does not exist.
+
+    Examples:
+
+    >>> import tempfile, numpy as np, soundfile
+    >>> path = tempfile.mkdtemp() + "/x.wav"
+    >>> soundfile.write(path, np.zeros((4800, 2)), 48000)
+    >>> load_audio(path, sample_rate=16000, channel="mean").shape
+    (1600, 1)
+    """
+    soundfile, soxr = _import("soundfile"), _import("soxr")
+    path = os.fsdecode(path)
+    channel = check_channel(channel)
+    try:
+        with soundfile.SoundFile(path) as f:
+            rate, frames = f.samplerate, -1
+            if num_samples is not None:
+                frames = (num_samples if sample_rate in (None, rate) else
+                          math.ceil(num_samples * rate / sample_rate) + _RESAMPLE_MARGIN)
+            if isinstance(channel, int) and channel >= f.channels:
+                _fail(path, f"channel {channel} requested but the file has "
+                      f"{f.channels} channel(s)")
+            audio = f.read(frames, dtype="float32", always_2d=True)
+    except (soundfile.LibsndfileError, RuntimeError, OSError) as error:
+        _fail(path, f"libsndfile cannot decode it ({_libsndfile_reason(error)})")
+    if not np.isfinite(audio).all():
+        _fail(path, f"{int(np.size(audio) - np.isfinite(audio).sum())} non-finite "
+              "samples (NaN or inf) in a float-encoded file")
+    audio = _select_channels(audio, channel)
+    if sample_rate is not None and rate != sample_rate and len(audio):
+        audio = soxr.resample(audio, rate, sample_rate, quality=RESAMPLE_QUALITY)
+    if num_samples is not None:
+        audio = audio[:num_samples]
+        if len(audio) < num_samples:
+            audio = np.pad(audio, [(0, num_samples - len(audio)), (0, 0)])
+    return np.ascontiguousarray(audio, np.float32)
+
+
+def decode_audio(path, sample_rate=None, channel="all", num_channels=None,
+                 num_samples=None):
+    """:func:`load_audio` as a TensorFlow op, for ``tf.data.Dataset.map``.
+
+    Runs through ``tf.numpy_function`` (not serialisable into a SavedModel;
+    use it in input pipelines). libsndfile and libsoxr release the GIL, so
+    ``num_parallel_calls > 1`` decodes files in parallel.
 
     Args:
         path: scalar string tensor.
-        file_format: scalar int tensor, 0 for WAV and 1 for FLAC.
-        bits: scalar int tensor, bits per sample (16 or 24).
-        num_frames: scalar int tensor, the frame count from the header; a
-            decoded length that differs raises an error naming the file.
+        sample_rate, channel, num_samples: as in :func:`load_audio`.
+        num_channels: the files' channel count, needed for a static shape
+            with ``channel="all"`` (None: unknown).
 
     Returns:
-        float32 tensor ``(frames, channels)``.
+        float32 tensor ``(samples, channels)``; ``samples`` is static when
+        ``num_samples`` is given, ``channels`` is 1 unless ``channel="all"``.
+
+    Examples:
+
+    >>> import tempfile, numpy as np, soundfile
+    >>> path = tempfile.mkdtemp() + "/x.ogg"
+    >>> soundfile.write(path, np.zeros((4410, 2)), 44100)
+    >>> ds = tf.data.Dataset.from_tensor_slices([path]).map(
+    ...     lambda p: decode_audio(p, 16000, "mean", num_samples=1600))
+    >>> ds.element_spec.shape
+    TensorShape([1600, 1])
     """
-    tfio = _tfio()
-    contents = tf.io.read_file(path)
+    channel = check_channel(channel)
 
-    def _decode(fn, dtype, scale):
-        return lambda: tf.cast(fn(contents, dtype=dtype), tf.float32) / scale
+    def load(p):
+        return load_audio(p, sample_rate, channel, num_samples)
 
-    branch = tf.cast(file_format, tf.int32) * 2 + tf.cast(bits > 16, tf.int32)
-    audio = tf.switch_case(
-        branch,
-        [
-            _decode(tfio.audio.decode_wav, tf.int16, 2.0**15),
-            _decode(tfio.audio.decode_wav, tf.int32, 2.0**31),
-            _decode(tfio.audio.decode_flac, tf.int16, 2.0**15),
-            _decode(tfio.audio.decode_flac, tf.int32, 2.0**31),
-        ],
-    )
-    audio.set_shape([None, None])
-    decoded = tf.cast(tf.shape(audio)[0], tf.int64)
-    check = tf.debugging.Assert(
-        tf.equal(decoded, tf.cast(num_frames, tf.int64)),
-        ["Decoded length differs from the header (corrupt audio file?):", path,
-         "decoded frames:", decoded, "header frames:", num_frames],
-    )
-    with tf.control_dependencies([check]):
-        return tf.identity(audio)
-
-
-def select_channels(audio, channel):
-    """Keeps the requested channel(s) of ``(frames, channels)`` audio.
-
-    Args:
-        audio: float tensor ``(frames, channels)``.
-        channel: an int (keep that channel), "mean" (average to mono) or
-            "all" (keep every channel).
-
-    Returns:
-        float tensor ``(frames, 1)``, or ``(frames, channels)`` for "all".
-    """
-    if channel == "mean":
-        return tf.reduce_mean(audio, axis=1, keepdims=True)
-    if channel == "all":
-        return audio
-    # A slice of an unknown-size axis has an unknown static size; state the 1
-    # (the models' input layers need a defined channel axis).
-    selected = audio[:, channel : channel + 1]
-    selected.set_shape([audio.shape[0], 1])
-    return selected
-
-
-def resample(audio, rate_in, rate_out):
-    """Resamples ``(frames, channels)`` audio with tensorflow-io (graph op).
-
-    ``rate_in`` and ``rate_out`` are Python ints.
-    """
-    if rate_in == rate_out:
-        return audio
-    out = _tfio().audio.resample(audio, rate_in=int(rate_in), rate_out=int(rate_out))
-    out.set_shape([None, audio.shape[-1]])
-    return out
-
-
-def fix_length(waveform, num_samples):
-    """Crops (the start is kept) or zero-pads ``(..., samples)`` to a length."""
-    waveform = waveform[..., :num_samples]
-    pad = num_samples - tf.shape(waveform)[-1]
-    paddings = [[0, 0]] * (waveform.shape.rank - 1) + [[0, pad]]
-    return tf.pad(waveform, paddings)
+    audio = tf.numpy_function(load, [path], tf.float32, stateful=False)
+    audio.set_shape([num_samples, num_channels if channel == "all" else 1])
+    return audio
 
 
 def check_channel(channel):

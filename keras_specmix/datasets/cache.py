@@ -5,13 +5,21 @@ the features depend on (front-end settings, clip length, channels, the file
 list with sizes and modification times, labels). It is written into a hidden
 temporary folder and renamed into place only after the last shard and the
 manifest are on disk, so an interrupted extraction never leaves a cache that
-loads: the next run simply extracts again.
+loads: the next run simply extracts again. The temporary folder's name holds
+the host and process id of its writer; a process killed outright (SIGKILL,
+out of memory, a power cut) cannot remove it, so every later extraction into
+the same ``cache_dir`` first removes the temporary folders whose writer is no
+longer running on this host (or, for another host's, that are older than
+:data:`STALE_SECONDS`).
 """
 
 import hashlib
 import json
 import os
+import re
 import shutil
+import socket
+import time
 import uuid
 
 import keras
@@ -22,6 +30,55 @@ from keras_specmix import _validation
 
 MANIFEST = "manifest.json"
 _FORMAT_VERSION = 1
+STALE_SECONDS = 7 * 24 * 3600
+"""Age after which another host's (or an unnamed) temporary folder is stale."""
+_TMP = re.compile(r"^\..+\.tmp-(?:(?P<host>[A-Za-z0-9_.]+)-(?P<pid>\d+)-)?[0-9a-f]{32}$")
+
+
+def _host():
+    return re.sub(r"[^A-Za-z0-9_.]", "_", socket.gethostname()) or "host"
+
+
+def _running(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's live process
+        return True
+    return True
+
+
+def remove_stale_temporaries(cache_dir):
+    """Removes the temporary folders of killed extractions in ``cache_dir``.
+
+    A temporary folder is stale when its writer (host and process id in its
+    name) is this host's and no longer runs, or, for another host's or an
+    older unnamed one, when it is older than :data:`STALE_SECONDS`.
+
+    Args:
+        cache_dir: the folder that holds caches (need not exist).
+
+    Returns:
+        list of the removed paths.
+    """
+    cache_dir = os.fspath(cache_dir)
+    if not os.path.isdir(cache_dir):
+        return []
+    removed, host, now = [], _host(), time.time()
+    for entry in os.listdir(cache_dir):
+        match = _TMP.match(entry)
+        path = os.path.join(cache_dir, entry)
+        if match is None or not os.path.isdir(path):
+            continue
+        if match["host"] == host:
+            stale = not _running(int(match["pid"]))
+        else:
+            stale = now - os.path.getmtime(path) > STALE_SECONDS
+        if stale:
+            shutil.rmtree(path, ignore_errors=True)
+            removed.append(path)
+    return removed
 
 
 def cache_key(**parts):
@@ -76,13 +133,16 @@ def write_feature_cache(dataset, path, num_examples=None, shard_size=512,
     Raises:
         ValueError: if the dataset is empty.
         Any error raised while iterating ``dataset``: the temporary folder
-        is removed and nothing loadable is left at ``path``.
+        is removed and nothing loadable is left at ``path`` (after a
+        SIGKILL, the next call removes it: :func:`remove_stale_temporaries`).
     """
     shard_size = _validation.check_int("shard_size", shard_size, minimum=1)
     path = os.fspath(path)
     parent = os.path.dirname(os.path.abspath(path))
     os.makedirs(parent, exist_ok=True)
-    tmp = os.path.join(parent, f".{os.path.basename(path)}.tmp-{uuid.uuid4().hex}")
+    remove_stale_temporaries(parent)
+    tmp = os.path.join(parent, f".{os.path.basename(path)}.tmp-{_host()}-{os.getpid()}-"
+                       f"{uuid.uuid4().hex}")
     os.makedirs(tmp)
     bar = keras.utils.Progbar(num_examples, unit_name="clip") if progress else None
     shards, count, writer, shape = [], 0, None, None

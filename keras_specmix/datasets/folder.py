@@ -17,7 +17,24 @@ from keras_specmix.datasets import _tsv
 from keras_specmix.datasets import pipeline
 from keras_specmix.datasets.table import ExampleTable
 
-AUDIO_EXTENSIONS = (".wav", ".flac")
+AUDIO_EXTENSIONS = (".wav", ".wave", ".flac", ".aif", ".aiff", ".aifc", ".ogg",
+                    ".oga", ".opus", ".mp3", ".au", ".snd", ".caf", ".w64", ".rf64")
+"""Extensions of the usual formats libsndfile reads. :func:`from_directory`
+reads every other non-hidden file too (libsndfile recognises the format from
+the content), so an audio file is never ignored because of its name."""
+
+
+def _list_files(folder):
+    """Every non-hidden file under ``folder`` (recursively, sorted).
+
+    Hidden files and folders (names starting with ".", e.g. ``.DS_Store`` or
+    macOS ``._x.wav`` resource forks) are not audio and are left out.
+    """
+    found = []
+    for base, dirs, files in os.walk(folder):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        found += [os.path.join(base, f) for f in sorted(files) if not f.startswith(".")]
+    return sorted(found)
 
 
 def _split_indices(count, groups, validation_split, subset, seed):
@@ -65,7 +82,16 @@ def from_directory(directory, class_names=None, validation_split=None, subset=No
                    seed=None, config=None, clip_seconds=None, channel="mean",
                    resample=True, on_error="raise", cache_dir=None,
                    return_metadata=False, progress=True):
-    """``(features, label)`` from ``directory/<class_name>/*.wav|flac``.
+    """``(features, label)`` from the audio files in ``directory/<class_name>/``.
+
+    Every non-hidden file under a class folder is read with libsndfile,
+    whatever its extension (WAV, FLAC, AIFF, OGG Vorbis, Opus, MP3, ...;
+    mixed rates, channel counts and lengths are fine: files are resampled,
+    downmixed by ``channel="mean"``, and cropped/padded by ``clip_seconds``).
+    A file that cannot be read is never ignored silently: it raises
+    :class:`AudioFileError` naming the file, or with ``on_error="skip"`` it is
+    dropped, counted in a warning and listed with its reason in
+    ``dataset.skipped``.
 
     Args:
         directory: folder with one sub-folder per class (files found
@@ -81,7 +107,11 @@ def from_directory(directory, class_names=None, validation_split=None, subset=No
             length (then crop or ``padded_batch`` before batching).
         channel: "mean" (default), an int, or "all".
         resample: resample files to ``config.sample_rate`` (default True).
-        on_error, cache_dir, return_metadata, progress: as in
+        on_error: "raise" (default): an unreadable file (corrupt, empty,
+            zero-length, not audio, unreadable permissions, or in a format
+            the installed libsndfile lacks) raises; "skip": such files are
+            dropped and listed as ``(path, reason)`` in ``dataset.skipped``.
+        cache_dir, return_metadata, progress: as in
             :func:`~keras_specmix.datasets.tau2020_mobile`.
 
     Returns:
@@ -90,7 +120,9 @@ def from_directory(directory, class_names=None, validation_split=None, subset=No
 
     Raises:
         FileNotFoundError: if ``directory`` is not a folder.
-        ValueError: for no class folder, no audio file, or bad split args.
+        AudioFileError: naming an unreadable file and the ``on_error``
+            option, with ``on_error="raise"``.
+        ValueError: for no class folder, no file, or bad split args.
 
     Examples:
 
@@ -113,13 +145,11 @@ def from_directory(directory, class_names=None, validation_split=None, subset=No
         raise ValueError(f"{directory!r} has no class sub-folder.")
     paths, labels = [], []
     for name in class_names:
-        for base, _, files in sorted(os.walk(os.path.join(directory, name))):
-            for file in sorted(files):
-                if file.lower().endswith(AUDIO_EXTENSIONS):
-                    paths.append(os.path.join(base, file))
-                    labels.append(name)
+        files = _list_files(os.path.join(directory, name))
+        paths += files
+        labels += [name] * len(files)
     if not paths:
-        raise ValueError(f"No .wav or .flac file under the class folders of {directory!r}.")
+        raise ValueError(f"No file under the class folders of {directory!r}.")
     table = ExampleTable.from_rows(paths, labels, class_names=tuple(class_names))
     kwargs = dict(config=config, clip_seconds=clip_seconds, channel=channel,
                   resample=resample, on_error=on_error, cache_dir=cache_dir,

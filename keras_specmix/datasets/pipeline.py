@@ -1,6 +1,7 @@
 """Shared file -> features pipeline behind every file-based loader."""
 
 import os
+import warnings
 
 import numpy as np
 import tensorflow as tf
@@ -30,25 +31,16 @@ def waveform_features(waveform, config):
     return features
 
 
-def _rate_group_dataset(infos, config, num_samples, channel, num_parallel_calls):
-    rate = infos[0].sample_rate
-    formats = [audio_io._FORMATS.index(i.format) for i in infos]
-    slices = (
-        [i.path for i in infos],
-        np.array(formats, np.int32),
-        np.array([i.bits for i in infos], np.int32),
-        np.array([i.num_frames for i in infos], np.int64),
-    )
+def _decode_features(paths, config, num_samples, channel, num_channels,
+                     num_parallel_calls):
+    """Dataset of the features of ``paths``: decode, resample, crop, front end."""
 
-    def load(path, file_format, bits, num_frames):
-        audio = audio_io.decode_audio(path, file_format, bits, num_frames)
-        audio = audio_io.select_channels(audio, channel)
-        audio = audio_io.resample(audio, rate, config.sample_rate)
-        if num_samples is not None:
-            audio = tf.transpose(audio_io.fix_length(tf.transpose(audio), num_samples))
+    def load(path):
+        audio = audio_io.decode_audio(path, config.sample_rate, channel, num_channels,
+                                      num_samples)
         return waveform_features(audio, config)
 
-    return tf.data.Dataset.from_tensor_slices(slices).map(
+    return tf.data.Dataset.from_tensor_slices(list(paths)).map(
         load, num_parallel_calls=num_parallel_calls, deterministic=True
     )
 
@@ -78,9 +70,9 @@ def files_dataset(
         channel: int channel index, "mean" (downmix) or "all" (each channel's
             features stacked on the last axis).
         resample: resample files whose rate differs from
-            ``config.sample_rate``; if False such a file is an error.
-        on_error: "raise" or "skip" (bad files dropped and listed in
-            ``dataset.skipped``).
+            ``config.sample_rate`` (libsoxr); if False such a file is an error.
+        on_error: "raise" or "skip" (unreadable files dropped, listed with
+            their reasons in ``dataset.skipped``, and counted in a warning).
         cache_dir: folder for a feature cache, or None to compute on the fly.
         return_metadata: yield ``(features, label, metadata)`` where
             metadata is a dict of string tensors (the table's columns).
@@ -107,30 +99,22 @@ def files_dataset(
     infos, skipped = audio_io.scan_audio_files(
         table.paths, config.sample_rate, resample, channel, on_error
     )
+    if skipped:
+        warnings.warn(skip_report(skipped, name), stacklevel=3)
     kept = {info.path for info in infos}
     table = table.subset([i for i, p in enumerate(table.paths) if os.fspath(p) in kept])
     if not len(table):
         raise ValueError(f"No usable audio file in {name!r} ({len(skipped)} skipped).")
-    if channel == "all" and len({i.channels for i in infos}) > 1:
+    channels = sorted({i.channels for i in infos})
+    if channel == "all" and len(channels) > 1:
         raise audio_io.AudioFileError(
             f"channel='all' needs the same channel count in every file of "
-            f"{name!r}; found {sorted({i.channels for i in infos})}."
+            f"{name!r}; found {channels}. Pass channel='mean' or an int."
         )
 
     def build():
-        rates = sorted({i.sample_rate for i in infos})
-        groups = [[i for i in infos if i.sample_rate == r] for r in rates]
-        parts = [
-            _rate_group_dataset(g, config, num_samples, channel, num_parallel_calls)
-            for g in groups
-        ]
-        if len(parts) == 1:
-            features = parts[0]
-        else:
-            choice = np.array([rates.index(i.sample_rate) for i in infos], np.int64)
-            features = tf.data.Dataset.choose_from_datasets(
-                parts, tf.data.Dataset.from_tensor_slices(choice)
-            )
+        features = _decode_features(table.paths, config, num_samples, channel,
+                                    channels[0], num_parallel_calls)
         labels = tf.data.Dataset.from_tensor_slices(table.labels)
         return tf.data.Dataset.zip((features, labels))
 
@@ -141,6 +125,7 @@ def files_dataset(
             config=config.to_dict(),
             num_samples=num_samples,
             channel=channel,
+            decoder=audio_io.decoder_id(),
             files=cache_lib.files_fingerprint(table.paths),
             labels=table.labels.tolist(),
         )
@@ -153,6 +138,24 @@ def files_dataset(
         ds = tf.data.Dataset.zip((ds, tf.data.Dataset.from_tensor_slices(metadata)))
         ds = ds.map(lambda xy, m: (xy[0], xy[1], m))
     return attach(ds, table.class_names, metadata, skipped, table)
+
+
+def skip_report(skipped, name="the dataset", limit=10):
+    """A readable summary of skipped files: how many, and each one's reason.
+
+    Args:
+        skipped: list of ``(path, reason)``.
+        name: what the files belong to.
+        limit: list at most this many files.
+
+    Returns:
+        str, e.g. ``"Skipped 1 unreadable file(s) of 'x': 'a.wav': ..."``.
+    """
+    lines = [f"Skipped {len(skipped)} unreadable file(s) of {name!r}:"]
+    lines += [f"  {reason}" for _, reason in skipped[:limit]]
+    if len(skipped) > limit:
+        lines.append(f"  ... and {len(skipped) - limit} more (see `dataset.skipped`)")
+    return "\n".join(lines)
 
 
 def attach(ds, class_names, metadata, skipped=(), table=None):

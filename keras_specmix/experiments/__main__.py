@@ -1,10 +1,12 @@
-"""``python -m keras_specmix.experiments``: see :mod:`keras_specmix.experiments.runner`."""
+"""``python -m keras_specmix.experiments``: see :mod:`keras_specmix.experiments.runner`.
 
-import os
+The quiet TensorFlow start-up and the oneDNN guard run before TensorFlow is
+imported, from ``keras_specmix/__init__.py`` (:mod:`keras_specmix._cli_startup`).
+"""
+
 import sys
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+from keras_specmix.experiments.runner import main
 
-from keras_specmix.experiments.runner import main  # noqa: E402
-
-sys.exit(main())
+if __name__ == "__main__":
+    sys.exit(main())

@@ -84,6 +84,24 @@ def _conv_bn_relu(x, filters, strides=1, kernel_size=3):
     return keras.layers.ReLU()(x)
 
 
+def _projection(x, filters, strides):
+    """A residual shortcut's 1×1 projection with batch norm, subsampled by ``strides``.
+
+    The subsampling is a 1×1 pooling window before a stride-1 convolution
+    rather than a strided 1×1 convolution. Both compute the same values with
+    the same weights, but oneDNN's strided 1×1 backward-weights kernel
+    (``jit_1x1``, channels-last, fewer than 16 input channels) writes past
+    its workspace and corrupts the heap: training aborts with ``double
+    free`` or SIGSEGV on AVX-512 CPUs and may hang or compute wrong
+    gradients on AVX2 ones (uxlfoundation/oneDNN#6035; see
+    ``docs/known_issues.md``). ``--width 4`` and ``--width 8`` reach it.
+    """
+    if strides != 1:
+        x = keras.layers.AveragePooling2D(pool_size=1, strides=strides)(x)
+    x = keras.layers.Conv2D(filters, 1, use_bias=False)(x)
+    return keras.layers.BatchNormalization()(x)
+
+
 def small_resnet(input_shape, num_classes, width=16):
     """A three-stage residual network for quick CPU experiments.
 
@@ -112,9 +130,7 @@ def small_resnet(input_shape, num_classes, width=16):
                                 kernel_initializer="he_normal")(y)
         y = keras.layers.BatchNormalization()(y)
         if strides != 1 or shortcut.shape[-1] != filters:
-            shortcut = keras.layers.Conv2D(filters, 1, strides=strides, use_bias=False)(
-                shortcut)
-            shortcut = keras.layers.BatchNormalization()(shortcut)
+            shortcut = _projection(shortcut, filters, strides)
         x = keras.layers.ReLU()(keras.layers.Add()([y, shortcut]))
     x = keras.layers.GlobalAveragePooling2D()(x)
     outputs = keras.layers.Dense(num_classes, activation="softmax")(x)

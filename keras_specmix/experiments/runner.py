@@ -7,6 +7,7 @@ as Markdown and a PNG plot. ``--help`` lists every option.
 
 import argparse
 import dataclasses
+import math
 import os
 import shlex
 import sys
@@ -25,21 +26,40 @@ DEFAULT_CACHE = os.path.join(os.path.expanduser("~"), ".keras", "datasets",
                              "keras_specmix_experiments")
 
 
-def _positive(cast, expected):
-    """An argparse type: ``cast(text)``, which must be > 0."""
+def _number(cast, expected, low=None, high=None, low_open=False, high_open=False):
+    """An argparse type: ``cast(text)``, finite and within the given bounds."""
     def parse(text):
         try:
             value = cast(text)
         except ValueError:
             value = None
-        if value is None or not value > 0:
+        ok = value is not None and math.isfinite(value) and (
+            low is None or (value > low if low_open else value >= low)) and (
+            high is None or (value < high if high_open else value <= high))
+        if not ok:
             raise argparse.ArgumentTypeError(f"expected {expected}, received {text!r}")
         return value
     return parse
 
 
-_positive_int = _positive(int, "an integer >= 1")
-_positive_float = _positive(float, "a number > 0")
+_positive_int = _number(int, "an integer >= 1", low=1)
+_nonnegative_int = _number(int, "an integer >= 0", low=0)
+_positive_float = _number(float, "a finite number > 0", low=0.0, low_open=True)
+_nonnegative_float = _number(float, "a finite number >= 0", low=0.0)
+_fraction = _number(float, "a number in (0, 1)", low=0.0, high=1.0, low_open=True,
+                    high_open=True)
+_num_locations = _number(int, "an integer >= 3 (one location each for training, "
+                         "validation and test)", low=3)
+
+
+class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """Adds "(default: X)" once: not for None/False defaults, nor where the help states it."""
+
+    def _get_help_string(self, action):
+        text = action.help or ""
+        if action.default is None or action.default is False or "default" in text:
+            return text
+        return super()._get_help_string(action)
 
 
 def _seeds(text):
@@ -85,7 +105,7 @@ def build_parser():
                     "CutMix, SpecAugment and SpecMix over several seeds. Writes "
                     "<output-dir>/<dataset>_<model>.{json,md,png}; finished runs are "
                     "skipped on a rerun.",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+        formatter_class=_HelpFormatter)
     g = p.add_argument_group("presets")
     g.add_argument("--paper", action="store_true",
                    help="the paper's configuration: ResNet-101, 400-frame crops, whole clips "
@@ -96,7 +116,7 @@ def build_parser():
     g = p.add_argument_group("data")
     g.add_argument("--dataset", choices=sources.DATASETS, default=None,
                    help="default: synthetic (tau2020_mobile with --smoke)")
-    g.add_argument("--data-dir", help="dataset root (TAU: the folder with meta.csv; "
+    g.add_argument("--data-dir", help="needs --dataset; dataset root (TAU: the folder with meta.csv; "
                    "SECL-UMONS: the folder with the split lists; folder: class "
                    "sub-folders; csv: the CSV file; digits: where to render the "
                    "WAVs, default ~/.keras/datasets)")
@@ -105,53 +125,63 @@ def build_parser():
     g.add_argument("--clip-seconds", type=_positive_float, default=None,
                    help="folder/csv: crop or zero-pad every clip to this length "
                         "(needed when the clips differ in length)")
-    g.add_argument("--data-seed", type=int, default=0,
+    g.add_argument("--skip-unreadable", action="store_true",
+                   help="skip audio files that cannot be read (listed with their "
+                   "reasons in the output and the result JSON) instead of stopping")
+    g.add_argument("--data-seed", type=_nonnegative_int, default=0,
                    help="seed of the synthetic data and of the validation hold-out")
-    g.add_argument("--validation-fraction", type=float, default=0.1,
+    g.add_argument("--validation-fraction", type=_fraction, default=0.1,
                    help="share of training locations/recordings/groups held out for "
                         "checkpoint selection")
-    g.add_argument("--num-locations", type=_positive_int, default=16,
-                   help="synthetic scenes: locations per class")
-    g.add_argument("--clips-per-location", type=_positive_int, default=8,
-                   help="synthetic scenes: clips per location")
+    g.add_argument("--num-locations", type=_num_locations, default=None,
+                   help="synthetic scenes: locations per class (default: 16)")
+    g.add_argument("--clips-per-location", type=_positive_int, default=None,
+                   help="synthetic scenes: clips per location (default: 8)")
     g = p.add_argument_group("model and training")
     g.add_argument("--model", choices=models.MODELS, default=None,
                    help="default: small (resnet101 with --paper/--smoke)")
     g.add_argument("--width", type=_positive_int, default=None,
-                   help="filters of the first stage (small: 16, two_path: 28)")
+                   help="filters of the first stage of small or two_path "
+                        "(default: 16 for small, 28 for two_path)")
     g.add_argument("--epochs", type=_positive_int, default=None, help="default: 20 (paper: 200)")
     g.add_argument("--steps-per-epoch", type=_positive_int, default=None,
                    help="default: one pass over the training split (paper: 1000)")
     g.add_argument("--batch-size", type=_positive_int, default=32,
                    help="global batch size, split across replicas")
-    g.add_argument("--eval-batch-size", type=_positive_int, default=64)
+    g.add_argument("--eval-batch-size", type=_positive_int, default=64,
+                   help="batch size of validation and test")
     g.add_argument("--crop-frames", type=_positive_int, default=None,
                    help="random training crop (default: 112 of 118 frames; paper: 400 of 423)")
-    g.add_argument("--learning-rate", type=float, default=1e-3)
-    g.add_argument("--weight-decay", type=float, default=1e-3)
+    g.add_argument("--learning-rate", type=_positive_float, default=1e-3, help="Adam's")
+    g.add_argument("--weight-decay", type=_nonnegative_float, default=1e-3,
+                   help="see --weight-decay-mode")
     g.add_argument("--weight-decay-mode", choices=optim.WEIGHT_DECAY_MODES, default="l2",
                    help="l2: PyTorch Adam(weight_decay), as the paper; decoupled: Keras/AdamW")
     g.add_argument("--jit-compile", action="store_true", help="compile steps with XLA")
     g = p.add_argument_group("augmentation")
-    g.add_argument("--augmentation", type=_conditions, default=list(conditions_lib.CONDITIONS),
+    g.add_argument("--augmentation", type=_conditions, default="all",
                    metavar="all|none,mixup,cutmix,specaugment,specmix",
                    help="conditions to run")
-    g.add_argument("--seeds", type=_seeds, default=[0, 1, 2, 3],
+    g.add_argument("--seeds", type=_seeds, default="0,1,2,3",
                    help="one run per seed and condition; the same seed shares initial "
                         "weights and data order across conditions (paired comparisons)")
     g.add_argument("--gamma", type=_gamma, default=None,
                    help="SpecMix band ratio: 0.3, or a range 0,1 drawn per example "
-                        "(default 0.3; --paper: the talk's value for the row)")
-    g.add_argument("--alpha", type=float, default=0.4, help="MixUp/CutMix Beta(α, α)")
-    g.add_argument("--cutmix-axes", choices=("both", "time", "freq"), default="both")
+                        "(default: 0.3; --paper: the talk's value for the row)")
+    g.add_argument("--alpha", type=_positive_float, default=0.4,
+                   help="MixUp/CutMix Beta(α, α)")
+    g.add_argument("--cutmix-axes", choices=("both", "time", "freq"), default="both",
+                   help="CutMix boxes span both axes or cut one")
     g.add_argument("--specaugment-policy", choices=("LB", "LD", "SM", "SS"), default=None,
                    help="a named policy instead of the masking-only values below")
-    g.add_argument("--time-warp", type=int, default=0, help="SpecAugment W")
-    g.add_argument("--freq-mask", type=int, default=None,
-                   help="SpecAugment F (default n_mels // 5)")
-    g.add_argument("--time-mask", type=int, default=None,
-                   help="SpecAugment T (default crop // 5)")
-    g.add_argument("--num-masks", type=int, default=2, help="SpecAugment m_F = m_T")
+    g.add_argument("--time-warp", type=_nonnegative_int, default=None,
+                   help="SpecAugment W (default: 0)")
+    g.add_argument("--freq-mask", type=_nonnegative_int, default=None,
+                   help="SpecAugment F (default: n_mels // 5)")
+    g.add_argument("--time-mask", type=_nonnegative_int, default=None,
+                   help="SpecAugment T (default: crop // 5)")
+    g.add_argument("--num-masks", type=_nonnegative_int, default=None,
+                   help="SpecAugment m_F = m_T (default: 2)")
     g = p.add_argument_group("distribution")
     g.add_argument("--strategy", choices=distribute.STRATEGIES, default="default",
                    help="tf.distribute strategy (multi-worker reads TF_CONFIG)")
@@ -171,6 +201,50 @@ def build_parser():
     return p
 
 
+def _check_flags(args, dataset, model, parser):
+    """Refuses flags that the chosen dataset or model would silently ignore, and bad paths."""
+    if args.data_dir is not None and dataset == "synthetic":
+        parser.error(f"--data-dir needs --dataset (one of {', '.join(sources.DATASETS[1:])}); "
+                     f"the default synthetic scenes read no files. Received: "
+                     f"--data-dir {args.data_dir}")
+    if args.data_dir is not None and dataset in sources.NEEDS_DATA_DIR and not args.smoke:
+        want_file = dataset == "csv"
+        exists = os.path.isfile if want_file else os.path.isdir
+        if not exists(args.data_dir):
+            kind = "a CSV file" if want_file else "a folder"
+            parser.error(f"--data-dir must be {kind} for --dataset {dataset}; no such "
+                         f"{'file' if want_file else 'folder'}: {args.data_dir}")
+    if dataset == "digits" and args.data_dir and os.path.isfile(args.data_dir):
+        parser.error(f"--data-dir must be a folder for --dataset digits (where the WAVs "
+                     f"are rendered). Received a file: {args.data_dir}")
+    if args.clip_seconds is not None and dataset not in ("folder", "csv"):
+        parser.error(f"--clip-seconds applies to --dataset folder or csv; "
+                     f"received --dataset {dataset}")
+    if args.skip_unreadable and dataset in ("synthetic", "digits"):
+        parser.error(f"--skip-unreadable applies to datasets read from files; "
+                     f"received --dataset {dataset}")
+    for flag, value in (("--num-locations", args.num_locations),
+                        ("--clips-per-location", args.clips_per_location)):
+        if value is not None and dataset != "synthetic":
+            parser.error(f"{flag} applies to the synthetic scenes only; received {flag} "
+                         f"{value} with --dataset {dataset}")
+    if args.width is not None and model == "resnet101":
+        parser.error(f"--width applies to --model small or two_path; resnet101 has a fixed "
+                     f"width. Received: --width {args.width} with --model resnet101")
+    if args.specaugment_policy is not None:
+        given = [f"{flag} {value}" for flag, value in (
+            ("--time-warp", args.time_warp), ("--freq-mask", args.freq_mask),
+            ("--time-mask", args.time_mask), ("--num-masks", args.num_masks))
+            if value is not None]
+        if given:
+            parser.error(f"--specaugment-policy {args.specaugment_policy} sets its own masks "
+                         f"and warp; drop {', '.join(given)} (or the policy)")
+    if args.output_dir is not None and os.path.exists(args.output_dir) and not os.path.isdir(
+            args.output_dir):  # None: a new folder under results/
+        parser.error(f"--output-dir must be a folder; a file is in the way: "
+                     f"{args.output_dir}")
+
+
 def resolve(args, parser):
     """Applies the presets and checks combinations; returns (config, load kwargs)."""
     from keras_specmix.experiments import train  # noqa: PLC0415
@@ -185,17 +259,7 @@ def resolve(args, parser):
                          f"--dataset/--data-dir (received --dataset {dataset})")
     elif dataset in sources.NEEDS_DATA_DIR and not args.data_dir:
         parser.error(f"--dataset {dataset} needs --data-dir")
-    if args.clip_seconds is not None and dataset not in ("folder", "csv"):
-        parser.error(f"--clip-seconds applies to --dataset folder or csv; "
-                     f"received --dataset {dataset}")
-    if not 0.0 < args.validation_fraction < 1.0:
-        parser.error(f"--validation-fraction must be in (0, 1), received "
-                     f"{args.validation_fraction}")
-    if args.alpha <= 0:
-        parser.error(f"--alpha must be > 0, received {args.alpha}")
-    if args.learning_rate <= 0 or args.weight_decay < 0:
-        parser.error("--learning-rate must be > 0 and --weight-decay >= 0, received "
-                     f"{args.learning_rate}, {args.weight_decay}")
+    _check_flags(args, dataset, model, parser)
     big = args.paper or dataset in ("tau2020_mobile", "secl_umons")
     n_mels = 128 if big or dataset in ("folder", "csv") else 64
     crop = args.crop_frames
@@ -209,11 +273,12 @@ def resolve(args, parser):
     mask_base = crop or (400 if big else 112)
     aug = conditions_lib.AugmentationParams(
         alpha=args.alpha, gamma=gamma, cutmix_axes=args.cutmix_axes,
-        specaugment_policy=args.specaugment_policy, time_warp_param=args.time_warp,
+        specaugment_policy=args.specaugment_policy,
+        time_warp_param=args.time_warp if args.time_warp is not None else 0,
         freq_mask_param=args.freq_mask if args.freq_mask is not None else n_mels // 5,
-        num_freq_masks=args.num_masks,
+        num_freq_masks=args.num_masks if args.num_masks is not None else 2,
         time_mask_param=args.time_mask if args.time_mask is not None else mask_base // 5,
-        num_time_masks=args.num_masks)
+        num_time_masks=args.num_masks if args.num_masks is not None else 2)
     config = train.RunConfig(
         dataset=dataset, model=model, width=args.width,
         epochs=args.epochs or (200 if args.paper else 1 if args.smoke else 20),
@@ -228,10 +293,12 @@ def resolve(args, parser):
     load = dict(name=dataset, data_dir=args.data_dir, seed=args.data_seed,
                 paper_shape=args.paper, validation_fraction=args.validation_fraction,
                 cache_dir=None if args.no_cache else args.cache_dir,
-                synthetic_kwargs=dict(num_locations=args.num_locations,
-                                      clips_per_location=args.clips_per_location))
+                synthetic_kwargs=dict(num_locations=args.num_locations or 16,
+                                      clips_per_location=args.clips_per_location or 8))
     if args.clip_seconds is not None:  # only then: earlier results keep their keys
         load["clip_seconds"] = args.clip_seconds
+    if args.skip_unreadable:  # likewise
+        load["on_error"] = "skip"
     return config, load
 
 
@@ -337,6 +404,9 @@ def run_comparison(config, load_kwargs, conditions, seeds, output_dir, strategy=
             f"{len(splits.class_names)} classes ({time.perf_counter() - start:.0f} s).")
         provenance = report.environment(command)
         store.data["data_sizes"] = splits.sizes
+        if splits.skipped:
+            log(sources.skip_report(splits.skipped))
+            store.data["skipped_files"] = splits.skipped
         progress = Progress(len(todo), log)
         for seed, condition in todo:
             if verbose:

@@ -22,6 +22,7 @@ import fractions
 import hashlib
 import os
 import pathlib
+import warnings
 
 import numpy as np
 import tensorflow as tf
@@ -47,6 +48,8 @@ class Splits:
         train_metadata, test_metadata: dict of NumPy columns aligned with the
             elements (``device`` when the source has one).
         sizes: ``{"train": n, "validation": n, "test": n}``.
+        skipped: ``(path, reason)`` of the unreadable files skipped with
+            ``on_error="skip"`` (``--skip-unreadable``).
     """
 
     train: tf.data.Dataset
@@ -56,6 +59,7 @@ class Splits:
     train_metadata: dict
     test_metadata: dict
     sizes: dict
+    skipped: list = dataclasses.field(default_factory=list)
 
     @property
     def feature_shape(self):
@@ -84,17 +88,22 @@ def _require_one_length(name, paths):
         )
 
 
-def _select(ds, indices):
-    """The elements of ``ds`` at ``indices`` (kept in order, lazily)."""
-    keep = np.zeros(int(ds.cardinality()) if ds.cardinality() >= 0 else
-                    int(max(indices, default=-1)) + 1, bool)
+def _select(ds, indices, total):
+    """The elements of ``ds`` at ``indices`` (kept in order, lazily).
+
+    ``total`` is the number of elements of ``ds`` (from its metadata): the
+    keep-mask covers every element even when tf.data does not know the
+    length, and a source of another length fails loudly instead of running
+    past the mask.
+    """
+    keep = np.zeros(total, bool)
     keep[np.asarray(indices, np.int64)] = True
     count, keep = int(keep.sum()), tf.constant(keep)
+    ds = ds.apply(tf.data.experimental.assert_cardinality(total))
     selected = ds.enumerate().filter(lambda i, _: tf.gather(keep, i)).map(lambda _, e: e)
     # A filter hides the length from tf.data; state it, so that Keras knows
     # how many validation batches there are (instead of running off the end
-    # with an "input ran out of data" warning every epoch), and so that a
-    # source shorter than its metadata fails loudly.
+    # with an "input ran out of data" warning every epoch).
     return selected.apply(tf.data.experimental.assert_cardinality(count))
 
 
@@ -135,7 +144,9 @@ def _carve(ds, metadata, column, fraction, seed):
         groups = np.arange(count).astype(str)
     kept, held = split_by_group(np.asarray(groups), fraction, seed)
     sub = {k: np.asarray(v)[kept] for k, v in metadata.items()}
-    return _select(ds, kept), _select(ds, held), sub, (len(kept), len(held))
+    total = len(groups)
+    return (_select(ds, kept, total), _select(ds, held, total), sub,
+            (len(kept), len(held)))
 
 
 def _source_key():
@@ -175,8 +186,24 @@ def _synthetic_split(split, seed, kwargs, cache_dir):
     return tf.data.Dataset.from_tensor_slices((features, labels)), class_names, metadata
 
 
+def _read_files(name, data_dir, seed, cache_dir, clip_seconds, on_error):
+    """The ``(train, test)`` datasets of a file-based source."""
+    if name == "tau2020_mobile":
+        return tuple(datasets.tau2020_mobile(data_dir, s, cache_dir=cache_dir,
+                                             on_error=on_error)
+                     for s in ("train", "evaluate"))
+    if name == "secl_umons":
+        return tuple(datasets.secl_umons(data_dir, s, cache_dir=cache_dir,
+                                         on_error=on_error)
+                     for s in ("train", "test"))
+    read = datasets.from_directory if name == "folder" else datasets.from_csv
+    return read(data_dir, validation_split=0.2, subset="both", seed=seed,
+                cache_dir=cache_dir, clip_seconds=clip_seconds, on_error=on_error)
+
+
 def load_splits(name, data_dir=None, seed=0, paper_shape=False, validation_fraction=0.1,
-                cache_dir=None, synthetic_kwargs=None, clip_seconds=None):
+                cache_dir=None, synthetic_kwargs=None, clip_seconds=None,
+                on_error="raise"):
     """Loads the three splits of dataset ``name``.
 
     Args:
@@ -197,6 +224,9 @@ def load_splits(name, data_dir=None, seed=0, paper_shape=False, validation_fract
         clip_seconds: ``folder``/``csv``: crop or zero-pad every clip to this
             length; None keeps each file's length, which must then be the
             same for all files.
+        on_error: TAU, SECL-UMONS, ``folder``/``csv``: "raise" (default) on
+            the first unreadable file, naming it and ``--skip-unreadable``;
+            "skip" to drop unreadable files (listed in ``Splits.skipped``).
 
     Returns:
         :class:`Splits`.
@@ -205,8 +235,22 @@ def load_splits(name, data_dir=None, seed=0, paper_shape=False, validation_fract
         ValueError: for an unknown ``name`` or a missing ``data_dir``, or
             ``folder``/``csv`` files of different lengths without
             ``clip_seconds``.
+        AudioFileError: (a ``ValueError``) naming an unreadable file, with
+            ``on_error="raise"``.
     """
     name = _validation.check_choice("dataset", name, DATASETS)
+    on_error = _validation.check_choice("on_error", on_error, ("raise", "skip"))
+    try:
+        return _load_splits(name, data_dir, seed, paper_shape, validation_fraction,
+                            cache_dir, synthetic_kwargs, clip_seconds, on_error)
+    except datasets.AudioFileError as error:
+        raise datasets.AudioFileError(
+            f"{error} With the runner: --skip-unreadable skips such files and "
+            "reports them.") from None
+
+
+def _load_splits(name, data_dir, seed, paper_shape, validation_fraction, cache_dir,
+                 synthetic_kwargs, clip_seconds, on_error):
     if name in NEEDS_DATA_DIR and not data_dir:
         raise ValueError(f"dataset {name!r} needs `data_dir` (--data-dir). "
                          f"Received: data_dir={data_dir!r}")
@@ -223,22 +267,33 @@ def load_splits(name, data_dir=None, seed=0, paper_shape=False, validation_fract
         sizes = {s: len(next(iter(ds[s].metadata.values()))) for s in ds}
         return Splits(ds["train"], ds["validation"], ds["test"], ds["train"].class_names,
                       dict(ds["train"].metadata), dict(ds["test"].metadata), sizes)
-    if name == "tau2020_mobile":
-        train = datasets.tau2020_mobile(data_dir, "train", cache_dir=cache_dir)
-        test = datasets.tau2020_mobile(data_dir, "evaluate", cache_dir=cache_dir)
-    elif name == "secl_umons":
-        train = datasets.secl_umons(data_dir, "train", cache_dir=cache_dir)
-        test = datasets.secl_umons(data_dir, "test", cache_dir=cache_dir)
-    else:
-        read = datasets.from_directory if name == "folder" else datasets.from_csv
-        train, test = read(data_dir, validation_split=0.2, subset="both", seed=seed,
-                           cache_dir=cache_dir, clip_seconds=clip_seconds)
-        if clip_seconds is None:
-            _require_one_length(name, [*train.metadata["path"], *test.metadata["path"]])
+    with warnings.catch_warnings():  # the runner prints its own skip report
+        warnings.filterwarnings("ignore", "Skipped", UserWarning)
+        train, test = _read_files(name, data_dir, seed, cache_dir, clip_seconds, on_error)
+    if name in ("folder", "csv") and clip_seconds is None:
+        _require_one_length(name, [*train.metadata["path"], *test.metadata["path"]])
     train_meta = dict(train.metadata or {})
     fit, validation, fit_meta, (n_fit, n_val) = _carve(
         train, train_meta, GROUP_COLUMNS[name], validation_fraction, seed)
     test_meta = dict(test.metadata or {})
     n_test = len(next(iter(test_meta.values()))) if test_meta else int(test.cardinality())
+    skipped = sorted({*map(tuple, train.skipped), *map(tuple, test.skipped)})
     return Splits(fit, validation, test, tuple(train.class_names), fit_meta, test_meta,
-                  {"train": n_fit, "validation": n_val, "test": n_test})
+                  {"train": n_fit, "validation": n_val, "test": n_test},
+                  [list(s) for s in skipped])
+
+
+def skip_report(skipped):
+    """What the runner prints about skipped files: how many, then each one's reason.
+
+    Args:
+        skipped: ``Splits.skipped``.
+
+    Returns:
+        str (empty when nothing was skipped).
+    """
+    if not skipped:
+        return ""
+    lines = [f"Skipped {len(skipped)} unreadable file(s) (--skip-unreadable):"]
+    lines += [f"  {reason}" for _, reason in skipped]
+    return "\n".join(lines)

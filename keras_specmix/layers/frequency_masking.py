@@ -5,7 +5,7 @@ import tensorflow as tf
 
 from keras_specmix import _validation
 from keras_specmix.layers.base import SPECTROGRAMS
-from keras_specmix.layers.spec_augment import MaskingAugmentation
+from keras_specmix.layers.masking import MaskingAugmentation
 from keras_specmix.ops import spec_augment as ops
 
 

@@ -2,16 +2,17 @@
 
 import tensorflow as tf
 
+from keras_specmix import _compat
 from keras_specmix import _validation
 from keras_specmix.layers.base import LABELS
 from keras_specmix.layers.base import SPECTROGRAMS
-from keras_specmix.layers.base import LengthAwareAugmentation
+from keras_specmix.layers.base import SpectrogramAugmentation
 
 MIX_WEIGHTS = "mix_weights"
 PARTNERS = "partners"
 
 
-class MixingLayer(LengthAwareAugmentation):
+class MixingLayer(SpectrogramAugmentation):
     """Shared plumbing of the layers that mix pairs of examples.
 
     Input: ``{"spectrograms": x, "labels": y}`` with ``x`` of shape
@@ -47,12 +48,7 @@ class MixingLayer(LengthAwareAugmentation):
             num_classes = _validation.check_int("num_classes", num_classes, minimum=1)
         self.num_classes = num_classes
         self.prob = _validation.check_float("prob", prob, 0.0, 1.0)
-        if not isinstance(return_mix_info, bool):
-            raise TypeError(
-                "`return_mix_info` must be a bool. "
-                f"Received: return_mix_info={return_mix_info!r}"
-            )
-        self.return_mix_info = return_mix_info
+        self.return_mix_info = _validation.check_bool("return_mix_info", return_mix_info)
 
     def mix(self, x, y, params, lengths=None):
         """Returns ``(x_out, y_out, lam)``. Implemented by subclasses."""
@@ -145,16 +141,6 @@ class MixingLayer(LengthAwareAugmentation):
         return y
 
 
-def _in_xla_context():
-    """Whether the code being traced will be compiled by XLA."""
-    try:
-        from tensorflow.python.ops import control_flow_util
-    except ImportError:  # pragma: no cover - keep the check if TF moves it
-        return False
-    graph = tf.compat.v1.get_default_graph()
-    return control_flow_util.GraphOrParentsInXlaContext(graph)
-
-
 def _checked_class_ids(labels, num_classes, name):
     """``labels`` after a run-time check that every id is in ``[0, num_classes)``.
 
@@ -164,7 +150,7 @@ def _checked_class_ids(labels, num_classes, name):
     ``InvalidArgumentError`` from a graph). XLA has no Assert (it drops one
     with a warning), so under ``jit_compile=True`` the check is left out.
     """
-    if _in_xla_context():
+    if _compat.in_xla_context():
         return labels
     valid = tf.reduce_all((labels >= 0) & (labels < num_classes))
     message = (f"{name}: sparse labels must be class ids in [0, {num_classes}) "

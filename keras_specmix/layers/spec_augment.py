@@ -1,7 +1,8 @@
 """SpecAugment layer and the bases shared by its parts.
 
-``TimeWarp``, ``FrequencyMasking`` and ``TimeMasking`` (their own modules)
-and ``SpecAugment`` (here) are thin shells over
+``TimeWarp``, ``FrequencyMasking`` and ``TimeMasking`` (their own modules,
+the masks on the base in ``masking``) and ``SpecAugment`` (here) are thin
+shells over
 ``keras_specmix.ops.spec_augment`` and ``keras_specmix.ops.warp``. They take
 a bare tensor or a dict; in a dict, ``"lengths"`` (int ``(batch,)``, valid
 frames per example) or ``"padding_mask"`` (bool ``(batch, time)``, True on
@@ -13,72 +14,10 @@ import keras
 import tensorflow as tf
 
 from keras_specmix import _validation
-from keras_specmix.layers.base import LENGTHS  # noqa: F401 - re-exported
-from keras_specmix.layers.base import PADDING_MASK  # noqa: F401 - re-exported
 from keras_specmix.layers.base import SPECTROGRAMS
-from keras_specmix.layers.base import LengthAwareAugmentation
+from keras_specmix.layers.masking import MaskingAugmentation
+from keras_specmix.layers.masking import check_time_mask_args
 from keras_specmix.ops import spec_augment as ops
-from keras_specmix.ops import warp
-
-
-
-def check_bool(name, value):
-    """Returns ``value`` if it is a bool, else raises ``TypeError``."""
-    if not isinstance(value, bool):
-        raise TypeError(f"`{name}` must be a bool. Received: {name}={value!r}")
-    return value
-
-
-def check_ratio(name, value, optional=False):
-    """A float in [0, 1] (or None when ``optional``)."""
-    if optional and value is None:
-        return None
-    return _validation.check_float(name, value, 0.0, 1.0)
-
-
-class MaskingAugmentation(LengthAwareAugmentation):
-    """Base of the masking layers: mask value, per-channel masks, transform.
-
-    Args:
-        mask_value: float, or ``"mean"`` for each example's own mean (per
-            channel, over its valid frames). Defaults to 0.0.
-        per_channel: bool; False gives every channel the same masks, True
-            draws independent masks per channel. Defaults to False.
-        seed: int >= 0 or None.
-        **kwargs: base layer arguments.
-    """
-
-    def __init__(self, mask_value=0.0, per_channel=False, seed=None, **kwargs):
-        super().__init__(seed=seed, **kwargs)
-        self.mask_value = ops.check_mask_value(mask_value)
-        self.per_channel = check_bool("per_channel", per_channel)
-
-    def groups(self, data):
-        return ops.mask_groups(tf.shape(data[SPECTROGRAMS]), self.per_channel)
-
-    def transform(self, data, params):
-        x = ops.apply_masks(
-            data[SPECTROGRAMS], params, self.mask_value, self.lengths(data)
-        )
-        return {**data, SPECTROGRAMS: x}
-
-    def get_config(self):
-        config = super().get_config()
-        config.update(mask_value=self.mask_value, per_channel=self.per_channel)
-        return config
-
-
-def check_time_mask_args(
-    time_mask_param, num_time_masks, time_mask_max_ratio, count_ratio, size_ratio
-):
-    """Validates the time-mask arguments; returns them normalised."""
-    return (
-        _validation.check_int("time_mask_param", time_mask_param, minimum=0),
-        _validation.check_int("num_time_masks", num_time_masks, minimum=0),
-        check_ratio("time_mask_max_ratio", time_mask_max_ratio),
-        check_ratio("time_mask_count_ratio", count_ratio, optional=True),
-        check_ratio("time_mask_size_ratio", size_ratio, optional=True),
-    )
 
 
 def resolve_policy(policy, **explicit):

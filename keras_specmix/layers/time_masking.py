@@ -4,8 +4,8 @@ import keras
 import tensorflow as tf
 
 from keras_specmix.layers.base import SPECTROGRAMS
-from keras_specmix.layers.spec_augment import MaskingAugmentation
-from keras_specmix.layers.spec_augment import check_time_mask_args
+from keras_specmix.layers.masking import MaskingAugmentation
+from keras_specmix.layers.masking import check_time_mask_args
 from keras_specmix.ops import spec_augment as ops
 from keras_specmix.ops import warp
 

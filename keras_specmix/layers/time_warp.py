@@ -5,12 +5,12 @@ import tensorflow as tf
 
 from keras_specmix import _validation
 from keras_specmix.layers.base import SPECTROGRAMS
-from keras_specmix.layers.spec_augment import LengthAwareAugmentation
+from keras_specmix.layers.base import SpectrogramAugmentation
 from keras_specmix.ops import warp
 
 
 @keras.saving.register_keras_serializable(package="keras_specmix")
-class TimeWarp(LengthAwareAugmentation):
+class TimeWarp(SpectrogramAugmentation):
     """Warps each example's time axis by a random piecewise-linear map.
 
     Per example with ``τ`` valid frames: an anchor frame ``a`` uniform on

@@ -11,8 +11,9 @@ is fully known, it runs as an XLA-compiled ``tf.function`` (one compilation
 per input shape, cached); with an unknown dimension (variable-length clips)
 it runs as plain TensorFlow ops, so a new length never triggers a new
 compilation. Only the deterministic application is compiled: the random
-sampling is untouched, so seeds give the same draws either way, and mask
-blends with weights in {0, 1} are exact either way. Inside an outer XLA
+sampling is untouched, so seeds give the same draws either way; selects are
+exact and blends NaN-safe either way (``keras_specmix.ops.masks``), so
+results never depend on whether shapes were static. Inside an outer XLA
 function the call is simply inlined.
 
 Turn it off with ``keras_specmix.ops.fusion.set_enabled(False)`` (for
@@ -24,7 +25,6 @@ import functools
 import tensorflow as tf
 
 _ENABLED = True
-_TRACING = False  # True while a fused function is being traced for XLA
 
 
 def set_enabled(enabled):
@@ -47,15 +47,6 @@ def is_enabled():
     return _ENABLED
 
 
-def tracing_fused():
-    """Whether the code running now is being traced into a fused XLA function.
-
-    Lets an op pick the formulation that is fastest for the compiler at hand
-    (see ``keras_specmix.ops.mixing.select``).
-    """
-    return _TRACING
-
-
 def fused(fn):
     """Decorator: run ``fn`` XLA-compiled when its first argument's shape is static.
 
@@ -65,16 +56,7 @@ def fused(fn):
     Returns:
         A function with the same signature and results.
     """
-    @functools.wraps(fn)
-    def traced(*args, **kwargs):
-        global _TRACING
-        outer, _TRACING = _TRACING, True
-        try:
-            return fn(*args, **kwargs)
-        finally:
-            _TRACING = outer
-
-    compiled = tf.function(traced, jit_compile=True, autograph=False)
+    compiled = tf.function(fn, jit_compile=True, autograph=False)
 
     @functools.wraps(fn)
     def wrapper(x, *args, **kwargs):

@@ -8,6 +8,11 @@ either as a *union* of full-span bands (SpecMix, SpecAugment) or as an
 *intersection*, a box (CutMix). No Python loop over the batch or over the
 masks: everything is one comparison against ``tf.range`` broadcast over
 ``(batch, num_intervals, length)``.
+
+It also holds the two ways a mask combines values, ``select`` (exact, for
+masks and pasted regions) and ``blend`` (fractional weights, for MixUp and
+interpolation), both safe for non-finite input: they never make a NaN from
+values that hold none.
 """
 
 import tensorflow as tf
@@ -16,6 +21,62 @@ from keras_specmix.ops import random as random_ops
 
 UNION = "union"
 INTERSECTION = "intersection"
+
+
+def select(region, inside, outside):
+    """``inside`` where ``region`` is True, ``outside`` elsewhere, exactly.
+
+    A true select on every path (eager, graph, XLA, static or unknown
+    shapes), so ±inf and NaN pass through untouched: the arithmetic form
+    ``m·a + (1 − m)·b`` would turn ``0·inf`` into NaN.
+
+    Args:
+        region: bool tensor that broadcasts against the values (for example
+            ``(batch, time, freq, 1)`` over channels).
+        inside: values taken inside the region (broadcastable).
+        outside: values taken elsewhere; sets the output shape and dtype.
+
+    Returns:
+        A tensor shaped and typed like ``outside``.
+
+    Examples:
+        >>> select([[True, False]], [[9.0, 9.0]], [[1.0, -float("inf")]]).numpy().tolist()
+        [[9.0, -inf]]
+    """
+    outside = tf.convert_to_tensor(outside)
+    inside = tf.cast(inside, outside.dtype)
+    region = tf.broadcast_to(region, tf.shape(outside))
+    return tf.where(region, tf.broadcast_to(inside, tf.shape(outside)), outside)
+
+
+def blend(x, x_partner, keep):
+    """``keep·x + (1 − keep)·x_partner``, exact at the ends, never a new NaN.
+
+    ``keep == 1`` returns ``x`` and ``keep == 0`` returns ``x_partner`` bit
+    for bit (also for ±inf and −0.0). Where the weighted sum is NaN although
+    neither value is NaN (``inf − inf``), the value with the larger weight is
+    returned (``x`` on a tie).
+
+    Args:
+        x: float tensor.
+        x_partner: float tensor, broadcastable against ``x``.
+        keep: weights in ``[0, 1]`` of ``x``'s dtype, broadcastable.
+
+    Returns:
+        A tensor shaped and typed like ``x``.
+
+    Examples:
+        >>> blend(tf.constant([-float("inf"), 4.0]), tf.constant([2.0, 0.0]),
+        ...       tf.constant([1.0, 0.25])).numpy().tolist()
+        [-inf, 1.0]
+    """
+    keep = tf.cast(keep, x.dtype)
+    mixed = keep * x + (1 - keep) * x_partner
+    dominant = tf.where(keep >= 0.5, x, x_partner)
+    made_nan = tf.math.is_nan(mixed) & ~tf.math.is_nan(x) & ~tf.math.is_nan(x_partner)
+    mixed = tf.where(made_nan, dominant, mixed)
+    mixed = tf.where(keep == 0, x_partner, mixed)
+    return tf.where(keep == 1, x, mixed)
 
 
 def interval_mask(starts, widths, length):
@@ -106,13 +167,18 @@ def region_fraction(time_mask, freq_mask, combine, lengths=None, span=None):
     Returns:
         float32 tensor ``(batch,)`` in ``[0, 1]``.
     """
-    a = tf.reduce_mean(tf.cast(time_mask, tf.float32), axis=1)
-    b = tf.reduce_mean(tf.cast(freq_mask, tf.float32), axis=1)
+    time_length = tf.cast(tf.shape(time_mask)[1], tf.float32)
+    freq_length = tf.cast(tf.shape(freq_mask)[1], tf.float32)
+    # An empty plane (no frame or no bin) has nothing to cover: share 0, not 0/0.
+    a = tf.reduce_sum(tf.cast(time_mask, tf.float32), axis=1) / tf.maximum(time_length, 1.0)
+    b = tf.reduce_sum(tf.cast(freq_mask, tf.float32), axis=1) / tf.maximum(freq_length, 1.0)
+    b = b * tf.cast(time_length > 0, tf.float32)
+    a = a * tf.cast(freq_length > 0, tf.float32)
     band = b
     if lengths is not None:
         # Rescaled by factors that are exactly 1.0 for full lengths.
         own = tf.maximum(tf.cast(lengths, tf.float32), 1.0)
-        a = a * (tf.cast(tf.shape(time_mask)[1], tf.float32) / own)
+        a = a * (time_length / own)
         band = b * (tf.cast(span, tf.float32) / own)
     if combine == UNION:
         return a + band - a * b

@@ -37,29 +37,10 @@ fixed-length rule.
 
 import tensorflow as tf
 
+from keras_specmix import _validation
 from keras_specmix.ops import fusion
 from keras_specmix.ops import masks
 from keras_specmix.ops import random as random_ops
-
-
-def blend(x, x_partner, keep):
-    """``keep * x + (1 - keep) * x_partner``, for fractional weights (MixUp)."""
-    return keep * x + (1 - keep) * x_partner
-
-
-def select(region, inside, outside):
-    """``inside`` where ``region`` is True, ``outside`` elsewhere, exactly.
-
-    ``region`` is boolean and broadcasts against the values (for example a
-    ``(batch, time, freq, 1)`` mask over channels). Traced into a fused XLA
-    function it is a ``tf.where`` (a select the compiler fuses). In plain
-    TensorFlow ops a broadcasting ``tf.where`` is slow, so it is the
-    arithmetic blend ``m * inside + (1 - m) * outside`` with ``m`` in {0, 1},
-    which is exact for finite values.
-    """
-    if fusion.tracing_fused():
-        return tf.where(region, inside, outside)
-    return blend(inside, outside, tf.cast(region, outside.dtype))
 
 
 def mix_labels(y, partner, lam):
@@ -86,6 +67,7 @@ def _frames_before(span, time_length):
 
 def _skip(seed, batch_size, prob):
     """bool ``(batch,)``: True for examples left unmixed because of ``prob``."""
+    prob = _validation.check_float("prob", prob, 0.0, 1.0)
     if prob >= 1.0:
         return tf.zeros([batch_size], tf.bool)
     return random_ops.uniform(seed, [batch_size]) >= prob
@@ -105,6 +87,7 @@ def sample_mixup_params(seed, batch_size, alpha=0.4, prob=1.0):
     Returns:
         ``{"partner": int32 (batch,), "lam": float32 (batch,)}``.
     """
+    _validation.check_float("prob", prob, 0.0, 1.0)
     seeds = random_ops.split_seed(seed, 3)
     lam = random_ops.stateless_beta(seeds[0], [batch_size], alpha)
     lam = tf.where(_skip(seeds[1], batch_size, prob), 1.0, lam)
@@ -149,7 +132,7 @@ def apply_mixup(x, y, params, lengths=None):
         own = tf.maximum(tf.cast(lengths, tf.float32), 1.0)
         whole = (span == lengths) & (lengths > 0)  # λ as drawn, bit for bit
         lam = tf.where(whole, lam, 1.0 - (1.0 - lam) * tf.cast(span, tf.float32) / own)
-    x_out = blend(x, tf.gather(x, partner), keep)
+    x_out = masks.blend(x, tf.gather(x, partner), keep)
     return x_out, mix_labels(y, partner, lam), lam
 
 
@@ -195,7 +178,7 @@ def apply_region_mix(x, y, params, combine, lengths=None):
         lam = 1.0 - masks.region_fraction(time_mask, freq_mask, combine, lengths, span)
     if x.shape.rank == 4:
         region = region[..., tf.newaxis]
-    x_out = select(region, tf.gather(x, partner), x)
+    x_out = masks.select(region, tf.gather(x, partner), x)
     return x_out, mix_labels(y, partner, lam), lam
 
 
@@ -252,6 +235,8 @@ def sample_cutmix_params(
     Returns:
         Region params (see the module docstring), combine rule "intersection".
     """
+    _validation.check_choice("axes", axes, {"both", "time", "freq"})
+    _validation.check_float("prob", prob, 0.0, 1.0)
     seeds = random_ops.split_seed(seed, 5)
     partner = random_ops.pair_indices(seeds[4], batch_size)
     if lengths is not None:
@@ -345,6 +330,16 @@ def sample_specmix_params(
     Returns:
         Region params (see the module docstring), combine rule "union".
     """
+    gamma = _validation.check_range_or_float("gamma", gamma, 0.0, 1.0)
+    _validation.check_float("prob", prob, 0.0, 1.0)
+    for name, value in (("min_freq_bands", min_freq_bands), ("max_freq_bands", max_freq_bands),
+                        ("min_time_bands", min_time_bands), ("max_time_bands", max_time_bands)):
+        _validation.check_int(name, value, minimum=0)
+    for axis, low, high in (("freq", min_freq_bands, max_freq_bands),
+                            ("time", min_time_bands, max_time_bands)):
+        if low > high:
+            raise ValueError(f"`min_{axis}_bands` must be <= `max_{axis}_bands` ({high}). "
+                             f"Received: min_{axis}_bands={low}")
     seeds = random_ops.split_seed(seed, 5)
     partner = random_ops.pair_indices(seeds[4], batch_size)
     if lengths is not None:

@@ -9,6 +9,8 @@ may give different numbers than eager or ``tf.function``).
 
 import tensorflow as tf
 
+from keras_specmix import _validation
+
 
 def as_seed(seed):
     """Converts an int or a shape-[2] tensor into a shape-[2] int32 seed.
@@ -29,6 +31,33 @@ def as_seed(seed):
     if seed.dtype != tf.int32:
         seed = tf.cast(seed, tf.int32)
     return tf.reshape(seed, [2])
+
+
+def seed_from_state(state):
+    """A shape-``[2]`` int32 seed from a Philox generator state.
+
+    ``state`` is the int64 ``[counter_lo, counter_hi, key]`` that
+    TensorFlow's ``RngReadAndSkip`` returns; the seed folds both counter
+    words into the key, so every counter value gives its own seed.
+
+    Args:
+        state: int64 tensor of shape ``[3]``.
+
+    Returns:
+        An int32 tensor of shape ``[2]``.
+
+    Examples:
+        >>> a = seed_from_state(tf.constant([0, 0, 7], tf.int64))
+        >>> b = seed_from_state(tf.constant([256, 0, 7], tf.int64))
+        >>> bool(tf.reduce_any(a != b))
+        True
+    """
+    state = tf.convert_to_tensor(state, tf.int64)
+    counter = tf.bitcast(state[0], tf.int32)
+    seed = tf.bitcast(state[2], tf.int32)
+    for word in (counter[0], counter[1]):
+        seed = tf.random.experimental.stateless_fold_in(seed, word)
+    return seed
 
 
 def split_seed(seed, num):
@@ -135,12 +164,19 @@ def stateless_beta(seed, shape, alpha, beta=None, num_trials=8, dtype=tf.float32
     Returns:
         A tensor of ``shape`` and ``dtype`` with values in ``[0, 1]``.
 
+    Raises:
+        ValueError: if ``alpha`` or ``beta`` is not a finite number > 0, or
+            ``num_trials`` < 1.
+
     Examples:
         >>> lam = stateless_beta([1, 2], [4], alpha=0.4)
         >>> lam.shape
         TensorShape([4])
     """
+    alpha = _validation.check_float("alpha", alpha, minimum=0.0, open_min=True)
     beta = alpha if beta is None else beta
+    beta = _validation.check_float("beta", beta, minimum=0.0, open_min=True)
+    num_trials = _validation.check_int("num_trials", num_trials, minimum=1)
     shape = tf.convert_to_tensor(shape, dtype=tf.int32)
     seed_a, seed_b = split_seed(seed, 2)
     log_a = _log_gamma_boosted(seed_a, shape, float(alpha), num_trials)

@@ -110,9 +110,11 @@ def sample_freq_mask_params(
         >>> p["freq_widths"].shape
         TensorShape([4, 1, 2])
     """
+    freq_mask_param = _validation.check_int("freq_mask_param", freq_mask_param, minimum=0)
+    num_masks = _validation.check_int("num_masks", num_masks, minimum=0)
     seed_width, seed_start = random_ops.split_seed(seed, 2)
     shape = tf.stack([batch_size, groups, num_masks])
-    high = tf.minimum(int(freq_mask_param), tf.cast(freq_length, tf.int32))
+    high = tf.minimum(freq_mask_param, tf.cast(freq_length, tf.int32))
     widths = random_ops.uniform_int(seed_width, shape, 0, high)
     starts = masks.sample_starts(seed_start, widths, freq_length)
     return {"freq_starts": starts, "freq_widths": widths}
@@ -158,6 +160,12 @@ def sample_time_mask_params(
         >>> bool(tf.reduce_all(p["time_widths"][1] <= 10))
         True
     """
+    time_mask_param = _validation.check_int("time_mask_param", time_mask_param, minimum=0)
+    num_masks = _validation.check_int("num_masks", num_masks, minimum=0)
+    _validation.check_float("time_mask_max_ratio", time_mask_max_ratio, 0.0, 1.0)
+    for name, ratio in (("count_ratio", count_ratio), ("size_ratio", size_ratio)):
+        if ratio is not None:
+            _validation.check_float(name, ratio, 0.0, 1.0)
     seed_width, seed_start = random_ops.split_seed(seed, 2)
     lengths = tf.cast(lengths, tf.int32)
     if size_ratio is None:
@@ -199,8 +207,8 @@ def fill_value(x, mask_value, lengths=None):
     Args:
         x: float ``(batch, time, freq[, channels])``.
         mask_value: a float, or ``"mean"``: the mean of each example (of each
-            channel for rank-4 input) over its valid frames and all bins,
-            computed in float32.
+            channel for rank-4 input) over the finite cells of its valid
+            frames, computed in float32 (0 when no cell is finite).
         lengths: int ``(batch,)`` or None, valid frames per example.
 
     Returns:
@@ -215,13 +223,13 @@ def fill_value(x, mask_value, lengths=None):
         return tf.constant(mask_value, x.dtype)
     lengths = valid_lengths(x, lengths)
     valid = tf.range(tf.shape(x)[1])[None, :] < lengths[:, None]
-    weights = tf.cast(valid, tf.float32)[:, :, None]
-    if x.shape.rank == 4:
-        weights = weights[..., None]
-    total = tf.reduce_sum(tf.cast(x, tf.float32) * weights, axis=[1, 2], keepdims=True)
-    count = tf.reduce_sum(weights, axis=[1, 2], keepdims=True) * tf.cast(
-        tf.shape(x)[2], tf.float32
-    )
+    valid = valid[:, :, None] if x.shape.rank == 3 else valid[:, :, None, None]
+    values = tf.cast(x, tf.float32)
+    # Only finite cells count: -inf padding or dB floors must not turn the
+    # mean (and so every masked cell) into -inf or NaN.
+    counted = valid & tf.math.is_finite(values)
+    total = tf.reduce_sum(tf.where(counted, values, 0.0), axis=[1, 2], keepdims=True)
+    count = tf.reduce_sum(tf.cast(counted, tf.float32), axis=[1, 2], keepdims=True)
     return tf.cast(total / tf.maximum(count, 1.0), x.dtype)
 
 
@@ -256,7 +264,7 @@ def masked_region(x, params, lengths=None):
 def apply_masks(x, params, mask_value=0.0, lengths=None):
     """Sets the masked cells to ``mask_value``, leaving everything else as is.
 
-    A select (``keras_specmix.ops.mixing.select``), exact for finite ``x``:
+    A select (``keras_specmix.ops.masks.select``), exact for any ``x``:
     unmasked cells and padded frames come back bit for bit.
 
     Args:
@@ -276,7 +284,7 @@ def apply_masks(x, params, mask_value=0.0, lengths=None):
         [[0, 1, 1], [0, 0, 0], [0, 0, 0], [0, 1, 1]]
     """
     region = masked_region(x, params, lengths)
-    return mixing.select(region, fill_value(x, mask_value, lengths), x)
+    return masks.select(region, fill_value(x, mask_value, lengths), x)
 
 
 def sample_spec_augment_params(

@@ -28,7 +28,9 @@ Reference: Park et al., "SpecAugment on Large Scale Datasets", ICASSP
 
 import tensorflow as tf
 
+from keras_specmix import _validation
 from keras_specmix.ops import fusion
+from keras_specmix.ops import masks
 from keras_specmix.ops import random as random_ops
 
 
@@ -80,10 +82,10 @@ def sample_time_warp_params(seed, batch_size, lengths, time_warp_param):
 
     Examples:
         >>> p = sample_time_warp_params([0, 1], 3, tf.constant([100, 100, 4]), 5)
-        >>> p["warp_shifts"].numpy()[2]
+        >>> int(p["warp_shifts"][2])
         0
     """
-    w = int(time_warp_param)
+    w = _validation.check_int("time_warp_param", time_warp_param, minimum=0)
     lengths = tf.cast(lengths, tf.int32)
     seed_anchor, seed_shift = random_ops.split_seed(seed, 2)
     can_warp = (lengths >= 2 * w + 3) & (w > 0)
@@ -134,7 +136,8 @@ def apply_time_warp(x, params, lengths=None):
 
     ``out[b, t] = (1 − f)·x[b, i] + f·x[b, i + 1]`` with ``i = floor(src(t))``
     and ``f = src(t) − i`` (see ``warp_source_positions``), on every
-    frequency bin and channel. Padded frames (``t >= lengths[b]``) are
+    frequency bin and channel; ``f = 0`` copies ``x[b, i]`` exactly, and
+    non-finite values never produce a NaN (``keras_specmix.ops.masks.blend``). Padded frames (``t >= lengths[b]``) are
     returned unchanged.
 
     Args:
@@ -162,4 +165,6 @@ def apply_time_warp(x, params, lengths=None):
     frac = tf.reshape(frac, tf.concat([tf.shape(frac), [1] * (x.shape.rank - 2)], 0))
     x_low = tf.gather(x, index, axis=1, batch_dims=1)
     x_high = tf.gather(x, upper, axis=1, batch_dims=1)
-    return x_low + frac * (x_high - x_low)
+    # A blend exact where f = 0 (the identity, also for ±inf) that never
+    # makes a NaN out of -inf padding or dB floors.
+    return masks.blend(x_high, x_low, frac)

@@ -96,7 +96,7 @@ def test_smoke_runs_resnet101_on_fake_tau(tmp_path, capsys):
     (["--epochs", "0"], "--epochs: expected an integer >= 1, received '0'"),
     (["--dataset", "tau2020_mobile"], "--dataset tau2020_mobile needs --data-dir"),
     (["--paper", "--smoke"], "--paper and --smoke are exclusive"),
-    (["--validation-fraction", "1.5"], "--validation-fraction must be in (0, 1)"),
+    (["--validation-fraction", "1.5"], "--validation-fraction: expected a number in (0, 1)"),
 ])
 def test_bad_arguments_exit_with_a_clear_message(argv, message, capsys):
     with pytest.raises(SystemExit) as error:
@@ -105,7 +105,7 @@ def test_bad_arguments_exit_with_a_clear_message(argv, message, capsys):
     assert message in capsys.readouterr().err
 
 
-def test_paper_preset():
+def test_paper_preset(tmp_path):
     parser = runner.build_parser()
     config, load = runner.resolve(parser.parse_args(["--paper"]), parser)
     assert (config.model, config.crop_frames, config.batch_size) == ("resnet101", 400, 32)
@@ -116,7 +116,7 @@ def test_paper_preset():
     assert load["paper_shape"] is True
     config, _ = runner.resolve(parser.parse_args(
         ["--paper", "--model", "two_path", "--dataset", "tau2020_mobile",
-         "--data-dir", "/x"]), parser)
+         "--data-dir", str(tmp_path)]), parser)
     assert config.augmentation.gamma == (0.0, 1.0)
     config, _ = runner.resolve(parser.parse_args(["--gamma", "0,1"]), parser)
     assert config.augmentation.gamma == (0.0, 1.0)
@@ -133,10 +133,10 @@ def test_smoke_all_five_conditions(tmp_path):
 
 
 def test_carved_splits_know_their_length():
-    picked = sources._select(tf.data.Dataset.range(10), [1, 3, 8])
+    picked = sources._select(tf.data.Dataset.range(10), [1, 3, 8], 10)
     assert int(picked.cardinality()) == 3
     assert [int(v) for v in picked] == [1, 3, 8]
     unknown = tf.data.Dataset.range(10).filter(lambda v: v >= 0)  # length hidden
-    short = sources._select(unknown, [2, 12])  # asks for more than the source has
-    with pytest.raises(tf.errors.FailedPreconditionError, match="expected to contain 2"):
+    short = sources._select(unknown, [2, 12], 13)  # the metadata says 13, the source has 10
+    with pytest.raises(tf.errors.FailedPreconditionError, match="expected to contain 13"):
         list(short)

@@ -1,0 +1,72 @@
+"""Every private TensorFlow and Keras hook the package relies on, in one place.
+
+Public APIs do not expose these facts; each hook below says what it reads,
+why, and what happens if a future release removes it. ``tests/test_compat.py``
+checks each one on the installed versions, so a release that breaks one
+fails CI instead of changing behaviour silently.
+"""
+
+import tensorflow as tf
+
+#: Prefix of the graphs ``tf.data`` traces its functions in
+#: (``Dataset_map_<fn>``, ``Dataset_filter_<fn>``, ...), TF 2.16 to 2.21.
+_TF_DATA_GRAPH_PREFIX = "Dataset_"
+
+
+def in_tf_data_function():
+    """Whether the code running now is being traced into a ``tf.data`` function.
+
+    Reads the names of the enclosing ``FuncGraph`` chain: ``tf.data`` names
+    its function graphs ``Dataset_<transformation>_<fn>``. A nested
+    ``tf.function`` inside a map is found through ``outer_graph``.
+
+    Returns:
+        bool. False when eager, or in a graph that no dataset traced.
+    """
+    if tf.executing_eagerly():
+        return False
+    graph = tf.compat.v1.get_default_graph()
+    while graph is not None:
+        if str(getattr(graph, "name", "") or "").startswith(_TF_DATA_GRAPH_PREFIX):
+            return True
+        graph = getattr(graph, "outer_graph", None)
+    return False
+
+
+def in_xla_context():
+    """Whether the code being traced will be compiled by XLA.
+
+    Uses ``tensorflow.python.ops.control_flow_util`` (private). If TensorFlow
+    moves it, this returns False: callers then add their run-time checks
+    and XLA drops them with a warning, which is loud, not wrong.
+    """
+    try:
+        from tensorflow.python.ops import control_flow_util
+    except ImportError:  # pragma: no cover - keep the check if TF moves it
+        return False
+    graph = tf.compat.v1.get_default_graph()
+    return bool(control_flow_util.GraphOrParentsInXlaContext(graph))
+
+
+def call_context(layer):
+    """Keras' call context of ``layer``'s current call (``entry_layer``, ``training``).
+
+    ``keras.layers.Layer._get_call_context`` is private; it tells which layer
+    the user called (the outermost one) and the training flag it resolved.
+    """
+    return layer._get_call_context()
+
+
+def sublayers(layer):
+    """``layer`` and every layer nested in it (Keras' private ``_flatten_layers``)."""
+    return list(layer._flatten_layers(include_self=True, recursive=True))
+
+
+def tf_variable(variable):
+    """The ``tf.Variable`` behind a Keras variable on the TensorFlow backend.
+
+    Keras 3 wraps it as ``variable.value``; needed for TensorFlow's atomic
+    ``RngReadAndSkip``, which takes a resource handle.
+    """
+    value = getattr(variable, "value", variable)
+    return value if hasattr(value, "handle") else None

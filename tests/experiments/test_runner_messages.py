@@ -1,0 +1,77 @@
+"""What a runner user reads: --help states each default once; no TensorFlow start-up noise."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from keras_specmix import _cli_startup as entry
+from keras_specmix.experiments import runner
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def _help_per_option():
+    parser = runner.build_parser()
+    formatter = parser._get_formatter()
+    for action in parser._actions:
+        if action.option_strings and action.dest != "help":
+            yield action, formatter._get_help_string(action) or ""
+
+
+def test_help_states_every_default_exactly_once():
+    for action, text in _help_per_option():
+        has_default = action.default is not None and action.default is not False
+        count = text.replace("%(default)s", "X").lower().count("default")
+        assert count == (1 if has_default else count), (action.dest, text)
+        assert count <= 1, (action.dest, text)
+        assert "(default: None)" not in text and "(default: False)" not in text
+    full = runner.build_parser().format_help()
+    assert "(default: ['none'" not in full and "(default: [0, 1, 2])" not in full
+    assert "(default: all)" in full and "(default: 0,1,2)" in full
+
+
+def test_string_defaults_parse_like_the_command_line():
+    args = runner.build_parser().parse_args([])
+    assert args.seeds == [0, 1, 2]
+    assert args.augmentation == ["none", "mixup", "cutmix", "specaugment", "specmix"]
+
+
+@pytest.mark.parametrize("line, noise", [
+    ("WARNING: All log messages before absl::InitializeLog() is called are written to STDERR",
+     True),
+    ("I0000 00:00:1796082183.266799    8794 port.cc:153] oneDNN custom operations are on.",
+     True),
+    ("E0000 00:00:1.0  1 cuda_fft.cc:485] Unable to register cuFFT factory: Attempting to "
+     "register factory for plugin cuFFT when one has already been registered", True),
+    ("E0000 00:00:1.0  1 cuda_dnn.cc:8310] Unable to register cuDNN factory: x", True),
+    ("E0000 00:00:1.0  1 cuda_blas.cc:1418] Unable to register cuBLAS factory: x", True),
+    ("To enable the following instructions: AVX2 AVX512F FMA, in other operations, rebuild "
+     "TensorFlow with the appropriate compiler flags.", True),
+    ("E0000 00:00:1.0  1 some_kernel.cc:12] Out of memory allocating 4 GB", False),
+    ("ImportError: libcudart.so.12: cannot open shared object file", False),
+])
+def test_startup_filter_drops_notices_and_keeps_errors(line, noise):
+    assert entry.is_startup_noise(line) is noise
+
+
+def test_only_the_runner_is_prepared():
+    assert entry.is_runner(["python", "-m", "keras_specmix.experiments", "--quiet"])
+    assert not entry.is_runner(["python", "-m", "pytest", "tests"])
+    assert not entry.is_runner(["python", "-c", "import keras_specmix"])
+
+
+def test_command_line_error_shows_no_tensorflow_startup_lines():
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("TF_CPP_MIN_LOG_LEVEL", "TF_ENABLE_ONEDNN_OPTS")}
+    env["PYTHONPATH"] = os.pathsep.join([ROOT, os.environ.get("PYTHONPATH", "")])
+    done = subprocess.run([sys.executable, "-m", "keras_specmix.experiments", "--epochs", "0"],
+                          capture_output=True, text=True, env=env, timeout=300)
+    assert done.returncode == 2
+    lines = done.stderr.strip().splitlines()
+    assert lines[0].startswith("usage:")
+    assert lines[-1].endswith("--epochs: expected an integer >= 1, received '0'")
+    for noise in ("absl::InitializeLog", "I0000", "oneDNN custom operations", "cuda",
+                  "cpu_feature_guard", "rebuild TensorFlow"):
+        assert noise not in done.stderr, done.stderr
