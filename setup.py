@@ -43,7 +43,7 @@ setup(
         # Lint and format (ruff), as CI runs them.
         "dev": ["ruff"],
         # The experiment runner's plots.
-        "experiments": ["matplotlib"],
+        "experiments": ["matplotlib", "scipy"],
         # The documentation site (scripts/build_docs.sh).
         "docs": ["mkdocs", "mkdocs-material", "mkdocstrings", "mkdocstrings-python"],
     },

@@ -20,6 +20,7 @@ from keras_specmix.experiments import models
 from keras_specmix.experiments import optim
 from keras_specmix.experiments import paper
 from keras_specmix.experiments import sources
+from keras_specmix.datasets.audio_io import AudioFileError
 
 PAPER_MILESTONES = (10_000, 30_000, 50_000, 70_000, 90_000)
 DEFAULT_CACHE = os.path.join(os.path.expanduser("~"), ".keras", "datasets",
@@ -480,6 +481,8 @@ def main(argv=None):
             paths, text = run_comparison(config, load, args.augmentation, args.seeds,
                                          output_dir, strategy=strategy,
                                          verbose=0 if args.quiet else 1, command=command)
+        except AudioFileError as error:  # a file of --data-dir: a user error, not a bug
+            parser.error(str(error))
         finally:  # the process-wide switch goes back (the runner is called in-process too)
             (tf_config.enable_op_determinism if was_deterministic
              else tf_config.disable_op_determinism)()
