@@ -81,20 +81,27 @@ def pipelines(paths, fmt, config):
     candidates = {}
     tfio_load = tfio_decoder(fmt)
     for label, npc in PARALLEL.items():
+
         def source():
             return tf.data.Dataset.from_tensor_slices(paths)
 
         candidates[f"soundfile decode | {label}"] = lambda npc=npc: source().map(
             lambda p: audio_io.decode_audio(p, config.sample_rate, "mean"),
-            num_parallel_calls=npc, deterministic=True)
-        candidates[f"soundfile features | {label}"] = lambda npc=npc: (
-            pipeline._decode_features(paths, config, None, "mean", 1, npc))
+            num_parallel_calls=npc,
+            deterministic=True,
+        )
+        candidates[f"soundfile features | {label}"] = lambda npc=npc: pipeline._decode_features(
+            paths, config, None, "mean", 1, npc
+        )
         if tfio_load is not None:
             candidates[f"tfio decode | {label}"] = lambda npc=npc: source().map(
-                tfio_load, num_parallel_calls=npc, deterministic=True)
+                tfio_load, num_parallel_calls=npc, deterministic=True
+            )
             candidates[f"tfio features | {label}"] = lambda npc=npc: source().map(
                 lambda p: pipeline.waveform_features(tfio_load(p), config),
-                num_parallel_calls=npc, deterministic=True)
+                num_parallel_calls=npc,
+                deterministic=True,
+            )
     return candidates
 
 
@@ -126,9 +133,11 @@ def gil_check(path, seconds=3.0):
         counter = threading.Thread(target=lambda: box.setdefault("n", count(stop)))
         worker = None
         if work is not None:
+
             def loop():
                 while not stop.is_set():
                     work()
+
             worker = threading.Thread(target=loop)
             worker.start()
         counter.start()
@@ -144,7 +153,9 @@ def gil_check(path, seconds=3.0):
         "decode_ms_per_call": 1000 * decode_s,
         "beside soundfile.read": run(lambda: soundfile.read(path, dtype="float32")) / alone,
         "beside json.loads (holds the GIL)": run(
-            lambda: [json.loads(payload) for _ in range(repeats)]) / alone,
+            lambda: [json.loads(payload) for _ in range(repeats)]
+        )
+        / alone,
     }
 
 
@@ -186,8 +197,10 @@ def main(argv=None):
                 for name, make in candidates.items():
                     rates[name].append(one_pass(make))
             for name, values in rates.items():
-                results[f"{fmt} | {name}"] = {"clips_per_s": statistics.median(values),
-                                              "all": values}
+                results[f"{fmt} | {name}"] = {
+                    "clips_per_s": statistics.median(values),
+                    "all": values,
+                }
             gil[fmt] = gil_check(paths[0])
     rows = []
     for key, value in results.items():
@@ -195,15 +208,38 @@ def main(argv=None):
         rows.append([fmt, path, parallel, f"{value['clips_per_s']:.1f}"])
     print(harness.table(rows, ["format", "pipeline", "num_parallel_calls", "clips/s"]))
     print()
-    print(harness.table(
-        [[fmt, f"{g['decode_ms_per_call']:.1f}", f"{g['beside soundfile.read']:.2f}",
-          f"{g['beside json.loads (holds the GIL)']:.2f}"] for fmt, g in gil.items()],
-        ["format", "decode ms/call", "counter beside decode (share of alone)",
-         "counter beside json.loads (GIL held)"]))
+    print(
+        harness.table(
+            [
+                [
+                    fmt,
+                    f"{g['decode_ms_per_call']:.1f}",
+                    f"{g['beside soundfile.read']:.2f}",
+                    f"{g['beside json.loads (holds the GIL)']:.2f}",
+                ]
+                for fmt, g in gil.items()
+            ],
+            [
+                "format",
+                "decode ms/call",
+                "counter beside decode (share of alone)",
+                "counter beside json.loads (GIL held)",
+            ],
+        )
+    )
     if args.out:
-        harness.write_json(args.out, {
-            "environment": {**harness.environment(), "libsndfile": soundfile.__libsndfile_version__},
-            "settings": vars(args), "results": results, "gil_check": gil})
+        harness.write_json(
+            args.out,
+            {
+                "environment": {
+                    **harness.environment(),
+                    "libsndfile": soundfile.__libsndfile_version__,
+                },
+                "settings": vars(args),
+                "results": results,
+                "gil_check": gil,
+            },
+        )
     return 0
 
 

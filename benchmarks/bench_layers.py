@@ -16,12 +16,11 @@ import sys
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-import numpy as np  # noqa: E402
+import harness  # noqa: E402
+import peers  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
-import harness  # noqa: E402
 import keras_specmix as ks  # noqa: E402
-import peers  # noqa: E402
 
 NUM_CLASSES = 10
 # (layer factory, needs labels, target ratio under XLA, in tf.function)
@@ -29,8 +28,12 @@ OURS = {
     "MixUp": (lambda: ks.MixUp(alpha=0.4, seed=0), True, 2.5, 4.0),
     "CutMix": (lambda: ks.CutMix(alpha=0.4, seed=0), True, 2.5, 4.0),
     "SpecMix": (lambda: ks.SpecMix(gamma=0.3, seed=0), True, 2.5, 4.0),
-    "FrequencyMasking": (lambda: ks.FrequencyMasking(27, num_freq_masks=2, seed=0),
-                         False, 2.5, 4.0),
+    "FrequencyMasking": (
+        lambda: ks.FrequencyMasking(27, num_freq_masks=2, seed=0),
+        False,
+        2.5,
+        4.0,
+    ),
     "TimeMasking": (lambda: ks.TimeMasking(100, num_time_masks=2, seed=0), False, 2.5, 4.0),
     "TimeWarp": (lambda: ks.TimeWarp(80, seed=0), False, 3.0, 5.0),
     "SpecAugment": (lambda: ks.SpecAugment(policy="LD", seed=0), False, 3.0, 5.0),
@@ -67,7 +70,9 @@ def breakdown_candidates(x, y, mode):
         seed = tf.constant([1, 2])
         params = layer.sample_params(data, seed)
         jit = mode == "xla"
-        sample = tf.function(lambda d, layer=layer: layer.sample_params(d, seed), jit_compile=jit)
+        sample = tf.function(
+            lambda d, layer=layer, seed=seed: layer.sample_params(d, seed), jit_compile=jit
+        )
         apply = tf.function(lambda d, p, layer=layer: layer.transform(d, p), jit_compile=jit)
         candidates[f"{name}.sample_params@{mode}"] = lambda f=sample, d=data: f(d)
         candidates[f"{name}.transform@{mode}"] = lambda f=apply, d=data, p=params: f(d, p)
@@ -82,8 +87,7 @@ def print_breakdown(results, mode):
         apply = results[f"{name}.transform@{mode}"]["median_ms"]
         rows.append([name, f"{sample:.2f}", f"{apply:.2f}", f"{apply / floor:.2f}x"])
     print(f"\nBreakdown ({mode}): sampling vs applying; copy = {floor:.2f} ms")
-    print(harness.table(rows, ["layer", "sample_params ms", "transform ms",
-                               "transform / copy"]))
+    print(harness.table(rows, ["layer", "sample_params ms", "transform ms", "transform / copy"]))
 
 
 def floor_candidates(x, modes):
@@ -114,8 +118,11 @@ def masks_pair(x, modes):
     """FrequencyMasking then TimeMasking on all channels (the tfio comparison)."""
     freq, time = ks.FrequencyMasking(27, seed=0), ks.TimeMasking(100, seed=0)
     call = lambda t: time(freq(t, training=True), training=True)  # noqa: E731
-    return {f"masks(3 channels)@{m}": (lambda fn=tf.function(call, jit_compile=m == "xla"): fn(x))
-            for m in modes if m != "eager"}
+    return {
+        f"masks(3 channels)@{m}": (lambda fn=tf.function(call, jit_compile=m == "xla"): fn(x))
+        for m in modes
+        if m != "eager"
+    }
 
 
 def report(results, modes):
@@ -141,20 +148,26 @@ def report(results, modes):
     print(harness.table([floor_row] + rows, headers))
     print()
     peer_rows = []
-    for peer, ours in (("keras.MixUp@graph", "MixUp@graph"),
-                       ("keras.CutMix@graph", "CutMix@graph"),
-                       ("tfio.masks(1 channel)@graph", "masks(3 channels)@graph"),
-                       ("author_numpy.SpecMix@numpy", "SpecMix@graph")):
+    for peer, ours in (
+        ("keras.MixUp@graph", "MixUp@graph"),
+        ("keras.CutMix@graph", "CutMix@graph"),
+        ("tfio.masks(1 channel)@graph", "masks(3 channels)@graph"),
+        ("author_numpy.SpecMix@numpy", "SpecMix@graph"),
+    ):
         if peer in results and ours in results:
             p, o = results[peer]["median_ms"], results[ours]["median_ms"]
             peer_rows.append([peer, f"{p:.2f}", ours, f"{o:.2f}", f"{p / o:.2f}x"])
     print(harness.table(peer_rows, ["peer", "ms", "ours", "ms", "peer / ours"]))
     speedups = {r[0]: float(r[4][:-1]) for r in peer_rows}
-    for peer, need in (("keras.MixUp@graph", 1.0), ("keras.CutMix@graph", 4.0),
-                       ("tfio.masks(1 channel)@graph", 1.0)):
+    for peer, need in (
+        ("keras.MixUp@graph", 1.0),
+        ("keras.CutMix@graph", 4.0),
+        ("tfio.masks(1 channel)@graph", 1.0),
+    ):
         if peer in speedups:
-            checks.append((f"{peer} / ours >= {need}", speedups[peer] >= need,
-                           f"{speedups[peer]:.2f}x"))
+            checks.append(
+                (f"{peer} / ours >= {need}", speedups[peer] >= need, f"{speedups[peer]:.2f}x")
+            )
     print()
     for label, ok, value in checks:
         print(f"  [{'PASS' if ok else 'MISS'}] {label}: {value}")
@@ -170,10 +183,14 @@ def main():
     parser.add_argument("--repeats", type=int, default=30)
     parser.add_argument("--modes", default="eager,graph,xla")
     parser.add_argument("--no-peers", action="store_true")
-    parser.add_argument("--breakdown", action="store_true",
-                        help="also time sample_params and transform separately (graph mode)")
-    parser.add_argument("--out", default=os.path.join(os.path.dirname(__file__),
-                                                      "results", "layers.json"))
+    parser.add_argument(
+        "--breakdown",
+        action="store_true",
+        help="also time sample_params and transform separately (graph mode)",
+    )
+    parser.add_argument(
+        "--out", default=os.path.join(os.path.dirname(__file__), "results", "layers.json")
+    )
     args = parser.parse_args()
     modes = args.modes.split(",")
     unknown = set(modes) - {"eager", "graph", "xla"}
@@ -185,8 +202,10 @@ def main():
     candidates.update(masks_pair(x, modes))
     if not args.no_peers:
         candidates.update(peer_candidates(x, y))
-    print(f"{len(candidates)} candidates on a {tuple(x.shape)} float32 batch, "
-          f"{args.repeats} interleaved rounds")
+    print(
+        f"{len(candidates)} candidates on a {tuple(x.shape)} float32 batch, "
+        f"{args.repeats} interleaved rounds"
+    )
     if args.breakdown:
         candidates.update(breakdown_candidates(x, y, "graph"))
         if "graph" not in modes:
@@ -196,12 +215,15 @@ def main():
     if args.breakdown:
         print_breakdown(results, "graph")
     os.makedirs(os.path.dirname(args.out), exist_ok=True)
-    harness.write_json(args.out, {
-        "environment": harness.environment(),
-        "settings": vars(args),
-        "results": results,
-        "checks": [{"check": c, "pass": bool(ok), "value": v} for c, ok, v in checks],
-    })
+    harness.write_json(
+        args.out,
+        {
+            "environment": harness.environment(),
+            "settings": vars(args),
+            "results": results,
+            "checks": [{"check": c, "pass": bool(ok), "value": v} for c, ok, v in checks],
+        },
+    )
 
 
 if __name__ == "__main__":

@@ -16,7 +16,6 @@ Usage:
 """
 
 import argparse
-import json
 import os
 import subprocess
 import sys
@@ -25,7 +24,6 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
-import tensorflow as tf  # noqa: E402
 
 import bench_layers  # noqa: E402
 import harness  # noqa: E402
@@ -75,10 +73,18 @@ def scaling(mode, repeats):
             candidates.update(bench_layers.our_candidates(x, y, [mode], LAYERS))
             result = harness.measure(candidates, repeats=repeats, progress=False)
             floor = result[f"copy@{mode}"]["median_ms"]
-            rows.append({"axis": axis, "size": size, "copy_ms": floor,
-                         **{n: result[f"{n}@{mode}"]["median_ms"] / floor for n in LAYERS}})
-            print(f"  {axis}={size}: copy {floor:.2f} ms, ratios "
-                  + ", ".join(f"{n} {rows[-1][n]:.2f}" for n in LAYERS))
+            rows.append(
+                {
+                    "axis": axis,
+                    "size": size,
+                    "copy_ms": floor,
+                    **{n: result[f"{n}@{mode}"]["median_ms"] / floor for n in LAYERS},
+                }
+            )
+            print(
+                f"  {axis}={size}: copy {floor:.2f} ms, ratios "
+                + ", ".join(f"{n} {rows[-1][n]:.2f}" for n in LAYERS)
+            )
     return rows
 
 
@@ -91,8 +97,9 @@ def peak_memory(mode):
         # A fixed mmap threshold makes glibc return every large buffer to the
         # OS when it is freed, so the resident peak shows live memory only.
         env = dict(os.environ, MALLOC_MMAP_THRESHOLD_="65536")
-        out = subprocess.run([sys.executable, "-c", code], capture_output=True,
-                             text=True, check=True, env=env)
+        out = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env
+        )
         peaks[name] = int(out.stdout.strip().splitlines()[-1]) / 1024 / input_mb
     return peaks
 
@@ -106,17 +113,31 @@ def main():
     print(f"Scaling ({args.mode}), ratio to a copy of the same batch:")
     rows = scaling(args.mode, args.repeats)
     headers = ["axis", "size", "copy ms"] + LAYERS
-    print(harness.table([[r["axis"], r["size"], f"{r['copy_ms']:.2f}"]
-                         + [f"{r[n]:.2f}x" for n in LAYERS] for r in rows], headers))
-    print("\nPeak memory the first calls add (compilation included), in multiples "
-          "of the input (64x400x128x3 float32, 37.5 MiB); a copy adds 1, its output:")
+    print(
+        harness.table(
+            [
+                [r["axis"], r["size"], f"{r['copy_ms']:.2f}"] + [f"{r[n]:.2f}x" for n in LAYERS]
+                for r in rows
+            ],
+            headers,
+        )
+    )
+    print(
+        "\nPeak memory the first calls add (compilation included), in multiples "
+        "of the input (64x400x128x3 float32, 37.5 MiB); a copy adds 1, its output:"
+    )
     memory = peak_memory(args.mode)
-    print(harness.table([[n, f"{m:.2f}x"] for n, m in memory.items()],
-                        ["layer", "peak / input"]))
+    print(harness.table([[n, f"{m:.2f}x"] for n, m in memory.items()], ["layer", "peak / input"]))
     os.makedirs(os.path.dirname(args.out), exist_ok=True)
-    harness.write_json(args.out, {"environment": harness.environment(),
-                                  "settings": vars(args), "scaling": rows,
-                                  "peak_memory_over_input": memory})
+    harness.write_json(
+        args.out,
+        {
+            "environment": harness.environment(),
+            "settings": vars(args),
+            "scaling": rows,
+            "peak_memory_over_input": memory,
+        },
+    )
 
 
 if __name__ == "__main__":

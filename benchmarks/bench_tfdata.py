@@ -43,10 +43,10 @@ import time
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+import harness  # noqa: E402
 import keras  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
-import harness  # noqa: E402
 import keras_specmix as ks  # noqa: E402
 
 CLASSES = 10
@@ -78,6 +78,7 @@ def _scalar(element):
 
 def pipelines(cache_path, batch_size):
     """name -> dataset, in the order of the report."""
+
     def stage(ds):
         return ds.map(lambda *e: _scalar(e)).batch(batch_size).prefetch(AUTOTUNE)
 
@@ -88,21 +89,22 @@ def pipelines(cache_path, batch_size):
         ds = ks.datasets.random_crop(cached(), length=400, seed=0)
         return ds.batch(batch_size, drop_remainder=True)
 
-    files = [os.path.join(cache_path, name) for name in
-             ks.datasets.cache.read_manifest(cache_path)["shards"]]
+    files = [
+        os.path.join(cache_path, name)
+        for name in ks.datasets.cache.read_manifest(cache_path)["shards"]
+    ]
     xla_copy = tf.function(lambda x: x * 1.0001, jit_compile=True)
     out = {
-        "stage: read records": stage(
-            tf.data.TFRecordDataset(files).map(tf.strings.length)),
+        "stage: read records": stage(tf.data.TFRecordDataset(files).map(tf.strings.length)),
         "stage: + parse": stage(cached()),
         "stage: + crop": stage(ks.datasets.random_crop(cached(), length=400, seed=0)),
         BASELINE: plain().prefetch(AUTOTUNE),
-        "floor: + copy in place": plain().map(
-            lambda x, y: (x * 1.0001, y), num_parallel_calls=AUTOTUNE
-        ).prefetch(AUTOTUNE),
-        XLA_COPY: plain().map(
-            lambda x, y: (xla_copy(x), y), num_parallel_calls=AUTOTUNE
-        ).prefetch(AUTOTUNE),
+        "floor: + copy in place": plain()
+        .map(lambda x, y: (x * 1.0001, y), num_parallel_calls=AUTOTUNE)
+        .prefetch(AUTOTUNE),
+        XLA_COPY: plain()
+        .map(lambda x, y: (xla_copy(x), y), num_parallel_calls=AUTOTUNE)
+        .prefetch(AUTOTUNE),
     }
     for name, factory in AUGMENTATIONS.items():
         layer = factory()
@@ -127,13 +129,11 @@ def time_pipeline(ds):
         harness.finish(element)
         batches += 1
     batches = max(batches, 1)
-    return (first, (time.perf_counter() - start) / batches,
-            (time.process_time() - cpu) / batches)
+    return (first, (time.perf_counter() - start) / batches, (time.process_time() - cpu) / batches)
 
 
 def resnet_step_seconds(steps, batch_size):
-    model = keras.applications.ResNet101(weights=None, input_shape=(400, 128, 3),
-                                         classes=CLASSES)
+    model = keras.applications.ResNet101(weights=None, input_shape=(400, 128, 3), classes=CLASSES)
     model.compile(keras.optimizers.Adam(1e-3), "categorical_crossentropy")
     x = tf.random.stateless_normal([batch_size, 400, 128, 3], seed=[1, 1])
     y = tf.one_hot(tf.range(batch_size) % CLASSES, CLASSES)
@@ -154,19 +154,39 @@ def report(stats, batch_size):
     for name, s in stats.items():
         overhead = s["wall"] / base - 1
         is_extra = list(stats).index(name) > list(stats).index(BASELINE)
-        rows.append([
-            name, f"{s['wall'] * 1e3:.2f}", f"{s['cpu'] * 1e3:.2f}",
-            f"{batch_size / s['wall']:.0f}",
-            f"{overhead * 100:+.1f} %" if is_extra else "",
-            f"{(s['wall'] - base) / floor:.2f}x" if name in AUGMENTATIONS else "",
-            f"{s['first'] * 1e3:.0f}",
-        ])
+        rows.append(
+            [
+                name,
+                f"{s['wall'] * 1e3:.2f}",
+                f"{s['cpu'] * 1e3:.2f}",
+                f"{batch_size / s['wall']:.0f}",
+                f"{overhead * 100:+.1f} %" if is_extra else "",
+                f"{(s['wall'] - base) / floor:.2f}x" if name in AUGMENTATIONS else "",
+                f"{s['first'] * 1e3:.0f}",
+            ]
+        )
         if name in AUGMENTATIONS or name.startswith("floor"):
-            checks.append((f"{name}: overhead <= {TARGET_OVERHEAD:.0%}",
-                           overhead <= TARGET_OVERHEAD, overhead))
-    print(harness.table(rows, [
-        "pipeline", "wall ms / batch", "CPU ms / batch", "clips / s", "overhead",
-        "overhead / XLA copy's", "first batch ms"]))
+            checks.append(
+                (
+                    f"{name}: overhead <= {TARGET_OVERHEAD:.0%}",
+                    overhead <= TARGET_OVERHEAD,
+                    overhead,
+                )
+            )
+    print(
+        harness.table(
+            rows,
+            [
+                "pipeline",
+                "wall ms / batch",
+                "CPU ms / batch",
+                "clips / s",
+                "overhead",
+                "overhead / XLA copy's",
+                "first batch ms",
+            ],
+        )
+    )
     for check, ok, value in checks:
         print(f"  [{'PASS' if ok else 'FAIL'}] {check}: {value:+.1%}")
     return checks
@@ -181,14 +201,27 @@ def plot(stats, path):
 
     names = list(stats)
     base = stats[BASELINE]["wall"] * 1e3
-    colours = ["#9e9e9e" if n.startswith("stage") else "#3b6ea5" if n == BASELINE
-               else "#e0a030" if n.startswith("floor") else "#c0504d" for n in names]
+    colours = [
+        "#9e9e9e"
+        if n.startswith("stage")
+        else "#3b6ea5"
+        if n == BASELINE
+        else "#e0a030"
+        if n.startswith("floor")
+        else "#c0504d"
+        for n in names
+    ]
     fig, ax = plt.subplots(figsize=(8, 0.38 * len(names) + 1.2))
     values = [stats[n]["wall"] * 1e3 for n in names]
     ax.barh(range(len(names)), values, color=colours)
     ax.axvline(base, color="#3b6ea5", lw=1)
-    ax.axvline(base * (1 + TARGET_OVERHEAD), color="k", ls="--", lw=1,
-               label=f"plain pipeline + {TARGET_OVERHEAD:.0%} (issue 6 target)")
+    ax.axvline(
+        base * (1 + TARGET_OVERHEAD),
+        color="k",
+        ls="--",
+        lw=1,
+        label=f"plain pipeline + {TARGET_OVERHEAD:.0%} (issue 6 target)",
+    )
     for i, (name, value) in enumerate(zip(names, values)):
         if names.index(name) > names.index(BASELINE):
             ax.text(value + 0.1, i, f"{value / base - 1:+.0%}", va="center", fontsize=8)
@@ -211,11 +244,15 @@ def main():
     parser.add_argument("--batch", type=int, default=32)
     parser.add_argument("--passes", type=int, default=5)
     parser.add_argument("--resnet-steps", type=int, default=2)
-    parser.add_argument("--out", default=os.path.join(os.path.dirname(__file__),
-                                                      "results", "tfdata.json"))
+    parser.add_argument(
+        "--out", default=os.path.join(os.path.dirname(__file__), "results", "tfdata.json")
+    )
     parser.add_argument("--plot", metavar="PNG", help="also draw the table as a bar chart")
-    parser.add_argument("--from-json", metavar="JSON",
-                        help="redraw --plot from an earlier run's JSON instead of measuring")
+    parser.add_argument(
+        "--from-json",
+        metavar="JSON",
+        help="redraw --plot from an earlier run's JSON instead of measuring",
+    )
     args = parser.parse_args()
     if args.from_json:
         with open(args.from_json) as f:
@@ -225,8 +262,11 @@ def main():
         cache = os.path.join(tmp, "cache")
         write_cache(cache, args.clips, args.frames)
         datasets = pipelines(cache, args.batch)
-        print(f"{len(datasets)} pipelines over {args.clips} cached clips, "
-              f"{args.passes} interleaved passes", flush=True)
+        print(
+            f"{len(datasets)} pipelines over {args.clips} cached clips, "
+            f"{args.passes} interleaved passes",
+            flush=True,
+        )
         for ds in datasets.values():  # warm-up: trace, compile, fill OS caches
             time_pipeline(ds)
         samples = {name: [] for name in datasets}
@@ -235,21 +275,29 @@ def main():
                 samples[name].append(time_pipeline(ds))
             print(".", end="", flush=True)
         print()
-    stats = {name: {key: statistics.median(s[i] for s in v)
-                    for i, key in enumerate(("first", "wall", "cpu"))}
-             for name, v in samples.items()}
+    stats = {
+        name: {
+            key: statistics.median(s[i] for s in v)
+            for i, key in enumerate(("first", "wall", "cpu"))
+        }
+        for name, v in samples.items()
+    }
     checks = report(stats, args.batch)
-    result = {"environment": harness.environment(), "settings": vars(args),
-              "per_batch": stats,
-              "checks": [{"check": c, "pass": bool(ok), "value": v}
-                         for c, ok, v in checks]}
+    result = {
+        "environment": harness.environment(),
+        "settings": vars(args),
+        "per_batch": stats,
+        "checks": [{"check": c, "pass": bool(ok), "value": v} for c, ok, v in checks],
+    }
     if args.resnet_steps:
         step = resnet_step_seconds(args.resnet_steps, args.batch)
         result["resnet101_train_step_s"] = step
         worst = max(s["wall"] for s in stats.values())
-        print(f"\nResNet-101 training step, batch {args.batch}: {step:.2f} s "
-              f"(the slowest pipeline delivers a batch in {worst * 1e3:.1f} ms, "
-              f"{worst / step:.2%} of a step)")
+        print(
+            f"\nResNet-101 training step, batch {args.batch}: {step:.2f} s "
+            f"(the slowest pipeline delivers a batch in {worst * 1e3:.1f} ms, "
+            f"{worst / step:.2%} of a step)"
+        )
     os.makedirs(os.path.dirname(args.out), exist_ok=True)
     harness.write_json(args.out, result)
     if args.plot:

@@ -40,47 +40,87 @@ import time
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+import bench_layers  # noqa: E402
+import harness  # noqa: E402
 import keras  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
-import bench_layers  # noqa: E402
-import harness  # noqa: E402
 from keras_specmix.experiments import conditions as conditions_lib  # noqa: E402
 from keras_specmix.experiments import models  # noqa: E402
 from keras_specmix.experiments import optim  # noqa: E402
 from keras_specmix.experiments import report  # noqa: E402
 from keras_specmix.experiments import runner  # noqa: E402
 
-_ALL = tuple((c, mp, xla) for mp, xla in ((True, True), (False, False), (True, False),
-                                         (False, True))
-             for c in ("none", "specmix", "mixup", "cutmix", "specaugment"))
-FULL = {"layer_shape": (32, 400, 128, 3), "layer_repeats": 20, "layer_names": None,
-        "matrix": _ALL, "model": "resnet101",
-        "train_shape": (400, 128, 3), "batch": 32, "warmup_steps": 5, "timed_steps": 30,
-        "paper_steps": 50, "paper_args": ["--num-locations", "3", "--clips-per-location", "2"]}
+_ALL = tuple(
+    (c, mp, xla)
+    for mp, xla in ((True, True), (False, False), (True, False), (False, True))
+    for c in ("none", "specmix", "mixup", "cutmix", "specaugment")
+)
+FULL = {
+    "layer_shape": (32, 400, 128, 3),
+    "layer_repeats": 20,
+    "layer_names": None,
+    "matrix": _ALL,
+    "model": "resnet101",
+    "train_shape": (400, 128, 3),
+    "batch": 32,
+    "warmup_steps": 5,
+    "timed_steps": 30,
+    "paper_steps": 50,
+    "paper_args": ["--num-locations", "3", "--clips-per-location", "2"],
+}
 # Tiny: every code path (graph, XLA, mixed precision, a mixing and a masking condition,
 # the runner's --paper preset) at sizes a CPU runs in seconds.
-TINY = {"layer_shape": (4, 40, 16, 1), "layer_repeats": 1,
-        "layer_names": ["SpecMix", "SpecAugment"],
-        "matrix": (("none", False, False), ("specmix", True, True),
-                   ("specaugment", False, True)), "model": "small",
-        "train_shape": (40, 16, 3), "batch": 4, "warmup_steps": 1, "timed_steps": 2,
-        "paper_steps": 2, "paper_args": ["--num-locations", "3", "--clips-per-location", "1",
-                                         "--model", "small", "--width", "16",
-                                         "--crop-frames", "100", "--eval-batch-size", "8"]}
+TINY = {
+    "layer_shape": (4, 40, 16, 1),
+    "layer_repeats": 1,
+    "layer_names": ["SpecMix", "SpecAugment"],
+    "matrix": (("none", False, False), ("specmix", True, True), ("specaugment", False, True)),
+    "model": "small",
+    "train_shape": (40, 16, 3),
+    "batch": 4,
+    "warmup_steps": 1,
+    "timed_steps": 2,
+    "paper_steps": 2,
+    "paper_args": [
+        "--num-locations",
+        "3",
+        "--clips-per-location",
+        "1",
+        "--model",
+        "small",
+        "--width",
+        "16",
+        "--crop-frames",
+        "100",
+        "--eval-batch-size",
+        "8",
+    ],
+}
 NUM_CLASSES = 10
 
 
 def devices():
     """What TensorFlow sees, and nvidia-smi's summary where it exists."""
-    out = {"physical": [d.name for d in tf.config.list_physical_devices()],
-           "gpus": [tf.config.experimental.get_device_details(g)
-                    for g in tf.config.list_physical_devices("GPU")],
-           "environment": report.environment()}
+    out = {
+        "physical": [d.name for d in tf.config.list_physical_devices()],
+        "gpus": [
+            tf.config.experimental.get_device_details(g)
+            for g in tf.config.list_physical_devices("GPU")
+        ],
+        "environment": report.environment(),
+    }
     try:
         out["nvidia_smi"] = subprocess.run(
-            ["nvidia-smi", "--query-gpu=name,memory.total,driver_version,clocks.max.sm",
-             "--format=csv"], capture_output=True, text=True, timeout=30).stdout
+            [
+                "nvidia-smi",
+                "--query-gpu=name,memory.total,driver_version,clocks.max.sm",
+                "--format=csv",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=30,
+        ).stdout
     except (OSError, subprocess.SubprocessError):
         out["nvidia_smi"] = None
     print(json.dumps({k: out[k] for k in ("physical", "gpus", "nvidia_smi")}, indent=1))
@@ -118,26 +158,49 @@ def train_speed(condition, mixed_precision, xla, cfg):
     keras.mixed_precision.set_global_policy("mixed_float16" if mixed_precision else "float32")
     try:
         keras.utils.set_random_seed(0)
-        classifier = models.build_model(cfg["model"], cfg["train_shape"], NUM_CLASSES,
-                                        width=16 if cfg["model"] == "small" else None)
+        classifier = models.build_model(
+            cfg["model"],
+            cfg["train_shape"],
+            NUM_CLASSES,
+            width=16 if cfg["model"] == "small" else None,
+        )
         params = conditions_lib.AugmentationParams(
-            freq_mask_param=cfg["train_shape"][1] // 5,
-            time_mask_param=cfg["train_shape"][0] // 5)
+            freq_mask_param=cfg["train_shape"][1] // 5, time_mask_param=cfg["train_shape"][0] // 5
+        )
         model = conditions_lib.wrap_model(
-            classifier, conditions_lib.make_augmentation(condition, params, 0))
-        model.compile(optimizer=optim.make_optimizer(1e-3, 1e-3, "l2"),
-                      loss=keras.losses.CategoricalCrossentropy(), jit_compile=xla)
+            classifier, conditions_lib.make_augmentation(condition, params, 0)
+        )
+        model.compile(
+            optimizer=optim.make_optimizer(1e-3, 1e-3, "l2"),
+            loss=keras.losses.CategoricalCrossentropy(),
+            jit_compile=xla,
+        )
         x, y = bench_layers.make_batch(cfg["batch"], *cfg["train_shape"])
         data = tf.data.Dataset.from_tensors((x, y)).repeat().prefetch(2)
         clock = _EpochClock()
         start = time.perf_counter()
-        model.fit(data, epochs=2, steps_per_epoch=cfg["warmup_steps"], verbose=0,
-                  shuffle=False, callbacks=[clock])  # epoch 1: trace/compile; epoch 2: warm
+        model.fit(
+            data,
+            epochs=2,
+            steps_per_epoch=cfg["warmup_steps"],
+            verbose=0,
+            shuffle=False,
+            callbacks=[clock],
+        )  # epoch 1: trace/compile; epoch 2: warm
         warm = time.perf_counter() - start
-        model.fit(data, epochs=1, steps_per_epoch=cfg["timed_steps"], verbose=0,
-                  shuffle=False, callbacks=[clock])
-        return {"steps_per_second": cfg["timed_steps"] / clock.seconds[-1],
-                "timed_steps": cfg["timed_steps"], "warmup_s": warm}
+        model.fit(
+            data,
+            epochs=1,
+            steps_per_epoch=cfg["timed_steps"],
+            verbose=0,
+            shuffle=False,
+            callbacks=[clock],
+        )
+        return {
+            "steps_per_second": cfg["timed_steps"] / clock.seconds[-1],
+            "timed_steps": cfg["timed_steps"],
+            "warmup_s": warm,
+        }
     finally:
         keras.mixed_precision.set_global_policy("float32")
 
@@ -157,9 +220,11 @@ def training(cfg, deadline):
                 row["error"] = f"{type(error).__name__}: {str(error)[:500]}"
         rows.append(row)
         speed = row.get("steps_per_second")
-        print(f"  {condition:12s} mixed_precision={mp!s:5s} xla={xla!s:5s} "
-              + (f"{speed:8.2f} steps/s" if speed else row.get("skipped", row.get("error"))),
-              flush=True)
+        print(
+            f"  {condition:12s} mixed_precision={mp!s:5s} xla={xla!s:5s} "
+            + (f"{speed:8.2f} steps/s" if speed else row.get("skipped", row.get("error"))),
+            flush=True,
+        )
     return rows
 
 
@@ -168,29 +233,53 @@ def paper(cfg, deadline):
     if time.perf_counter() > deadline:
         return {"skipped": "time budget (--budget-s) spent"}
     with tempfile.TemporaryDirectory() as out:
-        argv = ["--paper", "--augmentation", "specmix", "--seeds", "0", "--epochs", "1",
-                "--steps-per-epoch", str(cfg["paper_steps"]), "--quiet", "--no-cache",
-                "--output-dir", out, *cfg["paper_args"]]
+        argv = [
+            "--paper",
+            "--augmentation",
+            "specmix",
+            "--seeds",
+            "0",
+            "--epochs",
+            "1",
+            "--steps-per-epoch",
+            str(cfg["paper_steps"]),
+            "--quiet",
+            "--no-cache",
+            "--output-dir",
+            out,
+            *cfg["paper_args"],
+        ]
         start = time.perf_counter()
         with contextlib.redirect_stdout(io.StringIO()):
             runner.main(argv)
         with open(os.path.join(out, f"synthetic_{cfg['model']}.json"), encoding="utf-8") as f:
             run = json.load(f)["runs"][0]
     keep = ("accuracy", "steps_per_epoch", "train_steps_per_second", "wall_time_s", "settings")
-    print(f"  paper configuration: {run['train_steps_per_second']:.2f} steps/s, "
-          f"{time.perf_counter() - start:.0f} s in all")
+    print(
+        f"  paper configuration: {run['train_steps_per_second']:.2f} steps/s, "
+        f"{time.perf_counter() - start:.0f} s in all"
+    )
     return {"argv": argv, **{k: run[k] for k in keep}}
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--tiny", action="store_true",
-                        help="tiny shapes and the small model: for CI on a CPU")
-    parser.add_argument("--budget-s", type=float, default=None,
-                        help="stop starting new training configurations after this many "
-                             "seconds (default 330; --tiny: no limit)")
-    parser.add_argument("--out", default=os.path.join(os.path.dirname(os.path.abspath(
-        __file__)), "results", "device_check.json"))
+    parser.add_argument(
+        "--tiny", action="store_true", help="tiny shapes and the small model: for CI on a CPU"
+    )
+    parser.add_argument(
+        "--budget-s",
+        type=float,
+        default=None,
+        help="stop starting new training configurations after this many "
+        "seconds (default 330; --tiny: no limit)",
+    )
+    parser.add_argument(
+        "--out",
+        default=os.path.join(
+            os.path.dirname(os.path.abspath(__file__)), "results", "device_check.json"
+        ),
+    )
     args = parser.parse_args(argv)
     if args.budget_s is not None and args.budget_s <= 0:
         parser.error(f"--budget-s must be > 0. Received: {args.budget_s}")
@@ -202,12 +291,18 @@ def main(argv=None):
     result = {"mode": "tiny" if args.tiny else "full", "settings": json.loads(json.dumps(cfg))}
     sections = [
         ("devices", "devices", devices),
-        ("layers", "layers (median ms, ratio to a copy of the batch)",
-         lambda: layers(cfg["layer_shape"], cfg["layer_repeats"], cfg["layer_names"])),
-        ("training", f"training steps/s, {cfg['model']}, batch {cfg['batch']}, "
-         f"{'x'.join(map(str, cfg['train_shape']))}", lambda: training(cfg, deadline)),
-        ("paper", "paper configuration on synthetic scenes",
-         lambda: paper(cfg, start + budget)),
+        (
+            "layers",
+            "layers (median ms, ratio to a copy of the batch)",
+            lambda: layers(cfg["layer_shape"], cfg["layer_repeats"], cfg["layer_names"]),
+        ),
+        (
+            "training",
+            f"training steps/s, {cfg['model']}, batch {cfg['batch']}, "
+            f"{'x'.join(map(str, cfg['train_shape']))}",
+            lambda: training(cfg, deadline),
+        ),
+        ("paper", "paper configuration on synthetic scenes", lambda: paper(cfg, start + budget)),
     ]
     result["section_s"] = {}
     for key, heading, run in sections:
@@ -222,13 +317,20 @@ def main(argv=None):
     result["total_s"] = time.perf_counter() - start
     os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
     harness.write_json(args.out, result)
-    failed = [k for k in ("devices", "layers", "training", "paper")
-              if isinstance(result[k], dict) and "error" in result[k]]
+    failed = [
+        k
+        for k in ("devices", "layers", "training", "paper")
+        if isinstance(result[k], dict) and "error" in result[k]
+    ]
     if isinstance(result["training"], list):
-        failed += [f"training {r['condition']} mp={r['mixed_precision']} xla={r['xla']}"
-                   for r in result["training"] if "error" in r]
-    print(f"done in {result['total_s']:.0f} s" + (f"; FAILED: {', '.join(failed)}" if failed
-                                                   else ""))
+        failed += [
+            f"training {r['condition']} mp={r['mixed_precision']} xla={r['xla']}"
+            for r in result["training"]
+            if "error" in r
+        ]
+    print(
+        f"done in {result['total_s']:.0f} s" + (f"; FAILED: {', '.join(failed)}" if failed else "")
+    )
     return 1 if failed else 0
 
 

@@ -50,10 +50,10 @@ def numpy_specmix(x, y, gamma=0.3, rng=np.random.default_rng(0)):
         mask = np.ones((time, freq), x.dtype)
         for _ in range(rng.integers(3)):
             start = rng.integers(int((1 - gamma) * freq))
-            mask[:, start:start + int(gamma * freq)] = 0
+            mask[:, start : start + int(gamma * freq)] = 0
         for _ in range(rng.integers(3)):
             start = rng.integers(int((1 - gamma) * time))
-            mask[start:start + int(gamma * time), :] = 0
+            mask[start : start + int(gamma * time), :] = 0
         lam = mask.mean()
         partner = (b + 1) % batch
         out_x[b] = mask[..., None] * x[b] + (1 - mask[..., None]) * x[partner]

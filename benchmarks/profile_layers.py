@@ -23,10 +23,9 @@ import time
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+import harness  # noqa: E402
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
-
-import harness  # noqa: E402
 from bench_layers import NUM_CLASSES  # noqa: E402
 from bench_layers import OURS  # noqa: E402
 
@@ -44,15 +43,20 @@ def profile(build, feed_shapes, steps):
     """(median step µs, {op type: µs per step}, {op type: calls per step})."""
     graph = tf.Graph()
     with graph.as_default():
-        placeholders = {name: tf.compat.v1.placeholder(dtype, shape)
-                        for name, (dtype, shape) in feed_shapes.items()}
+        placeholders = {
+            name: tf.compat.v1.placeholder(dtype, shape)
+            for name, (dtype, shape) in feed_shapes.items()
+        }
         fetch = tf.nest.flatten(build(placeholders))
     rng = np.random.default_rng(0)
     feed = {}
     for name, placeholder in placeholders.items():
         dtype, shape = feed_shapes[name]
-        feed[placeholder] = (rng.standard_normal(shape).astype(np.float32)
-                             if dtype == tf.float32 else rng.integers(0, 10, shape))
+        feed[placeholder] = (
+            rng.standard_normal(shape).astype(np.float32)
+            if dtype == tf.float32
+            else rng.integers(0, 10, shape)
+        )
     options = tf.compat.v1.RunOptions(trace_level=tf.compat.v1.RunOptions.FULL_TRACE)
     micros, calls, steps_us = collections.Counter(), collections.Counter(), []
     with tf.compat.v1.Session(graph=graph) as session:
@@ -69,9 +73,11 @@ def profile(build, feed_shapes, steps):
                     op = _op_type(node)
                     micros[op] += node.op_end_rel_micros - node.op_start_rel_micros
                     calls[op] += 1
-    return (statistics.median(steps_us),
-            {op: us / steps for op, us in micros.items()},
-            {op: n / steps for op, n in calls.items()})
+    return (
+        statistics.median(steps_us),
+        {op: us / steps for op, us in micros.items()},
+        {op: n / steps for op, n in calls.items()},
+    )
 
 
 def main():
@@ -79,15 +85,15 @@ def main():
     parser.add_argument("--layers", default=",".join(OURS))
     parser.add_argument("--steps", type=int, default=30)
     parser.add_argument("--top", type=int, default=4, help="small ops listed per layer")
-    parser.add_argument("--out", default=os.path.join(os.path.dirname(__file__),
-                                                      "results", "profile.json"))
+    parser.add_argument(
+        "--out", default=os.path.join(os.path.dirname(__file__), "results", "profile.json")
+    )
     args = parser.parse_args()
     names = args.layers.split(",")
     unknown = set(names) - set(OURS)
     if unknown:
         parser.error(f"--layers must be among {','.join(OURS)}. Received: {args.layers}")
-    shapes = {"x": (tf.float32, [32, 400, 128, 3]), "y": (tf.int32, [32]),
-              "seed": (tf.int32, [2])}
+    shapes = {"x": (tf.float32, [32, 400, 128, 3]), "y": (tf.int32, [32]), "seed": (tf.int32, [2])}
     step, ops, _ = profile(lambda p: p["x"] * 1.0001, {"x": shapes["x"]}, args.steps)
     copy_us = ops.get("Mul", step)
     print(f"copy of the batch (x * 1.0001): Mul {copy_us:.0f} µs, step {step:.0f} µs")
@@ -96,8 +102,7 @@ def main():
         factory, needs_labels, _, _ = OURS[name]
         layer = factory()
         if needs_labels:  # the batch's labels are sparse ints, as read from a cache
-            layer = type(layer).from_config({**layer.get_config(),
-                                             "num_classes": NUM_CLASSES})
+            layer = type(layer).from_config({**layer.get_config(), "num_classes": NUM_CLASSES})
 
         def build(p, layer=layer, needs_labels=needs_labels):
             data = {"spectrograms": p["x"], "labels": p["y"]} if needs_labels else p["x"]
@@ -106,19 +111,38 @@ def main():
         step, ops, calls = profile(build, shapes, args.steps)
         fused = sum(us for op, us in ops.items() if op in FUSED_CALL_OPS)
         small = {op: us for op, us in ops.items() if op not in FUSED_CALL_OPS}
-        top = sorted(small.items(), key=lambda kv: -kv[1])[:args.top]
-        rows.append([
-            name, f"{step:.0f}", f"{fused:.0f} ({fused / copy_us:.2f}x copy)",
-            f"{sum(small.values()):.0f} in {sum(calls[op] for op in small):.0f} ops",
-            ", ".join(f"{op} {us:.0f}" for op, us in top),
-        ])
-        result["layers"][name] = {"step_us": step, "fused_us": fused,
-                                  "ops_us": ops, "ops_calls": calls}
-    print(harness.table(rows, ["layer", "step µs", "fused XLA apply µs",
-                               "other ops µs (count)", "largest other ops, µs"]))
+        top = sorted(small.items(), key=lambda kv: -kv[1])[: args.top]
+        rows.append(
+            [
+                name,
+                f"{step:.0f}",
+                f"{fused:.0f} ({fused / copy_us:.2f}x copy)",
+                f"{sum(small.values()):.0f} in {sum(calls[op] for op in small):.0f} ops",
+                ", ".join(f"{op} {us:.0f}" for op, us in top),
+            ]
+        )
+        result["layers"][name] = {
+            "step_us": step,
+            "fused_us": fused,
+            "ops_us": ops,
+            "ops_calls": calls,
+        }
+    print(
+        harness.table(
+            rows,
+            [
+                "layer",
+                "step µs",
+                "fused XLA apply µs",
+                "other ops µs (count)",
+                "largest other ops, µs",
+            ],
+        )
+    )
     os.makedirs(os.path.dirname(args.out), exist_ok=True)
-    harness.write_json(args.out, {"environment": harness.environment(),
-                                  "settings": vars(args), **result})
+    harness.write_json(
+        args.out, {"environment": harness.environment(), "settings": vars(args), **result}
+    )
 
 
 if __name__ == "__main__":

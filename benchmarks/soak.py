@@ -58,6 +58,7 @@ def _batches():
 
 def pipelines():
     """Name -> a function building the (infinite) pipeline."""
+
     def specmix():
         return ks.SpecMix(num_classes=NUM_CLASSES, seed=1)
 
@@ -67,21 +68,23 @@ def pipelines():
     return {
         "SpecMix map(layer)": lambda: _map_layer(specmix()),
         "SpecAugment map(layer)": lambda: _map_masking(specaugment()),
-        "SpecMix augment_dataset": lambda: ks.data.augment_dataset(
-            _batches(), specmix(), seed=3),
+        "SpecMix augment_dataset": lambda: ks.data.augment_dataset(_batches(), specmix(), seed=3),
         "SpecAugment augment_dataset": lambda: ks.data.augment_dataset(
-            _batches().map(lambda x, y: x), specaugment(), seed=4),
+            _batches().map(lambda x, y: x), specaugment(), seed=4
+        ),
     }
 
 
 def _map_layer(layer):
-    return _batches().map(lambda x, y: layer({"spectrograms": x, "labels": y}),
-                          num_parallel_calls=tf.data.AUTOTUNE)
+    return _batches().map(
+        lambda x, y: layer({"spectrograms": x, "labels": y}), num_parallel_calls=tf.data.AUTOTUNE
+    )
 
 
 def _map_masking(layer):
-    return _batches().map(lambda x, y: (layer(x, training=True), y),
-                          num_parallel_calls=tf.data.AUTOTUNE)
+    return _batches().map(
+        lambda x, y: (layer(x, training=True), y), num_parallel_calls=tf.data.AUTOTUNE
+    )
 
 
 def soak(make, batches, every):
@@ -99,34 +102,54 @@ def soak(make, batches, every):
     slope = None
     if len(tail) >= 2:
         slope = float(np.polyfit([i for i, _ in tail], [m for _, m in tail], 1)[0] * 1000)
-    return {"samples": samples, "slope_mb_per_1000": slope,
-            "flat": slope is not None and abs(slope) < FLAT_MB_PER_1000,
-            "seconds": seconds, "error": error}
+    return {
+        "samples": samples,
+        "slope_mb_per_1000": slope,
+        "flat": slope is not None and abs(slope) < FLAT_MB_PER_1000,
+        "seconds": seconds,
+        "error": error,
+    }
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--batches", type=int, default=10_000, help="batches per pipeline")
     parser.add_argument("--every", type=int, default=500, help="batches between samples")
-    parser.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "results",
-                                                      "soak.json"))
+    parser.add_argument(
+        "--out", default=os.path.join(os.path.dirname(__file__), "results", "soak.json")
+    )
     args = parser.parse_args(argv)
     if args.batches < 2 * args.every or args.every < 1:
-        parser.error(f"--batches must be at least twice --every; received --batches "
-                     f"{args.batches} --every {args.every}")
+        parser.error(
+            f"--batches must be at least twice --every; received --batches "
+            f"{args.batches} --every {args.every}"
+        )
     results = {}
     for name, make in pipelines().items():
         results[name] = soak(make, args.batches, args.every)
         r = results[name]
         slope = "n/a" if r["slope_mb_per_1000"] is None else f"{r['slope_mb_per_1000']:+.3f}"
-        print(f"| {name} | {slope} MB/1000 batches | {'flat' if r['flat'] else 'GROWS'} | "
-              f"{r['seconds']:.0f} s | {r['error'] or 'no error'} |", flush=True)
-    out = {"environment": {"tensorflow": tf.__version__, "keras_specmix": ks.__version__,
-                           "python": platform.python_version(), "machine": platform.machine()},
-           "settings": {"batches": args.batches, "every": args.every, "shape": SHAPE,
-                        "fit_from_batch": args.batches // 10,
-                        "flat_below_mb_per_1000": FLAT_MB_PER_1000},
-           "results": results}
+        print(
+            f"| {name} | {slope} MB/1000 batches | {'flat' if r['flat'] else 'GROWS'} | "
+            f"{r['seconds']:.0f} s | {r['error'] or 'no error'} |",
+            flush=True,
+        )
+    out = {
+        "environment": {
+            "tensorflow": tf.__version__,
+            "keras_specmix": ks.__version__,
+            "python": platform.python_version(),
+            "machine": platform.machine(),
+        },
+        "settings": {
+            "batches": args.batches,
+            "every": args.every,
+            "shape": SHAPE,
+            "fit_from_batch": args.batches // 10,
+            "flat_below_mb_per_1000": FLAT_MB_PER_1000,
+        },
+        "results": results,
+    }
     os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
     with open(args.out, "w", encoding="utf-8") as f:
         json.dump(out, f, indent=1)

@@ -29,7 +29,7 @@ def load_data(num_examples):
     """Synthetic-scene features (time, freq, 3) and integer labels."""
     # 16 locations per class (10 for training), 1 clip per location.
     ds = ks.datasets.synthetic_scenes(split="train", seed=0, clips_per_location=1)
-    features, labels = zip(*[(f.numpy(), l.numpy()) for f, l in ds.take(num_examples)])
+    features, labels = zip(*[(f.numpy(), y.numpy()) for f, y in ds.take(num_examples)])
     order = np.random.default_rng(0).permutation(len(labels))  # clips come class by class
     return np.stack(features)[order], np.asarray(labels)[order], len(ds.class_names)
 
@@ -37,13 +37,17 @@ def load_data(num_examples):
 def show_tf_data(x, y, num_classes):
     print("\n1. Mixing layers in tf.data (same seed -> same batches on every run)")
     ds = tf.data.Dataset.from_tensor_slices({"spectrograms": x, "labels": y}).batch(8)
-    for layer in (ks.MixUp(num_classes=num_classes, return_mix_info=True),
-                  ks.CutMix(num_classes=num_classes, return_mix_info=True),
-                  ks.SpecMix(gamma=0.3, num_classes=num_classes, return_mix_info=True)):
+    for layer in (
+        ks.MixUp(num_classes=num_classes, return_mix_info=True),
+        ks.CutMix(num_classes=num_classes, return_mix_info=True),
+        ks.SpecMix(gamma=0.3, num_classes=num_classes, return_mix_info=True),
+    ):
         out = next(iter(ks.data.augment_dataset(ds, layer, seed=42)))
-        print(f"   {type(layer).__name__:8s} batch {tuple(out['spectrograms'].shape)}, "
-              f"share kept (lambda): {np.round(out['mix_weights'].numpy(), 2)}, "
-              f"partners: {out['partners'].numpy()}")
+        print(
+            f"   {type(layer).__name__:8s} batch {tuple(out['spectrograms'].shape)}, "
+            f"share kept (lambda): {np.round(out['mix_weights'].numpy(), 2)}, "
+            f"partners: {out['partners'].numpy()}"
+        )
     ds = tf.data.Dataset.from_tensor_slices((x, y)).batch(8)
     spec_augment = ks.SpecAugment(policy="LD", seed=0)  # create layers outside map()
     masked = ds.map(lambda xb, yb: (spec_augment(xb), yb))
@@ -52,23 +56,29 @@ def show_tf_data(x, y, num_classes):
 
 
 def build_classifier(input_shape, num_classes):
-    return keras.Sequential([
-        keras.Input(input_shape),
-        ks.SpecAugment(time_warp_param=5, freq_mask_param=8, time_mask_param=10, seed=0),
-        keras.layers.Conv2D(16, 3, activation="relu"),
-        keras.layers.MaxPooling2D(2),
-        keras.layers.Conv2D(32, 3, activation="relu"),
-        keras.layers.GlobalAveragePooling2D(),
-        keras.layers.Dense(num_classes, activation="softmax"),
-    ])
+    return keras.Sequential(
+        [
+            keras.Input(input_shape),
+            ks.SpecAugment(time_warp_param=5, freq_mask_param=8, time_mask_param=10, seed=0),
+            keras.layers.Conv2D(16, 3, activation="relu"),
+            keras.layers.MaxPooling2D(2),
+            keras.layers.Conv2D(32, 3, activation="relu"),
+            keras.layers.GlobalAveragePooling2D(),
+            keras.layers.Dense(num_classes, activation="softmax"),
+        ]
+    )
 
 
 def show_model(x, y, num_classes, epochs):
     print("\n2. SpecMix inside a model: fit mixes inputs and labels (XLA)")
     net = build_classifier(x.shape[1:], num_classes)
     model = ks.MixingModel(net, ks.SpecMix(gamma=0.3, num_classes=num_classes, seed=0))
-    model.compile(keras.optimizers.Adam(1e-3), "categorical_crossentropy",
-                  metrics=["accuracy"], jit_compile=True)
+    model.compile(
+        keras.optimizers.Adam(1e-3),
+        "categorical_crossentropy",
+        metrics=["accuracy"],
+        jit_compile=True,
+    )
     model.fit(x, y, batch_size=16, epochs=epochs, verbose=2)
 
     print("\n3. Inference is untouched by the augmentation")
@@ -78,8 +88,10 @@ def show_model(x, y, num_classes, epochs):
         model.export(os.path.join(tmp, "serving"), verbose=False)
         reloaded = tf.saved_model.load(os.path.join(tmp, "serving"))
         served = reloaded.serve(x[:8])
-    print(f"   predict is repeatable; SavedModel serving max |diff| vs predict: "
-          f"{float(np.max(np.abs(served.numpy() - first))):.2e}")
+    print(
+        f"   predict is repeatable; SavedModel serving max |diff| vs predict: "
+        f"{float(np.max(np.abs(served.numpy() - first))):.2e}"
+    )
 
 
 def main():
@@ -88,8 +100,10 @@ def main():
     parser.add_argument("--epochs", type=int, default=2)
     args = parser.parse_args()
     x, y, num_classes = load_data(args.examples)
-    print(f"keras_specmix {ks.__version__}: {len(x)} clips of shape {x.shape[1:]}, "
-          f"{num_classes} classes")
+    print(
+        f"keras_specmix {ks.__version__}: {len(x)} clips of shape {x.shape[1:]}, "
+        f"{num_classes} classes"
+    )
     show_tf_data(x, y, num_classes)
     show_model(x, y, num_classes, args.epochs)
 

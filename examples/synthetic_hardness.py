@@ -38,7 +38,8 @@ def small_cnn(input_shape, num_classes):
 def load_split(split, seed, args):
     """Features, labels and metadata of one split, generated for ``seed``."""
     waves, labels, meta = synthetic.generate_synthetic_scenes(
-        split, seed, args.num_locations, args.clips_per_location)
+        split, seed, args.num_locations, args.clips_per_location
+    )
     return synthetic.extract_features(waves, synthetic.FAST_CONFIG), labels, meta
 
 
@@ -53,8 +54,12 @@ def device_accuracy(correct, meta):
     seen_first = correct[order][~unseen[order]].astype(float)
     unseen_first = correct[order][unseen[order]].astype(float)
     diff = seen_first - unseen_first
-    stats = {"overall": correct.mean(), "seen": seen_first.mean(),
-             "unseen": unseen_first.mean(), "gap": diff.mean()}
+    stats = {
+        "overall": correct.mean(),
+        "seen": seen_first.mean(),
+        "unseen": unseen_first.mean(),
+        "gap": diff.mean(),
+    }
     for key, values in (("seen", seen_first), ("unseen", unseen_first), ("gap", diff)):
         stats[key + "_se"] = values.std(ddof=1) / np.sqrt(values.size)
     return stats
@@ -68,29 +73,44 @@ def run_seed(seed, args):
     prep_s = time.perf_counter() - start
     (x_tr, y_tr, _), (x_va, y_va, _), (x_te, y_te, meta) = (data[s] for s in synthetic.SPLITS)
     model = small_cnn(x_tr.shape[1:], len(synthetic.CLASS_NAMES))
-    model.compile(keras.optimizers.Adam(1e-3),
-                  keras.losses.SparseCategoricalCrossentropy(from_logits=True),
-                  metrics=["accuracy"])
+    model.compile(
+        keras.optimizers.Adam(1e-3),
+        keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+        metrics=["accuracy"],
+    )
     start = time.perf_counter()
-    model.fit(x_tr, y_tr, batch_size=32, epochs=args.epochs,
-              validation_data=(x_va, y_va), verbose=2 if args.verbose else 0)
+    model.fit(
+        x_tr,
+        y_tr,
+        batch_size=32,
+        epochs=args.epochs,
+        validation_data=(x_va, y_va),
+        verbose=2 if args.verbose else 0,
+    )
     train_s = time.perf_counter() - start
     correct = model.predict(x_te, verbose=0).argmax(-1) == y_te
     stats = device_accuracy(correct, meta)
-    print(f"seed {seed}: clips train {len(y_tr)}, validation {len(y_va)}, test {len(y_te)}; "
-          f"data {prep_s:.0f} s ({len(y_tr) + len(y_va) + len(y_te)} clips), "
-          f"training {train_s:.0f} s")
-    print(f"  overall {stats['overall']:.3f}; seen {stats['seen']:.3f} ± {stats['seen_se']:.3f}; "
-          f"unseen {stats['unseen']:.3f} ± {stats['unseen_se']:.3f}; "
-          f"gap {stats['gap']:.3f} ± {stats['gap_se']:.3f} (± = standard error)")
-    print("  per device: " + ", ".join(
-        f"{d} {correct[meta['device'] == d].mean():.2f}" for d in synthetic.DEVICES))
+    print(
+        f"seed {seed}: clips train {len(y_tr)}, validation {len(y_va)}, test {len(y_te)}; "
+        f"data {prep_s:.0f} s ({len(y_tr) + len(y_va) + len(y_te)} clips), "
+        f"training {train_s:.0f} s"
+    )
+    print(
+        f"  overall {stats['overall']:.3f}; seen {stats['seen']:.3f} ± {stats['seen_se']:.3f}; "
+        f"unseen {stats['unseen']:.3f} ± {stats['unseen_se']:.3f}; "
+        f"gap {stats['gap']:.3f} ± {stats['gap_se']:.3f} (± = standard error)"
+    )
+    print(
+        "  per device: "
+        + ", ".join(f"{d} {correct[meta['device'] == d].mean():.2f}" for d in synthetic.DEVICES)
+    )
     return stats
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--epochs", type=int, default=20)
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--num-locations", type=int, default=24)

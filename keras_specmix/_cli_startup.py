@@ -31,7 +31,8 @@ _NOISE = re.compile(
     r"|Unable to register cu(FFT|DNN|BLAS) factory"
     r"|computation placer already registered"
     r"|^This TensorFlow binary is optimized"
-    r"|^To enable the following instructions:")
+    r"|^To enable the following instructions:"
+)
 ONEDNN_MIN_CHANNELS = 16
 """Below this many channels oneDNN's training kernels are not trusted (oneDNN#6035)."""
 
@@ -63,7 +64,11 @@ def import_quietly(name):
 def _guard_onednn(argv):
     """Sets ``TF_ENABLE_ONEDNN_OPTS=0`` for ``--width`` < 16 on x86 unless the user chose."""
     if "TF_ENABLE_ONEDNN_OPTS" in os.environ or platform.machine().lower() not in (
-            "x86_64", "amd64", "i686", "x86"):
+        "x86_64",
+        "amd64",
+        "i686",
+        "x86",
+    ):
         return
     pre = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
     pre.add_argument("--width")
@@ -74,14 +79,17 @@ def _guard_onednn(argv):
         return  # the runner's parser reports the bad value
     if narrow:
         os.environ["TF_ENABLE_ONEDNN_OPTS"] = "0"
-        print(f"Note: oneDNN off (TF_ENABLE_ONEDNN_OPTS=0) for --width {known.width} < "
-              f"{ONEDNN_MIN_CHANNELS}: see docs/known_issues.md.", file=sys.stderr)
+        print(
+            f"Note: oneDNN off (TF_ENABLE_ONEDNN_OPTS=0) for --width {known.width} < "
+            f"{ONEDNN_MIN_CHANNELS}: see docs/known_issues.md.",
+            file=sys.stderr,
+        )
 
 
 def is_runner(argv=None):
     """Whether this process runs the experiment runner's command line."""
     argv = list(getattr(sys, "orig_argv", None) or []) if argv is None else list(argv)
-    if "-m" in argv and argv[argv.index("-m") + 1:][:1] == ["keras_specmix.experiments"]:
+    if "-m" in argv and argv[argv.index("-m") + 1 :][:1] == ["keras_specmix.experiments"]:
         return True
     return os.path.basename(sys.argv[0] or "") == "keras-specmix-experiments"
 

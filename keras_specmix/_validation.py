@@ -95,8 +95,9 @@ def check_range_or_float(name, value, minimum, maximum):
             low = check_float(name, value[0], minimum, maximum)
             high = check_float(name, value[1], minimum, maximum)
         except (TypeError, ValueError) as error:
-            _fail(name, f"a (low, high) pair of numbers in [{minimum}, {maximum}]",
-                  value, type(error))
+            _fail(
+                name, f"a (low, high) pair of numbers in [{minimum}, {maximum}]", value, type(error)
+            )
         if low > high:
             _fail(name, "a (low, high) pair with low <= high", value)
         return (low, high)

@@ -56,9 +56,7 @@ def _from_dict(data, kind):
     return data
 
 
-def augment_dataset(
-    dataset, augmentation, seed, num_parallel_calls=tf.data.AUTOTUNE
-):
+def augment_dataset(dataset, augmentation, seed, num_parallel_calls=tf.data.AUTOTUNE):
     """Maps an augmentation layer over a dataset of *batches*, reproducibly.
 
     Args:

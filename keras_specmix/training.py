@@ -72,9 +72,7 @@ class MixingTrainStepMixin:
                 )
             return data
         out = self.mixer({SPECTROGRAMS: x, LABELS: y}, training=training)
-        return keras.utils.pack_x_y_sample_weight(
-            out[SPECTROGRAMS], out[LABELS], sample_weight
-        )
+        return keras.utils.pack_x_y_sample_weight(out[SPECTROGRAMS], out[LABELS], sample_weight)
 
     def train_step(self, data):
         return super().train_step(self._through_mixer(data, training=True))

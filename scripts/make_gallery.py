@@ -45,8 +45,8 @@ import matplotlib  # noqa: E402
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
-from PIL import Image  # noqa: E402
 import tensorflow as tf  # noqa: E402
+from PIL import Image  # noqa: E402
 
 import keras_specmix as ks  # noqa: E402
 from keras_specmix import datasets  # noqa: E402
@@ -116,8 +116,9 @@ def region(params, index, time_length, freq_length, combine):
 def check_mix(x, out, lam, donor, partner):
     """Asserts the output is x outside ``donor`` and the partner inside it."""
     y = out[0]
-    if not (np.array_equal(y[~donor], x[0][~donor])
-            and np.array_equal(y[donor], x[partner][donor])):
+    if not (
+        np.array_equal(y[~donor], x[0][~donor]) and np.array_equal(y[donor], x[partner][donor])
+    ):
         raise AssertionError("the outlined region does not match the layer's output")
     expected = 1.0 - donor.mean()
     if not np.isclose(lam, expected, atol=1e-6):
@@ -133,8 +134,10 @@ def check_masked(before, after, masked):
 # ------------------------------------------------------------------- panels
 def panel_original(x):
     frames, bins = x.shape[1:]
-    return dict(image=x[0], title=(f"original: '{BASE_CLASS}' (synthetic scene), "
-                                   f"{frames} frames × {bins} mel bins"))
+    return dict(
+        image=x[0],
+        title=(f"original: '{BASE_CLASS}' (synthetic scene), {frames} frames × {bins} mel bins"),
+    )
 
 
 def panel_partner(x):
@@ -144,9 +147,7 @@ def panel_partner(x):
 def panel_time_warp(x):
     layer = ks.TimeWarp(time_warp_param=40)
     data = {"spectrograms": x}
-    seed, out, p = first_seed(
-        0, lambda o, p: abs(int(p["warp_shifts"][0])) >= 40 // 3, layer, data
-    )
+    seed, out, p = first_seed(0, lambda o, p: abs(int(p["warp_shifts"][0])) >= 40 // 3, layer, data)
     a, s = int(p["warp_anchors"][0]), int(p["warp_shifts"][0])
     return dict(
         image=out["spectrograms"].numpy()[0],
@@ -159,15 +160,13 @@ def _mask_panel(x, layer, widths_key, param, unit, label):
     """One masking layer's panel: the first seed whose mask is at least a
     third of the largest width, outlined, with its width in the title."""
     seed, out, p = first_seed(
-        0, lambda o, p: p[widths_key][0].max() >= param // 3, layer,
-        {"spectrograms": x}
+        0, lambda o, p: p[widths_key][0].max() >= param // 3, layer, {"spectrograms": x}
     )
     y = out["spectrograms"].numpy()
     masked = sa_ops.masked_region(tf.constant(x), p).numpy()[0]
     check_masked(x[0], y[0], masked)
     w = int(p[widths_key][0].max())
-    return dict(image=y[0], outline=masked,
-                title=f"{label}, seed {seed}: {w} {unit} set to 0")
+    return dict(image=y[0], outline=masked, title=f"{label}, seed {seed}: {w} {unit} set to 0")
 
 
 def panel_freq_mask(x):
@@ -185,10 +184,13 @@ def panel_spec_augment(x):
     data = {"spectrograms": x}
     seed, out, p = first_seed(
         0,
-        lambda o, p: (abs(int(p["warp_shifts"][0])) >= 10
-                      and (p["freq_widths"][0] >= 27 // 3).sum() >= 1
-                      and (p["time_widths"][0] >= 12).sum() >= 1),
-        layer, data,
+        lambda o, p: (
+            abs(int(p["warp_shifts"][0])) >= 10
+            and (p["freq_widths"][0] >= 27 // 3).sum() >= 1
+            and (p["time_widths"][0] >= 12).sum() >= 1
+        ),
+        layer,
+        data,
     )
     y = out["spectrograms"].numpy()
     masked = sa_ops.masked_region(tf.constant(x), p).numpy()[0]
@@ -198,17 +200,20 @@ def panel_spec_augment(x):
     ).numpy()
     check_masked(warped[0], y[0], masked)
     a, s = int(p["warp_anchors"][0]), int(p["warp_shifts"][0])
-    return dict(image=y[0], outline=masked,
-                title=(f"SpecAugment(policy='SS'), seed {seed}: frame {a} warped to {a + s}, "
-                       "then 2 frequency and 2 time masks"))
+    return dict(
+        image=y[0],
+        outline=masked,
+        title=(
+            f"SpecAugment(policy='SS'), seed {seed}: frame {a} warped to {a + s}, "
+            "then 2 frequency and 2 time masks"
+        ),
+    )
 
 
 def panel_mixup(x, labels):
     layer = ks.MixUp(alpha=0.4, num_classes=2, return_mix_info=True)
     data = {"spectrograms": x, "labels": labels}
-    seed, out, p = first_seed(
-        0, lambda o, p: 0.25 < float(o["mix_weights"][0]) < 0.75, layer, data
-    )
+    seed, out, p = first_seed(0, lambda o, p: 0.25 < float(o["mix_weights"][0]) < 0.75, layer, data)
     lam = float(out["mix_weights"][0])
     y = out["spectrograms"].numpy()
     if not np.allclose(y[0], lam * x[0] + (1 - lam) * x[1], atol=1e-5):
@@ -229,8 +234,9 @@ def _bands(p):
         for start, width in zip(starts, widths):
             covered.update(range(int(start), int(start + width)))
         overlap = " (overlapping)" if len(covered) < widths.sum() else ""
-        parts.append(f"{len(widths)} × {widths[0] if len(widths) else 0}-{unit} "
-                     f"{name} band{plural}{overlap}")
+        parts.append(
+            f"{len(widths)} × {widths[0] if len(widths) else 0}-{unit} {name} band{plural}{overlap}"
+        )
     return ", ".join(parts)
 
 
@@ -245,18 +251,25 @@ def _region_panel(layer, x, labels, start, visible, combine, label, describe=Non
     mixed_labels = out["labels"].numpy()[0]
     detail = f"\n{describe(p)}" if describe else ""
     return dict(
-        image=y[0], outline=donor,
-        title=(f"{label}, seed {seed}: λ = {lam:.3f}, labels {mixed_labels[0]:.3f} "
-               f"{BASE_CLASS} + {mixed_labels[1]:.3f} {PARTNER_CLASS}{detail}"),
+        image=y[0],
+        outline=donor,
+        title=(
+            f"{label}, seed {seed}: λ = {lam:.3f}, labels {mixed_labels[0]:.3f} "
+            f"{BASE_CLASS} + {mixed_labels[1]:.3f} {PARTNER_CLASS}{detail}"
+        ),
     )
 
 
 def panel_cutmix(x, labels):
     layer = ks.CutMix(alpha=0.4, num_classes=2, return_mix_info=True)
     return _region_panel(
-        layer, x, labels, 0,
+        layer,
+        x,
+        labels,
+        0,
         lambda o, p: 0.25 < float(o["mix_weights"][0]) < 0.75,
-        masks.INTERSECTION, "CutMix(α=0.4)",
+        masks.INTERSECTION,
+        "CutMix(α=0.4)",
     )
 
 
@@ -266,16 +279,22 @@ def _has_both_bands(o, p):
 
 def panel_specmix_fixed(x, labels):
     layer = ks.SpecMix(gamma=0.3, num_classes=2, return_mix_info=True)
-    return _region_panel(layer, x, labels, 0, _has_both_bands, masks.UNION,
-                         "SpecMix(γ=0.3)", _bands)
+    return _region_panel(
+        layer, x, labels, 0, _has_both_bands, masks.UNION, "SpecMix(γ=0.3)", _bands
+    )
 
 
 def panel_specmix_uniform(x, labels):
     layer = ks.SpecMix(gamma=(0.0, 1.0), num_classes=2, return_mix_info=True)
     return _region_panel(
-        layer, x, labels, 100,
+        layer,
+        x,
+        labels,
+        100,
         lambda o, p: _has_both_bands(o, p) and 0.3 < float(o["mix_weights"][0]) < 0.75,
-        masks.UNION, "SpecMix(γ~U[0,1])", _bands,
+        masks.UNION,
+        "SpecMix(γ~U[0,1])",
+        _bands,
     )
 
 
@@ -298,19 +317,36 @@ MIXING = {"mixup", "cutmix", "specmix_gamma_0.3", "specmix_gamma_uniform"}
 def draw(ax, panel, vmin, vmax, small=False):
     image = panel["image"]
     frames, bins = image.shape
-    ax.imshow(image.T, origin="lower", aspect="auto", cmap="magma",
-              vmin=vmin, vmax=vmax, interpolation="nearest")
+    ax.imshow(
+        image.T,
+        origin="lower",
+        aspect="auto",
+        cmap="magma",
+        vmin=vmin,
+        vmax=vmax,
+        interpolation="nearest",
+    )
     if "outline" in panel:
         # Pad with False so regions touching the border get a closed outline;
         # level 0.5 between cell centres is exactly the cell edge.
         padded = np.pad(panel["outline"].astype(float), 1)
-        ax.contour(np.arange(-1, frames + 1), np.arange(-1, bins + 1), padded.T,
-                   levels=[0.5], colors=OUTLINE, linewidths=1.2 if small else 1.6)
+        ax.contour(
+            np.arange(-1, frames + 1),
+            np.arange(-1, bins + 1),
+            padded.T,
+            levels=[0.5],
+            colors=OUTLINE,
+            linewidths=1.2 if small else 1.6,
+        )
     if "arrow" in panel:
         source, target = panel["arrow"]
         ax.axvline(target, color="white", linestyle="--", linewidth=1.0)
-        ax.annotate("", xy=(target, bins * 0.93), xytext=(source, bins * 0.93),
-                    arrowprops=dict(arrowstyle="->", color="white", linewidth=1.5))
+        ax.annotate(
+            "",
+            xy=(target, bins * 0.93),
+            xytext=(source, bins * 0.93),
+            arrowprops=dict(arrowstyle="->", color="white", linewidth=1.5),
+        )
     ax.set_xlim(-0.5, frames - 0.5)
     ax.set_ylim(-0.5, bins - 0.5)
     ax.set_title(panel["title"], fontsize=7 if small else 9, loc="left")
@@ -348,7 +384,9 @@ def render(panels, out_dir, dpi):
     manifest = out_dir / "panels.json"
     titles = json.loads(manifest.read_text()) if manifest.exists() else {}
     titles.update({name: panel["title"] for name, panel in drawn.items()})
-    manifest.write_text(json.dumps(dict(sorted(titles.items())), indent=1, ensure_ascii=False) + "\n")
+    manifest.write_text(
+        json.dumps(dict(sorted(titles.items())), indent=1, ensure_ascii=False) + "\n"
+    )
     if len(drawn) == len(PANELS):
         fig, axes = plt.subplots(5, 2, figsize=(12, 11.5))
         for ax, name in zip(axes.flat, PANELS):
@@ -363,10 +401,19 @@ def render(panels, out_dir, dpi):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--out", type=pathlib.Path, default=DEFAULT_OUT,
-                        help="output folder (default: docs/gallery)")
-    parser.add_argument("--only", nargs="+", choices=sorted(PANELS), default=None,
-                        help="render only these panels (no combined figure)")
+    parser.add_argument(
+        "--out",
+        type=pathlib.Path,
+        default=DEFAULT_OUT,
+        help="output folder (default: docs/gallery)",
+    )
+    parser.add_argument(
+        "--only",
+        nargs="+",
+        choices=sorted(PANELS),
+        default=None,
+        help="render only these panels (no combined figure)",
+    )
     parser.add_argument("--dpi", type=int, default=100)
     args = parser.parse_args(argv)
     return render(args.only or list(PANELS), args.out, args.dpi)

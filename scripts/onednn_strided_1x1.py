@@ -36,8 +36,12 @@ def run_op(channels, repeats=30):
     @tf.function
     def backprop_filter(x, dy):
         return tf.raw_ops.Conv2DBackpropFilter(
-            input=x, filter_sizes=[1, 1, channels, 8], out_backprop=dy,
-            strides=[1, 2, 2, 1], padding="SAME")
+            input=x,
+            filter_sizes=[1, 1, channels, 8],
+            out_backprop=dy,
+            strides=[1, 2, 2, 1],
+            padding="SAME",
+        )
 
     for _ in range(repeats):
         backprop_filter(x, dy)
@@ -51,9 +55,11 @@ def run_model(projection, width, steps):
     from keras_specmix.experiments import models  # noqa: PLC0415
 
     if projection == "strided":  # the projection before the workaround
+
         def strided(x, filters, strides):
             x = keras.layers.Conv2D(filters, 1, strides=strides, use_bias=False)(x)
             return keras.layers.BatchNormalization()(x)
+
         models._projection = strided
     keras.utils.set_random_seed(0)
     model = models.build_model("small", (None, 128, 3), 3, width)
@@ -65,9 +71,11 @@ def run_model(projection, width, steps):
     start = time.perf_counter()
     model.fit(x, y, batch_size=4, epochs=1, verbose=0)
     per_step = (time.perf_counter() - start) / steps
-    print(f"projection={projection} width={width} oneDNN="
-          f"{os.environ.get('TF_ENABLE_ONEDNN_OPTS', 'default')}: "
-          f"{per_step * 1e3:.1f} ms per training step ({steps} steps)")
+    print(
+        f"projection={projection} width={width} oneDNN="
+        f"{os.environ.get('TF_ENABLE_ONEDNN_OPTS', 'default')}: "
+        f"{per_step * 1e3:.1f} ms per training step ({steps} steps)"
+    )
 
 
 def main(argv=None):
@@ -88,8 +96,12 @@ def main(argv=None):
         run_op(args.child)
         return 0
     for channels in (int(c) for c in args.channels.split(",")):
-        done = subprocess.run([sys.executable, __file__, "op", "--child", str(channels)],
-                              capture_output=True, text=True, timeout=300)
+        done = subprocess.run(
+            [sys.executable, __file__, "op", "--child", str(channels)],
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
         verdict = "ok" if done.returncode == 0 else f"CRASHED (exit status {done.returncode})"
         print(f"input channels {channels:3d}: {verdict}")
     return 0

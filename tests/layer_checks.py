@@ -89,9 +89,9 @@ def check_config(layer_cls, init_kwargs):
     assert not missing, f"{layer_cls.__name__}.get_config() lacks {sorted(missing)}"
     for key, value in init_kwargs.items():
         stored = config[key]
-        assert stored == value or list(np.atleast_1d(stored)) == list(
-            np.atleast_1d(value)
-        ), f"config[{key!r}]={stored!r}, passed {value!r}"
+        assert stored == value or list(np.atleast_1d(stored)) == list(np.atleast_1d(value)), (
+            f"config[{key!r}]={stored!r}, passed {value!r}"
+        )
     clone = layer_cls.from_config(config)
     assert clone.get_config() == config
     serialized = json.loads(json.dumps(keras.saving.serialize_keras_object(layer)))
@@ -161,13 +161,16 @@ def check_unknown_time_and_batch(layer_cls, init_kwargs):
     layer = layer_cls(**init_kwargs, seed=3)
     sample = make_inputs(layer_cls, init_kwargs)
     signature = tf.nest.map_structure(
-        lambda t: tf.TensorSpec([None] * t.shape.rank if t.shape.rank == 1
-                                else [None, None] + t.shape[2:].as_list(), t.dtype),
+        lambda t: tf.TensorSpec(
+            [None] * t.shape.rank if t.shape.rank == 1 else [None, None] + t.shape[2:].as_list(),
+            t.dtype,
+        ),
         sample,
     )
     for jit in (False, True):
-        fn = tf.function(lambda d: layer(d, training=True), input_signature=[signature],
-                         jit_compile=jit)
+        fn = tf.function(
+            lambda d: layer(d, training=True), input_signature=[signature], jit_compile=jit
+        )
         for batch, time in ((1, 7), (3, 24), (5, 40)):
             inputs = make_inputs(layer_cls, init_kwargs, batch=batch, time=time)
             out = fn(inputs)
@@ -197,8 +200,7 @@ def check_tf_data(layer_cls, init_kwargs, inputs):
     assert structures_differ(spectrograms(batches[0]), spectrograms(inputs))
 
     def run():
-        out = ks_data.augment_dataset(ds, layer_cls(**init_kwargs), seed=5,
-                                      num_parallel_calls=4)
+        out = ks_data.augment_dataset(ds, layer_cls(**init_kwargs), seed=5, num_parallel_calls=4)
         return [spectrograms(b).numpy() for b in out]
 
     first, second = run(), run()
@@ -214,7 +216,7 @@ def check_mixed_precision(layer_cls, init_kwargs, inputs):
     their dtype; 1e5, which float16 cannot hold, stays 1e5 at inference."""
     for policy in ("mixed_float16", "mixed_bfloat16"):
         layer = layer_cls(**init_kwargs, seed=4, dtype=policy)
-        for fn in (layer, tf.function(lambda d: layer(d), jit_compile=True)):
+        for fn in (layer, tf.function(lambda d, layer=layer: layer(d), jit_compile=True)):
             out = fn(inputs)
             x_out = spectrograms(out)
             assert x_out.dtype == spectrograms(inputs).dtype, (policy, x_out.dtype)
@@ -237,12 +239,12 @@ def _with_spectrograms(inputs, x):
 def check_data_format(layer_cls, init_kwargs, inputs):
     """``data_format="channels_first"`` takes (batch, channels, time, freq)
     and gives exactly the channels-last result, transposed."""
-    first = _with_spectrograms(
-        inputs, tf.transpose(spectrograms(inputs), [0, 3, 1, 2]))
+    first = _with_spectrograms(inputs, tf.transpose(spectrograms(inputs), [0, 3, 1, 2]))
     last_out = layer_cls(**init_kwargs).augment(inputs, [3, 1])
     first_out = layer_cls(**init_kwargs, data_format="channels_first").augment(first, [3, 1])
     np.testing.assert_array_equal(
-        tf.transpose(spectrograms(first_out), [0, 2, 3, 1]), spectrograms(last_out))
+        tf.transpose(spectrograms(first_out), [0, 2, 3, 1]), spectrograms(last_out)
+    )
     if isinstance(inputs, dict):
         np.testing.assert_array_equal(first_out[LABELS], last_out[LABELS])
 
@@ -287,8 +289,7 @@ def check_keras_save_load(layer_cls, init_kwargs, inputs, tmp_path):
     assert type(loaded_layer) is layer_cls
     assert loaded_layer.get_config() == layer.get_config()
     assert_structures_equal(model(inputs, training=True), loaded(inputs, training=True))
-    assert_structures_equal(loaded.predict(inputs, verbose=0),
-                            expected_identity(layer, inputs))
+    assert_structures_equal(loaded.predict(inputs, verbose=0), expected_identity(layer, inputs))
 
 
 def check_export(layer_cls, init_kwargs, inputs, tmp_path):
@@ -341,10 +342,10 @@ def check_bad_shapes(layer_cls, init_kwargs):
     layer = layer_cls(**init_kwargs)
     bad_rank = tf.zeros([4, 16])
     bad_dtype = tf.zeros([4, 8, 16], tf.int32)
-    for x, error, pattern in ((bad_rank, ValueError, "shape"),
-                              (bad_dtype, TypeError, "floating")):
-        inputs = {SPECTROGRAMS: x, LABELS: tf.zeros([4], tf.int32)} \
-            if layer_cls.requires_labels else x
+    for x, error, pattern in ((bad_rank, ValueError, "shape"), (bad_dtype, TypeError, "floating")):
+        inputs = (
+            {SPECTROGRAMS: x, LABELS: tf.zeros([4], tf.int32)} if layer_cls.requires_labels else x
+        )
         with pytest.raises(error, match=pattern):
             layer(inputs)
 

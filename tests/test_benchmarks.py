@@ -17,32 +17,74 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 
 def _run(script, *args):
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
-    done = subprocess.run([sys.executable, str(ROOT / "benchmarks" / script), *args],
-                          capture_output=True, text=True, env=env, timeout=600)
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / script), *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+    )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     return done.stdout
 
 
 def test_bench_layers_reports_every_layer(tmp_path):
     out = tmp_path / "layers.json"
-    stdout = _run("bench_layers.py", "--batch", "4", "--time", "40", "--freq", "16",
-                  "--channels", "1", "--repeats", "1", "--modes", "graph", "--no-peers",
-                  "--out", str(out))
+    stdout = _run(
+        "bench_layers.py",
+        "--batch",
+        "4",
+        "--time",
+        "40",
+        "--freq",
+        "16",
+        "--channels",
+        "1",
+        "--repeats",
+        "1",
+        "--modes",
+        "graph",
+        "--no-peers",
+        "--out",
+        str(out),
+    )
     result = json.loads(out.read_text())
     assert {"environment", "settings", "results", "checks"} <= set(result)
-    for layer in ("MixUp", "CutMix", "SpecMix", "FrequencyMasking", "TimeMasking",
-                  "TimeWarp", "SpecAugment"):
+    for layer in (
+        "MixUp",
+        "CutMix",
+        "SpecMix",
+        "FrequencyMasking",
+        "TimeMasking",
+        "TimeWarp",
+        "SpecAugment",
+    ):
         assert result["results"][f"{layer}@graph"]["median_ms"] > 0
         assert f"| {layer} |" in stdout
 
 
 def test_bench_tfdata_reports_stages_floors_and_augmentations(tmp_path):
     out, png = tmp_path / "tfdata.json", tmp_path / "tfdata.png"
-    stdout = _run("bench_tfdata.py", "--clips", "64", "--passes", "1",
-                  "--resnet-steps", "0", "--out", str(out), "--plot", str(png))
+    stdout = _run(
+        "bench_tfdata.py",
+        "--clips",
+        "64",
+        "--passes",
+        "1",
+        "--resnet-steps",
+        "0",
+        "--out",
+        str(out),
+        "--plot",
+        str(png),
+    )
     per_batch = json.loads(out.read_text())["per_batch"]
-    assert list(per_batch)[:4] == ["stage: read records", "stage: + parse",
-                                   "stage: + crop", "plain pipeline (+ batch)"]
+    assert list(per_batch)[:4] == [
+        "stage: read records",
+        "stage: + parse",
+        "stage: + crop",
+        "plain pipeline (+ batch)",
+    ]
     for name in ("MixUp", "SpecMix", "SpecAugment", "floor: + copy in place"):
         assert per_batch[name]["wall"] > 0 and per_batch[name]["cpu"] > 0
         assert f"| {name} |" in stdout
@@ -51,8 +93,7 @@ def test_bench_tfdata_reports_stages_floors_and_augmentations(tmp_path):
 
 def test_profile_layers_splits_fused_apply_from_other_ops(tmp_path):
     out = tmp_path / "profile.json"
-    _run("profile_layers.py", "--layers", "SpecMix,TimeMasking", "--steps", "2",
-         "--out", str(out))
+    _run("profile_layers.py", "--layers", "SpecMix,TimeMasking", "--steps", "2", "--out", str(out))
     layers = json.loads(out.read_text())["layers"]
     assert set(layers) == {"SpecMix", "TimeMasking"}
     for stats in layers.values():
@@ -65,9 +106,12 @@ def test_soak_reports_a_slope_and_no_error_for_every_pipeline(tmp_path):
     stdout = _run("soak.py", "--batches", "40", "--every", "10", "--out", str(out))
     result = json.loads(out.read_text())
     assert result["settings"]["batches"] == 40
-    assert set(result["results"]) == {"SpecMix map(layer)", "SpecAugment map(layer)",
-                                      "SpecMix augment_dataset",
-                                      "SpecAugment augment_dataset"}
+    assert set(result["results"]) == {
+        "SpecMix map(layer)",
+        "SpecAugment map(layer)",
+        "SpecMix augment_dataset",
+        "SpecAugment augment_dataset",
+    }
     for name, run in result["results"].items():
         assert run["error"] is None, run["error"]
         assert [i for i, _ in run["samples"]] == [10, 20, 30, 40]

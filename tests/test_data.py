@@ -16,8 +16,9 @@ def _batches(dataset):
 
 def _pipeline(parallel, seed=3):
     ds = tf.data.Dataset.from_tensor_slices((X, Y)).batch(8)
-    return ks.data.augment_dataset(ds, ks.SpecMix(num_classes=4), seed=seed,
-                                   num_parallel_calls=parallel)
+    return ks.data.augment_dataset(
+        ds, ks.SpecMix(num_classes=4), seed=seed, num_parallel_calls=parallel
+    )
 
 
 def test_same_batches_whatever_the_parallelism_and_new_ones_each_epoch():

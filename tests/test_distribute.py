@@ -54,8 +54,9 @@ SCRIPT = textwrap.dedent("""
 
 
 def test_replicas_draw_different_augmentations_and_fit_works():
-    result = subprocess.run([sys.executable, "-c", SCRIPT], capture_output=True,
-                            text=True, timeout=300)
+    result = subprocess.run(
+        [sys.executable, "-c", SCRIPT], capture_output=True, text=True, timeout=300
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     report = json.loads(result.stdout.strip().splitlines()[-1])
     assert report["replicas"] == 2

@@ -61,9 +61,18 @@ def test_every_guide_has_examples_and_skips_are_rare():
     counts = {p.name: blocks(p) for p in FILES}
     skipped = [(name, line, why) for name, found in counts.items() for line, _, why in found if why]
     assert len(skipped) <= 3, skipped
-    guides = ["quickstart.md", "specmix.md", "tf_data.md", "in_model.md", "reproducibility.md",
-              "mixed_precision.md", "variable_length.md", "distribute.md", "saving.md",
-              "migrating.md"]
+    guides = [
+        "quickstart.md",
+        "specmix.md",
+        "tf_data.md",
+        "in_model.md",
+        "reproducibility.md",
+        "mixed_precision.md",
+        "variable_length.md",
+        "distribute.md",
+        "saving.md",
+        "migrating.md",
+    ]
     for name in guides:
         assert any(not why for _, _, why in counts[name]), f"{name} has no runnable example"
 

@@ -13,7 +13,9 @@ GALLERY = ROOT / "docs" / "gallery"
 
 
 def _load_script():
-    spec = importlib.util.spec_from_file_location("make_gallery", ROOT / "scripts" / "make_gallery.py")
+    spec = importlib.util.spec_from_file_location(
+        "make_gallery", ROOT / "scripts" / "make_gallery.py"
+    )
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -34,7 +36,8 @@ def test_one_panel_renders_and_matches_the_committed_gallery(gallery, tmp_path):
     assert "λ = " in title
     committed = json.loads((GALLERY / "panels.json").read_text())
     assert title == committed["specmix_gamma_0.3"], (
-        "docs/gallery is stale: run `python scripts/make_gallery.py` and look at the images")
+        "docs/gallery is stale: run `python scripts/make_gallery.py` and look at the images"
+    )
 
 
 def test_committed_gallery_is_complete_and_shown(gallery):
@@ -53,9 +56,9 @@ def test_region_check_rejects_a_wrong_outline(gallery):
     donor = np.zeros((6, 4), bool)
     donor[1:3] = True
     out = np.where(donor, x[1], x[0])[None]
-    gallery.check_mix(x, out, 1 - donor.mean(), donor, 1)          # the right outline passes
+    gallery.check_mix(x, out, 1 - donor.mean(), donor, 1)  # the right outline passes
     shifted = np.roll(donor, 1, axis=0)
     with pytest.raises(AssertionError):
-        gallery.check_mix(x, out, 1 - donor.mean(), shifted, 1)    # a shifted one does not
+        gallery.check_mix(x, out, 1 - donor.mean(), shifted, 1)  # a shifted one does not
     with pytest.raises(AssertionError):
-        gallery.check_mix(x, out, 0.5, donor, 1)                   # nor a wrong λ
+        gallery.check_mix(x, out, 0.5, donor, 1)  # nor a wrong λ

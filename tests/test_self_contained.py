@@ -11,8 +11,9 @@ OUTSIDE = re.compile(r"DESIGN\.md|reference/algorithms\.md|reference/[\w-]+\.md"
 
 def _tracked_text_files():
     try:
-        names = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True,
-                               check=True, timeout=30).stdout.split()
+        names = subprocess.run(
+            ["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True, timeout=30
+        ).stdout.split()
         paths = [ROOT / n for n in names]
     except (OSError, subprocess.SubprocessError):  # an sdist: every file under the root
         paths = [p for p in ROOT.rglob("*") if ".git" not in p.parts]
@@ -26,9 +27,13 @@ def _tracked_text_files():
 
 def test_no_file_cites_documents_outside_the_repository():
     this = pathlib.Path(__file__).resolve()
-    hits = [f"{path.relative_to(ROOT)}:{n}: {line.strip()}"
-            for path, text in _tracked_text_files() if path.resolve() != this
-            for n, line in enumerate(text.splitlines(), 1) if OUTSIDE.search(line)]
+    hits = [
+        f"{path.relative_to(ROOT)}:{n}: {line.strip()}"
+        for path, text in _tracked_text_files()
+        if path.resolve() != this
+        for n, line in enumerate(text.splitlines(), 1)
+        if OUTSIDE.search(line)
+    ]
     assert not hits, "files cite documents that are not in the repository:\n" + "\n".join(hits)
 
 
@@ -40,4 +45,5 @@ def test_docs_render_offline():
     for page in (ROOT / "docs").rglob("*.md"):
         text = page.read_text(encoding="utf-8")
         assert not re.search(r"\$\$|\\\(|(?<![\w`$])\$[^$\s`][^$`]*\$", text), (
-            f"{page.relative_to(ROOT)} has TeX math; write formulas in Unicode/HTML")
+            f"{page.relative_to(ROOT)} has TeX math; write formulas in Unicode/HTML"
+        )

@@ -110,8 +110,13 @@ def impulsive_events(rng, n, sr, rate, periodic, decay_s, center_hz, width_oct):
     train = np.zeros(n)
     starts = onsets(rng, n, sr, rate, periodic)
     train[starts] = rng.uniform(0.5, 1.0, starts.size)
-    x = convolve(train, burst, lambda size: 10 ** (
-        band_gain_db(_freqs(size, sr), [center_hz], [30.0], [width_oct]) / 20.0))
+    x = convolve(
+        train,
+        burst,
+        lambda size: (
+            10 ** (band_gain_db(_freqs(size, sr), [center_hz], [30.0], [width_oct]) / 20.0)
+        ),
+    )
     return x / (np.std(x) + 1e-12) if starts.size else x
 
 
@@ -123,8 +128,8 @@ def babble(rng, n, sr, talkers):
         formants = [rng.uniform(400, 900), rng.uniform(1000, 2300), rng.uniform(2400, 3200)]
         gains = band_gain_db(f, formants, [24, 20, 14], [0.15, 0.15, 0.15])
         voice = np.fft.irfft(
-            white_spectrum(rng, n) * np.maximum(f, 50) ** -0.5
-            * 10 ** (gains / 20), n)
+            white_spectrum(rng, n) * np.maximum(f, 50) ** -0.5 * 10 ** (gains / 20), n
+        )
         env = np.maximum(slow_envelope(rng, n, sr, rng.uniform(3, 6), 2.0) - 1.0, 0)
         x += voice * env / (np.std(voice) + 1e-12)
     return x / (np.std(x) + 1e-12)
@@ -167,10 +172,22 @@ def reverberate(rng, x, sr, rt60, wet):
 # narrower band, a steeper tilt, deeper resonances, harder compression, a
 # higher noise floor), so unseen devices are a true extrapolation.
 DEVICE_RANGES = {
-    "seen": dict(highpass_hz=(40, 150), lowpass_hz=(5500, 7500), tilt_db_oct=(0.0, 1.5),
-                 eq_db=(0.0, 5.0), drive=(1.0, 2.0), noise_db=(-65, -50)),
-    "unseen": dict(highpass_hz=(250, 450), lowpass_hz=(2500, 3800), tilt_db_oct=(3.0, 5.0),
-                   eq_db=(9.0, 14.0), drive=(4.0, 8.0), noise_db=(-40, -30)),
+    "seen": dict(
+        highpass_hz=(40, 150),
+        lowpass_hz=(5500, 7500),
+        tilt_db_oct=(0.0, 1.5),
+        eq_db=(0.0, 5.0),
+        drive=(1.0, 2.0),
+        noise_db=(-65, -50),
+    ),
+    "unseen": dict(
+        highpass_hz=(250, 450),
+        lowpass_hz=(2500, 3800),
+        tilt_db_oct=(3.0, 5.0),
+        eq_db=(9.0, 14.0),
+        drive=(4.0, 8.0),
+        noise_db=(-40, -30),
+    ),
 }
 
 
@@ -200,8 +217,9 @@ def device_response(device, f):
     f = np.maximum(f, 1.0)
     hp = 1.0 / np.sqrt(1.0 + (device["highpass_hz"] / f) ** 4)
     lp = 1.0 / np.sqrt(1.0 + (f / device["lowpass_hz"]) ** 8)
-    gain_db = (device["tilt_db_oct"] * np.clip(np.log2(f / 1000.0), -4, 4)
-               + band_gain_db(f, device["eq_hz"], device["eq_db"], device["eq_oct"]))
+    gain_db = device["tilt_db_oct"] * np.clip(np.log2(f / 1000.0), -4, 4) + band_gain_db(
+        f, device["eq_hz"], device["eq_db"], device["eq_oct"]
+    )
     return hp * lp * 10 ** (gain_db / 20)
 
 

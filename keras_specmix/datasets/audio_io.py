@@ -36,8 +36,15 @@ frames and encoding (libsndfile's subtype: 'PCM_16', 'FLOAT', 'VORBIS', ...)."""
 RESAMPLE_QUALITY = "HQ"
 """libsoxr quality preset used by :func:`load_audio` (see docs/datasets.md)."""
 
-_BITS = {"PCM_S8": 8, "PCM_U8": 8, "PCM_16": 16, "PCM_24": 24, "PCM_32": 32,
-         "FLOAT": 32, "DOUBLE": 64}
+_BITS = {
+    "PCM_S8": 8,
+    "PCM_U8": 8,
+    "PCM_16": 16,
+    "PCM_24": 24,
+    "PCM_32": 32,
+    "FLOAT": 32,
+    "DOUBLE": 64,
+}
 # Frames read past a crop before resampling, so the resampler's filter sees
 # real signal at the crop's end (libsoxr HQ needs far fewer than this).
 _RESAMPLE_MARGIN = 256
@@ -66,8 +73,9 @@ def decoder_id():
         str, e.g. ``"libsndfile 1.2.2, soxr 1.1.0 HQ"``.
     """
     soundfile, soxr = _import("soundfile"), _import("soxr")
-    return (f"libsndfile {soundfile.__libsndfile_version__}, soxr "
-            f"{soxr.__version__} {RESAMPLE_QUALITY}")
+    return (
+        f"libsndfile {soundfile.__libsndfile_version__}, soxr {soxr.__version__} {RESAMPLE_QUALITY}"
+    )
 
 
 def readable_formats():
@@ -139,23 +147,35 @@ def inspect_audio(path):
     try:
         info = soundfile.info(path)
     except (soundfile.LibsndfileError, RuntimeError, OSError) as error:
-        _fail(path, "not an audio file libsndfile can read (libsndfile: "
-              f"{_libsndfile_reason(error)}; extension "
-              f"{os.path.splitext(path)[1] or 'none'!r})")
+        _fail(
+            path,
+            "not an audio file libsndfile can read (libsndfile: "
+            f"{_libsndfile_reason(error)}; extension "
+            f"{os.path.splitext(path)[1] or 'none'!r})",
+        )
     truncated = _truncation(info.extra_info)
     if truncated:
-        _fail(path, f"truncated: the header declares more audio than the file holds "
-              f"(libsndfile: {truncated!r})")
+        _fail(
+            path,
+            f"truncated: the header declares more audio than the file holds "
+            f"(libsndfile: {truncated!r})",
+        )
     if info.frames <= 0:
         _fail(path, "the file holds no audio frames")
     if info.samplerate < 1 or info.channels < 1:
         _fail(path, f"invalid header ({info.channels} channels, {info.samplerate} Hz)")
-    return AudioInfo(path, info.format.lower(), int(info.samplerate), int(info.channels),
-                     _BITS.get(info.subtype), int(info.frames), info.subtype)
+    return AudioInfo(
+        path,
+        info.format.lower(),
+        int(info.samplerate),
+        int(info.channels),
+        _BITS.get(info.subtype),
+        int(info.frames),
+        info.subtype,
+    )
 
 
-def scan_audio_files(paths, sample_rate=None, resample=False, channel=0,
-                     on_error="raise"):
+def scan_audio_files(paths, sample_rate=None, resample=False, channel=0, on_error="raise"):
     """Checks every file's header before any decoding.
 
     Args:
@@ -180,11 +200,15 @@ def scan_audio_files(paths, sample_rate=None, resample=False, channel=0,
         try:
             info = inspect_audio(path)
             if sample_rate is not None and info.sample_rate != sample_rate and not resample:
-                _fail(path, f"sample rate {info.sample_rate} Hz, expected "
-                      f"{sample_rate} Hz (pass resample=True to resample)")
+                _fail(
+                    path,
+                    f"sample rate {info.sample_rate} Hz, expected "
+                    f"{sample_rate} Hz (pass resample=True to resample)",
+                )
             if isinstance(channel, int) and channel >= info.channels:
-                _fail(path, f"channel {channel} requested but the file has "
-                      f"{info.channels} channel(s)")
+                _fail(
+                    path, f"channel {channel} requested but the file has {info.channels} channel(s)"
+                )
         except AudioFileError as error:
             if on_error == "raise":
                 raise AudioFileError(f"{error} ({SKIP_HINT})") from None
@@ -240,17 +264,22 @@ def load_audio(path, sample_rate=None, channel="all", num_samples=None):
         with soundfile.SoundFile(path) as f:
             rate, frames = f.samplerate, -1
             if num_samples is not None:
-                frames = (num_samples if sample_rate in (None, rate) else
-                          math.ceil(num_samples * rate / sample_rate) + _RESAMPLE_MARGIN)
+                frames = (
+                    num_samples
+                    if sample_rate in (None, rate)
+                    else math.ceil(num_samples * rate / sample_rate) + _RESAMPLE_MARGIN
+                )
             if isinstance(channel, int) and channel >= f.channels:
-                _fail(path, f"channel {channel} requested but the file has "
-                      f"{f.channels} channel(s)")
+                _fail(path, f"channel {channel} requested but the file has {f.channels} channel(s)")
             audio = f.read(frames, dtype="float32", always_2d=True)
     except (soundfile.LibsndfileError, RuntimeError, OSError) as error:
         _fail(path, f"libsndfile cannot decode it ({_libsndfile_reason(error)})")
     if not np.isfinite(audio).all():
-        _fail(path, f"{int(np.size(audio) - np.isfinite(audio).sum())} non-finite "
-              "samples (NaN or inf) in a float-encoded file")
+        _fail(
+            path,
+            f"{int(np.size(audio) - np.isfinite(audio).sum())} non-finite "
+            "samples (NaN or inf) in a float-encoded file",
+        )
     audio = _select_channels(audio, channel)
     if sample_rate is not None and rate != sample_rate and len(audio):
         audio = soxr.resample(audio, rate, sample_rate, quality=RESAMPLE_QUALITY)
@@ -261,8 +290,7 @@ def load_audio(path, sample_rate=None, channel="all", num_samples=None):
     return np.ascontiguousarray(audio, np.float32)
 
 
-def decode_audio(path, sample_rate=None, channel="all", num_channels=None,
-                 num_samples=None):
+def decode_audio(path, sample_rate=None, channel="all", num_channels=None, num_samples=None):
     """:func:`load_audio` as a TensorFlow op, for ``tf.data.Dataset.map``.
 
     Runs through ``tf.numpy_function`` (not serialisable into a SavedModel;

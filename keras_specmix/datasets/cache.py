@@ -101,21 +101,16 @@ def _serialize(features, label):
         features=tf.train.Features(
             feature={
                 "features": tf.train.Feature(
-                    bytes_list=tf.train.BytesList(
-                        value=[tf.io.serialize_tensor(features).numpy()]
-                    )
+                    bytes_list=tf.train.BytesList(value=[tf.io.serialize_tensor(features).numpy()])
                 ),
-                "label": tf.train.Feature(
-                    int64_list=tf.train.Int64List(value=[int(label)])
-                ),
+                "label": tf.train.Feature(int64_list=tf.train.Int64List(value=[int(label)])),
             }
         )
     )
     return example.SerializeToString()
 
 
-def write_feature_cache(dataset, path, num_examples=None, shard_size=512,
-                        progress=True, info=None):
+def write_feature_cache(dataset, path, num_examples=None, shard_size=512, progress=True, info=None):
     """Writes a ``(features, label)`` dataset to TFRecord shards, atomically.
 
     Args:
@@ -141,8 +136,9 @@ def write_feature_cache(dataset, path, num_examples=None, shard_size=512,
     parent = os.path.dirname(os.path.abspath(path))
     os.makedirs(parent, exist_ok=True)
     remove_stale_temporaries(parent)
-    tmp = os.path.join(parent, f".{os.path.basename(path)}.tmp-{_host()}-{os.getpid()}-"
-                       f"{uuid.uuid4().hex}")
+    tmp = os.path.join(
+        parent, f".{os.path.basename(path)}.tmp-{_host()}-{os.getpid()}-{uuid.uuid4().hex}"
+    )
     os.makedirs(tmp)
     bar = keras.utils.Progbar(num_examples, unit_name="clip") if progress else None
     shards, count, writer, shape = [], 0, None, None
@@ -232,8 +228,7 @@ def read_feature_cache(path):
     return ds.apply(tf.data.experimental.assert_cardinality(manifest["num_examples"]))
 
 
-def cached_dataset(build_fn, cache_dir, name, key, num_examples=None,
-                   progress=True, info=None):
+def cached_dataset(build_fn, cache_dir, name, key, num_examples=None, progress=True, info=None):
     """Loads ``<cache_dir>/<name>-<key>`` or builds and writes it first.
 
     Args:
@@ -253,8 +248,7 @@ def cached_dataset(build_fn, cache_dir, name, key, num_examples=None,
     if read_manifest(path) is None:
         if os.path.exists(path):
             shutil.rmtree(path)
-        write_feature_cache(build_fn(), path, num_examples, progress=progress,
-                            info=info)
+        write_feature_cache(build_fn(), path, num_examples, progress=progress, info=info)
     return read_feature_cache(path)
 
 

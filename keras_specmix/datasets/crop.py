@@ -66,6 +66,4 @@ def random_crop(dataset, length=400, seed=0):
         element_seed = tf.random.experimental.stateless_fold_in(base, index)
         return (crop_time(element[0], length, element_seed),) + tuple(element[1:])
 
-    return dataset.enumerate().map(
-        crop, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True
-    )
+    return dataset.enumerate().map(crop, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)

@@ -24,8 +24,7 @@ from keras_specmix.datasets import pipeline
 from keras_specmix.datasets.table import ExampleTable
 from keras_specmix.features import FrontEndConfig
 
-CLASS_NAMES = ("zero", "one", "two", "three", "four", "five", "six", "seven",
-               "eight", "nine")
+CLASS_NAMES = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
 VOICES = {
     "train": ("en-us", "en-gb", "en-gb-x-rp", "en-gb-x-gbcwmd"),
     "validation": ("en-gb-x-gbclan",),
@@ -49,8 +48,9 @@ def _espeak():
 
 
 def _default_dir():
-    return os.path.join(os.path.expanduser("~"), ".keras", "datasets",
-                        "keras_specmix_spoken_digits")
+    return os.path.join(
+        os.path.expanduser("~"), ".keras", "datasets", "keras_specmix_spoken_digits"
+    )
 
 
 def _render(exe, folder, repeats, seed):
@@ -62,15 +62,33 @@ def _render(exe, folder, repeats, seed):
                 for digit, word in enumerate(CLASS_NAMES):
                     for rep in range(repeats):
                         rng = np.random.default_rng(
-                            [seed, sorted(sum(VOICES.values(), ())).index(voice),
-                             VARIANTS.index(variant), digit, rep])
+                            [
+                                seed,
+                                sorted(sum(VOICES.values(), ())).index(voice),
+                                VARIANTS.index(variant),
+                                digit,
+                                rep,
+                            ]
+                        )
                         speed = int(rng.integers(120, 200))
                         pitch = int(rng.integers(20, 80))
                         name = f"{word}-{voice}+{variant}-{rep}.wav"
                         subprocess.run(
-                            [exe, "-v", f"{voice}+{variant}", "-s", str(speed),
-                             "-p", str(pitch), "-w", os.path.join(folder, name), word],
-                            check=True, capture_output=True)
+                            [
+                                exe,
+                                "-v",
+                                f"{voice}+{variant}",
+                                "-s",
+                                str(speed),
+                                "-p",
+                                str(pitch),
+                                "-w",
+                                os.path.join(folder, name),
+                                word,
+                            ],
+                            check=True,
+                            capture_output=True,
+                        )
                         rows.append((name, word, split, voice, f"{voice}+{variant}"))
     return rows
 
@@ -96,8 +114,9 @@ def render_spoken_digits(data_dir=None, repeats=1, seed=0):
     seed = _validation.check_int("seed", seed, minimum=0)
     exe = _espeak()
     data_dir = os.fspath(data_dir or _default_dir())
-    key = cache_lib.cache_key(repeats=repeats, seed=seed, voices=VOICES,
-                              variants=VARIANTS, version=1)
+    key = cache_lib.cache_key(
+        repeats=repeats, seed=seed, voices=VOICES, variants=VARIANTS, version=1
+    )
     folder = os.path.join(data_dir, f"wav-{key}")
     if os.path.isfile(os.path.join(folder, "index.csv")):
         return folder
@@ -118,9 +137,17 @@ def render_spoken_digits(data_dir=None, repeats=1, seed=0):
     return folder
 
 
-def spoken_digits(split="train", repeats=1, seed=0, data_dir=None, config=None,
-                  clip_seconds=1.0, cache_dir=None, return_metadata=False,
-                  progress=False):
+def spoken_digits(
+    split="train",
+    repeats=1,
+    seed=0,
+    data_dir=None,
+    config=None,
+    clip_seconds=1.0,
+    cache_dir=None,
+    return_metadata=False,
+    progress=False,
+):
     """Spoken digits (espeak-ng) as ``(features, label)``.
 
     Args:
@@ -146,11 +173,23 @@ def spoken_digits(split="train", repeats=1, seed=0, data_dir=None, config=None,
         rows = [line.rstrip("\n").split("\t") for line in f][1:]
     rows = [r for r in rows if r[2] == split]
     table = ExampleTable.from_rows(
-        [os.path.join(folder, r[0]) for r in rows], [r[1] for r in rows],
-        metadata={"split": [r[2] for r in rows], "voice": [r[3] for r in rows],
-                  "device": [r[4] for r in rows]},
-        class_names=CLASS_NAMES)
+        [os.path.join(folder, r[0]) for r in rows],
+        [r[1] for r in rows],
+        metadata={
+            "split": [r[2] for r in rows],
+            "voice": [r[3] for r in rows],
+            "device": [r[4] for r in rows],
+        },
+        class_names=CLASS_NAMES,
+    )
     return pipeline.files_dataset(
-        table, f"spoken_digits-{split}", config=config or DIGITS_CONFIG,
-        clip_seconds=clip_seconds, channel="mean", resample=True,
-        cache_dir=cache_dir, return_metadata=return_metadata, progress=progress)
+        table,
+        f"spoken_digits-{split}",
+        config=config or DIGITS_CONFIG,
+        clip_seconds=clip_seconds,
+        channel="mean",
+        resample=True,
+        cache_dir=cache_dir,
+        return_metadata=return_metadata,
+        progress=progress,
+    )

@@ -24,14 +24,19 @@ from keras_specmix import _validation
 # the alphabetical order of first appearance, so a reader that sorts
 # differently is caught.
 TAU_TRAIN_ROWS = (
-    ("tram", "lyon", "1", "10", "a"), ("tram", "lyon", "1", "10", "s1"),
-    ("airport", "lisbon", "2", "20", "a"), ("airport", "lisbon", "2", "20", "b"),
-    ("bus", "paris", "3", "30", "a"), ("bus", "paris", "3", "31", "s2"),
+    ("tram", "lyon", "1", "10", "a"),
+    ("tram", "lyon", "1", "10", "s1"),
+    ("airport", "lisbon", "2", "20", "a"),
+    ("airport", "lisbon", "2", "20", "b"),
+    ("bus", "paris", "3", "30", "a"),
+    ("bus", "paris", "3", "31", "s2"),
 )
 """Rows of the fake TAU ``fold1_train.csv``: (scene, city, location, segment, device)."""
 TAU_EVALUATE_ROWS = (
-    ("tram", "vienna", "4", "40", "a"), ("airport", "milan", "5", "50", "s4"),
-    ("bus", "prague", "6", "60", "s6"), ("bus", "prague", "6", "61", "c"),
+    ("tram", "vienna", "4", "40", "a"),
+    ("airport", "milan", "5", "50", "s4"),
+    ("bus", "prague", "6", "60", "s6"),
+    ("bus", "prague", "6", "61", "c"),
 )
 """Rows of the fake TAU ``fold1_evaluate.csv`` (and ``fold1_test.csv``)."""
 TAU_EXTRA_ROWS = (("bus", "helsinki", "7", "70", "s10"),)
@@ -77,9 +82,12 @@ def available_audio_formats():
     """
     import soundfile  # noqa: PLC0415
 
-    return tuple(row for row in AUDIO_FORMATS
-                 if row[1] in soundfile.available_formats()
-                 and row[2] in soundfile.available_subtypes(row[1]))
+    return tuple(
+        row
+        for row in AUDIO_FORMATS
+        if row[1] in soundfile.available_formats()
+        and row[2] in soundfile.available_subtypes(row[1])
+    )
 
 
 def write_audio_formats(folder, audio, sample_rate):
@@ -220,18 +228,24 @@ def write_fake_tau2020_mobile(root, clip_seconds=0.3):
     clip_seconds = _validation.check_float("clip_seconds", clip_seconds, 0.0, open_min=True)
     rows = TAU_TRAIN_ROWS + TAU_EVALUATE_ROWS + TAU_EXTRA_ROWS
     for i, row in enumerate(rows):
-        write_wav(root / tau_filename(row), tone(clip_seconds, SAMPLE_RATE, 200 + 50 * i),
-                  SAMPLE_RATE, 24)
-    _write_list(root / "meta.csv", "filename\tscene_label\tidentifier\tsource_label",
-                [f"{tau_filename(r)}\t{r[0]}\t{r[1]}-{r[2]}\t{r[4]}" for r in rows])
+        write_wav(
+            root / tau_filename(row), tone(clip_seconds, SAMPLE_RATE, 200 + 50 * i), SAMPLE_RATE, 24
+        )
+    _write_list(
+        root / "meta.csv",
+        "filename\tscene_label\tidentifier\tsource_label",
+        [f"{tau_filename(r)}\t{r[0]}\t{r[1]}-{r[2]}\t{r[4]}" for r in rows],
+    )
     setup = root / "evaluation_setup"
     os.makedirs(setup, exist_ok=True)
-    for name, part in (("fold1_train.csv", TAU_TRAIN_ROWS),
-                       ("fold1_evaluate.csv", TAU_EVALUATE_ROWS)):
-        _write_list(setup / name, "filename\tscene_label",
-                    [f"{tau_filename(r)}\t{r[0]}" for r in part])
-    _write_list(setup / "fold1_test.csv", "filename",
-                [tau_filename(r) for r in TAU_EVALUATE_ROWS])
+    for name, part in (
+        ("fold1_train.csv", TAU_TRAIN_ROWS),
+        ("fold1_evaluate.csv", TAU_EVALUATE_ROWS),
+    ):
+        _write_list(
+            setup / name, "filename\tscene_label", [f"{tau_filename(r)}\t{r[0]}" for r in part]
+        )
+    _write_list(setup / "fold1_test.csv", "filename", [tau_filename(r) for r in TAU_EVALUATE_ROWS])
     return root
 
 
@@ -242,9 +256,12 @@ def _secl_recording(root, layout, class_index, recording, clip_seconds):
     folder = f"Unilabel/{name}" if layout == "flat" else f"Unilabel/room{room}/{name}"
     stem = f"room{room}_array_micro{{}}_{class_index + 1}_1_{recording + 1}.wav"
     for mic in range(SECL_MICROPHONES):
-        write_wav(root / folder / stem.format(mic),
-                  tone(clip_seconds, SAMPLE_RATE, 300 + 100 * class_index + 10 * mic,
-                       seed=mic), SAMPLE_RATE, 24)
+        write_wav(
+            root / folder / stem.format(mic),
+            tone(clip_seconds, SAMPLE_RATE, 300 + 100 * class_index + 10 * mic, seed=mic),
+            SAMPLE_RATE,
+            24,
+        )
     if layout == "nested" and recording == 0:
         # Some official lists name the array, not a microphone, behind "./".
         return f"./{folder}/room{room}_array_{class_index + 1}_1_{recording + 1}.wav"

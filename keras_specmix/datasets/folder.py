@@ -17,8 +17,23 @@ from keras_specmix.datasets import _tsv
 from keras_specmix.datasets import pipeline
 from keras_specmix.datasets.table import ExampleTable
 
-AUDIO_EXTENSIONS = (".wav", ".wave", ".flac", ".aif", ".aiff", ".aifc", ".ogg",
-                    ".oga", ".opus", ".mp3", ".au", ".snd", ".caf", ".w64", ".rf64")
+AUDIO_EXTENSIONS = (
+    ".wav",
+    ".wave",
+    ".flac",
+    ".aif",
+    ".aiff",
+    ".aifc",
+    ".ogg",
+    ".oga",
+    ".opus",
+    ".mp3",
+    ".au",
+    ".snd",
+    ".caf",
+    ".w64",
+    ".rf64",
+)
 """Extensions of the usual formats libsndfile reads. :func:`from_directory`
 reads every other non-hidden file too (libsndfile recognises the format from
 the content), so an audio file is never ignored because of its name."""
@@ -45,7 +60,8 @@ def _split_indices(count, groups, validation_split, subset, seed):
     n_val = int(round(len(unique) * validation_split))
     if n_val == 0 or n_val == len(unique):
         raise ValueError(
-            f"`validation_split` must leave at least one {'group' if groups is not None else 'file'} "
+            "`validation_split` must leave at least one "
+            f"{'group' if groups is not None else 'file'} "
             f"on each side; {len(unique)} available. "
             f"Received: validation_split={validation_split}"
         )
@@ -62,8 +78,7 @@ def _finish(table, name, groups, validation_split, subset, seed, kwargs):
                 f"Received: subset={subset!r}, validation_split=None"
             )
         return pipeline.files_dataset(table, name, **kwargs)
-    _validation.check_float("validation_split", validation_split, 0.0, 1.0,
-                            open_min=True)
+    _validation.check_float("validation_split", validation_split, 0.0, 1.0, open_min=True)
     _validation.check_choice("subset", subset, ("training", "validation", "both"))
     if seed is None:
         raise ValueError(
@@ -78,10 +93,21 @@ def _finish(table, name, groups, validation_split, subset, seed, kwargs):
     return (build["training"], build["validation"]) if subset == "both" else build[subset]
 
 
-def from_directory(directory, class_names=None, validation_split=None, subset=None,
-                   seed=None, config=None, clip_seconds=None, channel="mean",
-                   resample=True, on_error="raise", cache_dir=None,
-                   return_metadata=False, progress=True):
+def from_directory(
+    directory,
+    class_names=None,
+    validation_split=None,
+    subset=None,
+    seed=None,
+    config=None,
+    clip_seconds=None,
+    channel="mean",
+    resample=True,
+    on_error="raise",
+    cache_dir=None,
+    return_metadata=False,
+    progress=True,
+):
     """``(features, label)`` from the audio files in ``directory/<class_name>/``.
 
     Every non-hidden file under a class folder is read with libsndfile,
@@ -130,8 +156,7 @@ def from_directory(directory, class_names=None, validation_split=None, subset=No
     ...                             subset="both", seed=0)  # doctest: +SKIP
     """
     directory = _tsv.require_dir(directory, "`directory`")
-    found = sorted(d for d in os.listdir(directory)
-                   if os.path.isdir(os.path.join(directory, d)))
+    found = sorted(d for d in os.listdir(directory) if os.path.isdir(os.path.join(directory, d)))
     if class_names is None:
         class_names = found
     else:
@@ -151,16 +176,41 @@ def from_directory(directory, class_names=None, validation_split=None, subset=No
     if not paths:
         raise ValueError(f"No file under the class folders of {directory!r}.")
     table = ExampleTable.from_rows(paths, labels, class_names=tuple(class_names))
-    kwargs = dict(config=config, clip_seconds=clip_seconds, channel=channel,
-                  resample=resample, on_error=on_error, cache_dir=cache_dir,
-                  return_metadata=return_metadata, progress=progress)
-    return _finish(table, f"folder-{os.path.basename(os.path.abspath(directory))}",
-                   None, validation_split, subset, seed, kwargs)
+    kwargs = dict(
+        config=config,
+        clip_seconds=clip_seconds,
+        channel=channel,
+        resample=resample,
+        on_error=on_error,
+        cache_dir=cache_dir,
+        return_metadata=return_metadata,
+        progress=progress,
+    )
+    return _finish(
+        table,
+        f"folder-{os.path.basename(os.path.abspath(directory))}",
+        None,
+        validation_split,
+        subset,
+        seed,
+        kwargs,
+    )
 
 
-def from_csv(csv_path, validation_split=None, subset=None, seed=None, config=None,
-             clip_seconds=None, channel="mean", resample=True, on_error="raise",
-             cache_dir=None, return_metadata=False, progress=True):
+def from_csv(
+    csv_path,
+    validation_split=None,
+    subset=None,
+    seed=None,
+    config=None,
+    clip_seconds=None,
+    channel="mean",
+    resample=True,
+    on_error="raise",
+    cache_dir=None,
+    return_metadata=False,
+    progress=True,
+):
     """``(features, label)`` from a CSV of ``path,label[,group]`` rows.
 
     The first row is a header (any names; the columns are read by position).
@@ -207,10 +257,19 @@ def from_csv(csv_path, validation_split=None, subset=None, seed=None, config=Non
     paths = [os.path.join(base, r[0].strip()) for r in rows[1:]]
     groups = [r[2].strip() for r in rows[1:]] if width == 3 else None
     table = ExampleTable.from_rows(
-        paths, [r[1].strip() for r in rows[1:]],
-        metadata={"group": groups} if groups is not None else None)
-    kwargs = dict(config=config, clip_seconds=clip_seconds, channel=channel,
-                  resample=resample, on_error=on_error, cache_dir=cache_dir,
-                  return_metadata=return_metadata, progress=progress)
+        paths,
+        [r[1].strip() for r in rows[1:]],
+        metadata={"group": groups} if groups is not None else None,
+    )
+    kwargs = dict(
+        config=config,
+        clip_seconds=clip_seconds,
+        channel=channel,
+        resample=resample,
+        on_error=on_error,
+        cache_dir=cache_dir,
+        return_metadata=return_metadata,
+        progress=progress,
+    )
     name = f"csv-{os.path.splitext(os.path.basename(csv_path))[0]}"
     return _finish(table, name, groups, validation_split, subset, seed, kwargs)

@@ -23,21 +23,17 @@ def waveform_features(waveform, config):
     features = tf.transpose(features, [1, 2, 0, 3])
     shape = tf.shape(features)
     static = features.shape
-    out_channels = (
-        None if static[2] is None or static[3] is None else static[2] * static[3]
-    )
+    out_channels = None if static[2] is None or static[3] is None else static[2] * static[3]
     features = tf.reshape(features, [shape[0], shape[1], shape[2] * shape[3]])
     features.set_shape([static[0], static[1], out_channels])
     return features
 
 
-def _decode_features(paths, config, num_samples, channel, num_channels,
-                     num_parallel_calls):
+def _decode_features(paths, config, num_samples, channel, num_channels, num_parallel_calls):
     """Dataset of the features of ``paths``: decode, resample, crop, front end."""
 
     def load(path):
-        audio = audio_io.decode_audio(path, config.sample_rate, channel, num_channels,
-                                      num_samples)
+        audio = audio_io.decode_audio(path, config.sample_rate, channel, num_channels, num_samples)
         return waveform_features(audio, config)
 
     return tf.data.Dataset.from_tensor_slices(list(paths)).map(
@@ -93,8 +89,7 @@ def files_dataset(
     channel = audio_io.check_channel(channel)
     num_samples = None
     if clip_seconds is not None:
-        clip_seconds = _validation.check_float("clip_seconds", clip_seconds, 0.0,
-                                               open_min=True)
+        clip_seconds = _validation.check_float("clip_seconds", clip_seconds, 0.0, open_min=True)
         num_samples = int(round(clip_seconds * config.sample_rate))
     infos, skipped = audio_io.scan_audio_files(
         table.paths, config.sample_rate, resample, channel, on_error
@@ -113,8 +108,9 @@ def files_dataset(
         )
 
     def build():
-        features = _decode_features(table.paths, config, num_samples, channel,
-                                    channels[0], num_parallel_calls)
+        features = _decode_features(
+            table.paths, config, num_samples, channel, channels[0], num_parallel_calls
+        )
         labels = tf.data.Dataset.from_tensor_slices(table.labels)
         return tf.data.Dataset.zip((features, labels))
 
@@ -130,7 +126,12 @@ def files_dataset(
             labels=table.labels.tolist(),
         )
         ds = cache_lib.cached_dataset(
-            build, cache_dir, name, key, num_examples=len(table), progress=progress,
+            build,
+            cache_dir,
+            name,
+            key,
+            num_examples=len(table),
+            progress=progress,
             info={"name": name, "config": config.to_dict()},
         )
     metadata = {"path": np.asarray(table.paths, dtype=str), **table.metadata}

@@ -54,9 +54,7 @@ def microphone_path(path, mic):
     elif name.startswith("room") and "_array_" in name:
         name = name.replace("_array_", f"_array_micro{mic}_", 1)
     else:
-        raise ValueError(
-            f"SECL-UMONS file name {path!r} has no 'room[R]_array[_micro[M]]_' part."
-        )
+        raise ValueError(f"SECL-UMONS file name {path!r} has no 'room[R]_array[_micro[M]]_' part.")
     return os.path.join(os.path.dirname(path), name)
 
 
@@ -81,8 +79,9 @@ def secl_umons_table(root, split="train", split_index=1, microphone=0):
     split_index = _validation.check_choice("split_index", split_index, (1, 2))
     microphone = _validation.check_int("microphone", microphone, 0, NUM_MICROPHONES - 1)
     root = os.fspath(root)
-    lists = {s: os.path.join(root, f"unilabel_split{split_index}_{s}.csv")
-             for s in ("train", "test")}
+    lists = {
+        s: os.path.join(root, f"unilabel_split{split_index}_{s}.csv") for s in ("train", "test")
+    }
     if not os.path.isdir(root) or not os.path.isfile(lists[split]):
         raise FileNotFoundError(
             f"{root!r} is not a SECL-UMONS root: {lists[split]!r} is missing. "
@@ -111,9 +110,18 @@ def secl_umons_table(root, split="train", split_index=1, microphone=0):
     )
 
 
-def secl_umons(root, split="train", split_index=1, microphone=0, config=None,
-               clip_seconds=2.0, on_error="raise", cache_dir=None,
-               return_metadata=False, progress=True):
+def secl_umons(
+    root,
+    split="train",
+    split_index=1,
+    microphone=0,
+    config=None,
+    clip_seconds=2.0,
+    on_error="raise",
+    cache_dir=None,
+    return_metadata=False,
+    progress=True,
+):
     """SECL-UMONS unilabel as ``(features, label)``.
 
     Args:
@@ -138,23 +146,30 @@ def secl_umons(root, split="train", split_index=1, microphone=0, config=None,
     Raises:
         FileNotFoundError, ValueError, AudioFileError: naming the path.
     """
-    kwargs = dict(config=config, clip_seconds=clip_seconds, channel=0,
-                  on_error=on_error, cache_dir=cache_dir, progress=progress)
+    kwargs = dict(
+        config=config,
+        clip_seconds=clip_seconds,
+        channel=0,
+        on_error=on_error,
+        cache_dir=cache_dir,
+        progress=progress,
+    )
     name = f"secl_umons-split{split_index}-{split}"
     if microphone != "all":
         table = secl_umons_table(root, split, split_index, microphone)
-        return pipeline.files_dataset(table, f"{name}-mic{microphone}",
-                                      return_metadata=return_metadata, **kwargs)
+        return pipeline.files_dataset(
+            table, f"{name}-mic{microphone}", return_metadata=return_metadata, **kwargs
+        )
     if on_error != "raise":
         raise ValueError(
             "`on_error` must be 'raise' with microphone='all' (the 7 files of a "
             f"recording must stay aligned). Received: on_error={on_error!r}"
         )
     tables = [secl_umons_table(root, split, split_index, m) for m in range(NUM_MICROPHONES)]
-    parts = [pipeline.files_dataset(t, f"{name}-mic{m}", **kwargs)
-             for m, t in enumerate(tables)]
+    parts = [pipeline.files_dataset(t, f"{name}-mic{m}", **kwargs) for m, t in enumerate(tables)]
     ds = tf.data.Dataset.zip(tuple(parts)).map(
-        lambda *xy: (tf.concat([x for x, _ in xy], axis=-1), xy[0][1]))
+        lambda *xy: (tf.concat([x for x, _ in xy], axis=-1), xy[0][1])
+    )
     metadata = {**parts[0].metadata, "microphone": np.full(len(tables[0]), "all")}
     if return_metadata:
         ds = tf.data.Dataset.zip((ds, tf.data.Dataset.from_tensor_slices(metadata)))

@@ -34,8 +34,16 @@ from keras_specmix.features import FrontEndConfig
 from keras_specmix.features import compute_features
 
 CLASS_NAMES = (
-    "airport", "bus", "metro", "metro_station", "park", "public_square",
-    "shopping_mall", "street_pedestrian", "street_traffic", "tram",
+    "airport",
+    "bus",
+    "metro",
+    "metro_station",
+    "park",
+    "public_square",
+    "shopping_mall",
+    "street_pedestrian",
+    "street_traffic",
+    "tram",
 )
 DEVICES = ("a", "b", "c", "s1", "s2", "s3", "s4", "s5", "s6")
 SEEN_DEVICES = ("a", "b", "c", "s1", "s2", "s3")
@@ -48,50 +56,139 @@ FAST_CONFIG = FrontEndConfig(sample_rate=16000, n_fft=1024, hop_length=512, n_me
 # Per-class ranges (low, high) of the location latents. Levels are in dB
 # relative to the background noise; -60 means practically absent.
 _BASE = dict(
-    beta=(0.8, 1.4), talkers=(0, 0), babble_db=(-60, -60), hum_f0=(40, 120),
-    hum_glide=(0.0, 0.03), hum_db=(-60, -60), ev_rate=(0.5, 2.0),
-    ev_periodic=False, ev_decay=(0.01, 0.05), ev_hz=(300, 3000),
-    ev_db=(-60, -60), chirp_rate=(0.0, 0.0), chirp_db=(-60, -60),
-    chime_rate=(0.0, 0.0), chime_hz=(500, 1200), chime_db=(-60, -60),
-    swell_rate=(0.05, 0.3), swell_depth=(0.0, 0.3), rt60=(0.1, 0.4),
+    beta=(0.8, 1.4),
+    talkers=(0, 0),
+    babble_db=(-60, -60),
+    hum_f0=(40, 120),
+    hum_glide=(0.0, 0.03),
+    hum_db=(-60, -60),
+    ev_rate=(0.5, 2.0),
+    ev_periodic=False,
+    ev_decay=(0.01, 0.05),
+    ev_hz=(300, 3000),
+    ev_db=(-60, -60),
+    chirp_rate=(0.0, 0.0),
+    chirp_db=(-60, -60),
+    chime_rate=(0.0, 0.0),
+    chime_hz=(500, 1200),
+    chime_db=(-60, -60),
+    swell_rate=(0.05, 0.3),
+    swell_depth=(0.0, 0.3),
+    rt60=(0.1, 0.4),
     wet=(0.1, 0.4),
 )
 _RECIPES = {
-    "airport": dict(talkers=(2, 6), babble_db=(-8, 0), hum_db=(-24, -12),
-                    chime_rate=(0.05, 0.3), chime_db=(-12, -2), ev_db=(-20, -8),
-                    rt60=(0.6, 1.2), wet=(0.3, 0.6)),
-    "bus": dict(beta=(1.5, 2.2), hum_f0=(35, 80), hum_glide=(0.02, 0.1),
-                hum_db=(-10, 0), talkers=(1, 3), babble_db=(-18, -8),
-                swell_depth=(0.3, 0.8), rt60=(0.1, 0.3), ev_db=(-22, -12)),
-    "metro": dict(beta=(1.6, 2.3), hum_f0=(80, 220), hum_glide=(0.05, 0.2),
-                  hum_db=(-10, -2), ev_rate=(0.7, 1.5), ev_periodic=True,
-                  ev_hz=(150, 800), ev_db=(-12, -4), talkers=(0, 3),
-                  babble_db=(-20, -10), rt60=(0.2, 0.5)),
-    "metro_station": dict(beta=(1.3, 2.0), talkers=(3, 7), babble_db=(-10, -2),
-                          chime_rate=(0.05, 0.3), chime_hz=(900, 2000),
-                          chime_db=(-12, -4), hum_f0=(60, 150), hum_db=(-22, -12),
-                          rt60=(0.6, 1.2), wet=(0.3, 0.6)),
-    "park": dict(beta=(0.6, 1.2), chirp_rate=(0.5, 4.0), chirp_db=(-10, 0),
-                 talkers=(0, 2), babble_db=(-22, -12), rt60=(0.05, 0.15),
-                 wet=(0.0, 0.15)),
-    "public_square": dict(beta=(0.8, 1.3), talkers=(2, 6), babble_db=(-12, -4),
-                          ev_rate=(0.5, 2.0), ev_db=(-14, -6), chirp_rate=(0, 1.0),
-                          chirp_db=(-24, -12), rt60=(0.1, 0.3)),
-    "shopping_mall": dict(beta=(0.9, 1.4), talkers=(4, 8), babble_db=(-6, 2),
-                          hum_f0=(150, 400), hum_glide=(0.0, 0.02),
-                          hum_db=(-20, -10), rt60=(0.5, 1.0), wet=(0.3, 0.6)),
-    "street_pedestrian": dict(beta=(0.9, 1.5), ev_rate=(1.5, 2.5), ev_periodic=True,
-                              ev_hz=(200, 1500), ev_decay=(0.01, 0.03),
-                              ev_db=(-10, -2), talkers=(1, 3), babble_db=(-12, -4),
-                              swell_depth=(0.2, 0.5), rt60=(0.1, 0.3)),
-    "street_traffic": dict(beta=(1.4, 2.1), swell_rate=(0.05, 0.2),
-                           swell_depth=(0.5, 1.0), hum_f0=(40, 100),
-                           hum_db=(-20, -8), ev_rate=(0.1, 0.6), ev_db=(-16, -6),
-                           rt60=(0.05, 0.2), wet=(0.0, 0.2)),
-    "tram": dict(beta=(1.5, 2.2), hum_f0=(100, 300), hum_glide=(0.08, 0.25),
-                 hum_db=(-12, -3), ev_rate=(0.5, 1.2), ev_periodic=True,
-                 ev_hz=(300, 1500), ev_db=(-14, -6), talkers=(0, 3),
-                 babble_db=(-20, -10), rt60=(0.2, 0.5)),
+    "airport": dict(
+        talkers=(2, 6),
+        babble_db=(-8, 0),
+        hum_db=(-24, -12),
+        chime_rate=(0.05, 0.3),
+        chime_db=(-12, -2),
+        ev_db=(-20, -8),
+        rt60=(0.6, 1.2),
+        wet=(0.3, 0.6),
+    ),
+    "bus": dict(
+        beta=(1.5, 2.2),
+        hum_f0=(35, 80),
+        hum_glide=(0.02, 0.1),
+        hum_db=(-10, 0),
+        talkers=(1, 3),
+        babble_db=(-18, -8),
+        swell_depth=(0.3, 0.8),
+        rt60=(0.1, 0.3),
+        ev_db=(-22, -12),
+    ),
+    "metro": dict(
+        beta=(1.6, 2.3),
+        hum_f0=(80, 220),
+        hum_glide=(0.05, 0.2),
+        hum_db=(-10, -2),
+        ev_rate=(0.7, 1.5),
+        ev_periodic=True,
+        ev_hz=(150, 800),
+        ev_db=(-12, -4),
+        talkers=(0, 3),
+        babble_db=(-20, -10),
+        rt60=(0.2, 0.5),
+    ),
+    "metro_station": dict(
+        beta=(1.3, 2.0),
+        talkers=(3, 7),
+        babble_db=(-10, -2),
+        chime_rate=(0.05, 0.3),
+        chime_hz=(900, 2000),
+        chime_db=(-12, -4),
+        hum_f0=(60, 150),
+        hum_db=(-22, -12),
+        rt60=(0.6, 1.2),
+        wet=(0.3, 0.6),
+    ),
+    "park": dict(
+        beta=(0.6, 1.2),
+        chirp_rate=(0.5, 4.0),
+        chirp_db=(-10, 0),
+        talkers=(0, 2),
+        babble_db=(-22, -12),
+        rt60=(0.05, 0.15),
+        wet=(0.0, 0.15),
+    ),
+    "public_square": dict(
+        beta=(0.8, 1.3),
+        talkers=(2, 6),
+        babble_db=(-12, -4),
+        ev_rate=(0.5, 2.0),
+        ev_db=(-14, -6),
+        chirp_rate=(0, 1.0),
+        chirp_db=(-24, -12),
+        rt60=(0.1, 0.3),
+    ),
+    "shopping_mall": dict(
+        beta=(0.9, 1.4),
+        talkers=(4, 8),
+        babble_db=(-6, 2),
+        hum_f0=(150, 400),
+        hum_glide=(0.0, 0.02),
+        hum_db=(-20, -10),
+        rt60=(0.5, 1.0),
+        wet=(0.3, 0.6),
+    ),
+    "street_pedestrian": dict(
+        beta=(0.9, 1.5),
+        ev_rate=(1.5, 2.5),
+        ev_periodic=True,
+        ev_hz=(200, 1500),
+        ev_decay=(0.01, 0.03),
+        ev_db=(-10, -2),
+        talkers=(1, 3),
+        babble_db=(-12, -4),
+        swell_depth=(0.2, 0.5),
+        rt60=(0.1, 0.3),
+    ),
+    "street_traffic": dict(
+        beta=(1.4, 2.1),
+        swell_rate=(0.05, 0.2),
+        swell_depth=(0.5, 1.0),
+        hum_f0=(40, 100),
+        hum_db=(-20, -8),
+        ev_rate=(0.1, 0.6),
+        ev_db=(-16, -6),
+        rt60=(0.05, 0.2),
+        wet=(0.0, 0.2),
+    ),
+    "tram": dict(
+        beta=(1.5, 2.2),
+        hum_f0=(100, 300),
+        hum_glide=(0.08, 0.25),
+        hum_db=(-12, -3),
+        ev_rate=(0.5, 1.2),
+        ev_periodic=True,
+        ev_hz=(300, 1500),
+        ev_db=(-14, -6),
+        talkers=(0, 3),
+        babble_db=(-20, -10),
+        rt60=(0.2, 0.5),
+    ),
 }
 
 
@@ -136,13 +233,33 @@ def render_scene(params, rng, sample_rate, num_samples):
     x = dsp.shaped_noise(rng, n, sr, params["beta"] + rng.normal(0, 0.1))
     x *= dsp.slow_envelope(rng, n, sr, params["swell_rate"], params["swell_depth"])
     parts = [
-        ("hum_db", lambda: dsp.harmonic_hum(
-            rng, n, sr, params["hum_f0"] * rng.uniform(0.9, 1.1), params["hum_glide"],
-            rng.uniform(0.05, 0.5), 8, 0.7)),
+        (
+            "hum_db",
+            lambda: dsp.harmonic_hum(
+                rng,
+                n,
+                sr,
+                params["hum_f0"] * rng.uniform(0.9, 1.1),
+                params["hum_glide"],
+                rng.uniform(0.05, 0.5),
+                8,
+                0.7,
+            ),
+        ),
         ("babble_db", lambda: dsp.babble(rng, n, sr, max(1, params["talkers"]))),
-        ("ev_db", lambda: dsp.impulsive_events(
-            rng, n, sr, params["ev_rate"] * rng.uniform(0.8, 1.2), params["ev_periodic"],
-            params["ev_decay"], params["ev_hz"], 1.0)),
+        (
+            "ev_db",
+            lambda: dsp.impulsive_events(
+                rng,
+                n,
+                sr,
+                params["ev_rate"] * rng.uniform(0.8, 1.2),
+                params["ev_periodic"],
+                params["ev_decay"],
+                params["ev_hz"],
+                1.0,
+            ),
+        ),
         ("chirp_db", lambda: dsp.chirps(rng, n, sr, params["chirp_rate"], 2000, 6000)),
         ("chime_db", lambda: dsp.chimes(rng, n, sr, params["chime_rate"], params["chime_hz"])),
     ]
@@ -202,22 +319,33 @@ def recording_plan(split, clips_per_location, rng):
     return [(str(d),) for d in chosen]
 
 
-def _location_clips(seed, class_index, location, split, clips_per_location, devices,
-                    sample_rate, num_samples):
+def _location_clips(
+    seed, class_index, location, split, clips_per_location, devices, sample_rate, num_samples
+):
     """Yields ``(waveform, device, clip index)`` for the clips of one location."""
     params = location_params(seed, class_index, location)
     plan_rng = np.random.default_rng([seed, 4, class_index, location])
     for k, names in enumerate(recording_plan(split, clips_per_location, plan_rng)):
-        scene = render_scene(params, np.random.default_rng([seed, 5, class_index, location, k]),
-                             sample_rate, num_samples)
+        scene = render_scene(
+            params,
+            np.random.default_rng([seed, 5, class_index, location, k]),
+            sample_rate,
+            num_samples,
+        )
         for name in names:
             rng = np.random.default_rng([seed, 6, class_index, location, k, DEVICES.index(name)])
             yield record(scene, devices[name], rng, sample_rate), name, k
 
 
-def generate_synthetic_scenes(split="train", seed=0, num_locations=24,
-                              clips_per_location=8, sample_rate=16000,
-                              clip_seconds=4.0, progress=False):
+def generate_synthetic_scenes(
+    split="train",
+    seed=0,
+    num_locations=24,
+    clips_per_location=8,
+    sample_rate=16000,
+    clip_seconds=4.0,
+    progress=False,
+):
     """Generates the raw audio of one split.
 
     Args:
@@ -252,8 +380,7 @@ def generate_synthetic_scenes(split="train", seed=0, num_locations=24,
     split = _validation.check_choice("split", split, SPLITS)
     seed = _validation.check_int("seed", seed, minimum=0)
     num_locations = _validation.check_int("num_locations", num_locations, minimum=3)
-    clips_per_location = _validation.check_int("clips_per_location", clips_per_location,
-                                               minimum=1)
+    clips_per_location = _validation.check_int("clips_per_location", clips_per_location, minimum=1)
     sample_rate = _validation.check_int("sample_rate", sample_rate, minimum=8000)
     clip_seconds = _validation.check_float("clip_seconds", clip_seconds, 0.0, open_min=True)
     num_samples = int(round(clip_seconds * sample_rate))
@@ -266,8 +393,9 @@ def generate_synthetic_scenes(split="train", seed=0, num_locations=24,
     for c in range(len(CLASS_NAMES)):
         for loc in locations[c]:
             place = f"{CLASS_NAMES[c]}-{int(loc)}"
-            for wave, name, k in _location_clips(seed, c, int(loc), split, clips_per_location,
-                                                 devices, sample_rate, num_samples):
+            for wave, name, k in _location_clips(
+                seed, c, int(loc), split, clips_per_location, devices, sample_rate, num_samples
+            ):
                 waves[len(columns["label"])] = wave
                 for key, value in zip(columns, (c, name, place, f"{place}-{k}")):
                     columns[key].append(value)
@@ -282,14 +410,24 @@ def generate_synthetic_scenes(split="train", seed=0, num_locations=24,
 def extract_features(waveforms, config, batch_size=64):
     """Front end over a NumPy array of clips, in batches (float32 array)."""
     fn = tf.function(lambda x: compute_features(x, config))
-    out = [fn(tf.constant(waveforms[i : i + batch_size])).numpy()
-           for i in range(0, len(waveforms), batch_size)]
+    out = [
+        fn(tf.constant(waveforms[i : i + batch_size])).numpy()
+        for i in range(0, len(waveforms), batch_size)
+    ]
     return np.concatenate(out)
 
 
-def synthetic_scenes(split="train", seed=0, num_locations=24, clips_per_location=8,
-                     paper_shape=False, config=None, clip_seconds=None,
-                     return_metadata=False, progress=False):
+def synthetic_scenes(
+    split="train",
+    seed=0,
+    num_locations=24,
+    clips_per_location=8,
+    paper_shape=False,
+    config=None,
+    clip_seconds=None,
+    return_metadata=False,
+    progress=False,
+):
     """The embedded default dataset, as ``(features, label)``.
 
     Args:
@@ -329,8 +467,8 @@ def synthetic_scenes(split="train", seed=0, num_locations=24, clips_per_location
     if clip_seconds is None:
         clip_seconds = 10.0 if paper_shape else 4.0
     waves, labels, metadata = generate_synthetic_scenes(
-        split, seed, num_locations, clips_per_location, config.sample_rate,
-        clip_seconds, progress)
+        split, seed, num_locations, clips_per_location, config.sample_rate, clip_seconds, progress
+    )
     features = extract_features(waves, config)
     ds = tf.data.Dataset.from_tensor_slices((features, labels))
     if return_metadata:

@@ -71,7 +71,8 @@ def _check_root(root):
         hint = ""
         if os.path.isdir(root):
             nested = [
-                d for d in sorted(os.listdir(root))
+                d
+                for d in sorted(os.listdir(root))
                 if os.path.isfile(os.path.join(root, d, "meta.csv"))
             ]
             if nested:
@@ -148,9 +149,17 @@ def tau2020_mobile_table(root, split="train"):
     )
 
 
-def tau2020_mobile(root, split="train", config=None, clip_seconds=10.0,
-                   channel="mean", on_error="raise", cache_dir=None,
-                   return_metadata=False, progress=True):
+def tau2020_mobile(
+    root,
+    split="train",
+    config=None,
+    clip_seconds=10.0,
+    channel="mean",
+    on_error="raise",
+    cache_dir=None,
+    return_metadata=False,
+    progress=True,
+):
     """TAU Urban Acoustic Scenes 2020 Mobile as ``(features, label)``.
 
     Args:
@@ -186,7 +195,13 @@ def tau2020_mobile(root, split="train", config=None, clip_seconds=10.0,
     """
     table = tau2020_mobile_table(root, split)
     return pipeline.files_dataset(
-        table, f"tau2020_mobile-{split}", config=config, clip_seconds=clip_seconds,
-        channel=channel, on_error=on_error, cache_dir=cache_dir,
-        return_metadata=return_metadata, progress=progress,
+        table,
+        f"tau2020_mobile-{split}",
+        config=config,
+        clip_seconds=clip_seconds,
+        channel=channel,
+        on_error=on_error,
+        cache_dir=cache_dir,
+        return_metadata=return_metadata,
+        progress=progress,
     )

@@ -27,8 +27,13 @@ from keras_specmix.training import MixingModel
 CONDITIONS = ("none", "mixup", "cutmix", "specaugment", "specmix")
 """Condition names, in the order of the talk's table."""
 
-LABELS = {"none": "None", "mixup": "MixUp", "cutmix": "CutMix",
-          "specaugment": "SpecAugment", "specmix": "SpecMix"}
+LABELS = {
+    "none": "None",
+    "mixup": "MixUp",
+    "cutmix": "CutMix",
+    "specaugment": "SpecAugment",
+    "specmix": "SpecMix",
+}
 """Column titles of the talk's table."""
 
 
@@ -71,13 +76,22 @@ class AugmentationParams:
             gamma = list(self.gamma) if isinstance(self.gamma, tuple) else self.gamma
             return {"gamma": gamma}
         if condition == "specaugment":
-            return {k: v for k, v in dataclasses.asdict(self).items()
-                    if k in _SPECAUGMENT_FIELDS or k == "specaugment_policy"}
+            return {
+                k: v
+                for k, v in dataclasses.asdict(self).items()
+                if k in _SPECAUGMENT_FIELDS or k == "specaugment_policy"
+            }
         return {}
 
 
-_SPECAUGMENT_FIELDS = ("time_warp_param", "freq_mask_param", "num_freq_masks",
-                       "time_mask_param", "num_time_masks", "mask_value")
+_SPECAUGMENT_FIELDS = (
+    "time_warp_param",
+    "freq_mask_param",
+    "num_freq_masks",
+    "time_mask_param",
+    "num_time_masks",
+    "mask_value",
+)
 
 
 def make_augmentation(condition, params, seed):
@@ -110,10 +124,10 @@ def make_augmentation(condition, params, seed):
     if condition == "specmix":
         return SpecMix(gamma=params.gamma, seed=seed)
     if params.specaugment_policy is not None:
-        return SpecAugment(policy=params.specaugment_policy,
-                           mask_value=params.mask_value, seed=seed)
-    return SpecAugment(**{k: getattr(params, k) for k in _SPECAUGMENT_FIELDS},
-                       seed=seed)
+        return SpecAugment(
+            policy=params.specaugment_policy, mask_value=params.mask_value, seed=seed
+        )
+    return SpecAugment(**{k: getattr(params, k) for k in _SPECAUGMENT_FIELDS}, seed=seed)
 
 
 def wrap_model(classifier, augmentation):

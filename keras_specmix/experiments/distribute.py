@@ -93,8 +93,10 @@ def make_strategy(name="default", cpu_replicas=None):
     """
     name = _validation.check_choice("strategy", name, STRATEGIES)
     if cpu_replicas is not None and name != "mirrored":
-        raise ValueError("`cpu_replicas` needs strategy='mirrored'. "
-                         f"Received: strategy={name!r}, cpu_replicas={cpu_replicas}")
+        raise ValueError(
+            "`cpu_replicas` needs strategy='mirrored'. "
+            f"Received: strategy={name!r}, cpu_replicas={cpu_replicas}"
+        )
     if name == "default":
         return tf.distribute.get_strategy()
     if name == "multi-worker":

@@ -12,16 +12,22 @@ from scipy import stats as scipy_stats
 from keras_specmix.experiments import conditions as conditions_lib
 from keras_specmix.experiments import stats
 
-_COLORS = {"none": "#4d4d4d", "mixup": "#1f77b4", "cutmix": "#ff7f0e",
-           "specaugment": "#2ca02c", "specmix": "#d62728"}
+_COLORS = {
+    "none": "#4d4d4d",
+    "mixup": "#1f77b4",
+    "cutmix": "#ff7f0e",
+    "specaugment": "#2ca02c",
+    "specmix": "#d62728",
+}
 
 
 def _pyplot():
     try:
         import matplotlib  # noqa: PLC0415
     except ImportError as error:  # pragma: no cover - the experiments extra has it
-        raise ImportError("The figures need matplotlib: pip install "
-                          "'keras_specmix[experiments]'") from error
+        raise ImportError(
+            "The figures need matplotlib: pip install 'keras_specmix[experiments]'"
+        ) from error
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt  # noqa: PLC0415
 
@@ -41,8 +47,11 @@ def _t_interval(values, confidence=0.95):
     values = np.asarray(values, dtype=np.float64)
     if values.size < 2:
         return 0.0
-    return float(scipy_stats.t.ppf(0.5 + confidence / 2, values.size - 1)
-                 * values.std(ddof=1) / np.sqrt(values.size))
+    return float(
+        scipy_stats.t.ppf(0.5 + confidence / 2, values.size - 1)
+        * values.std(ddof=1)
+        / np.sqrt(values.size)
+    )
 
 
 def _chance(runs):
@@ -60,39 +69,80 @@ def _seeds_and_means(ax, grouped, chance):
     for k, c in enumerate(conds):
         vals = np.array(list(grouped[c].values()))
         ax.scatter(np.full(vals.size, k), vals, s=18, color=_COLORS[c], zorder=2)
-        ax.errorbar(k + 0.18, vals.mean(), yerr=_t_interval(vals), fmt="D", color="black",
-                    ms=5, capsize=4, zorder=3)
+        ax.errorbar(
+            k + 0.18,
+            vals.mean(),
+            yerr=_t_interval(vals),
+            fmt="D",
+            color="black",
+            ms=5,
+            capsize=4,
+            zorder=3,
+        )
     if chance is not None:
         ax.axhline(chance, ls="--", color="0.4", lw=1)
-        ax.text(len(conds) - 0.5, chance + 1, f"chance {chance:.0f}%", ha="right",
-                fontsize=8, color="0.3")
+        ax.text(
+            len(conds) - 0.5,
+            chance + 1,
+            f"chance {chance:.0f}%",
+            ha="right",
+            fontsize=8,
+            color="0.3",
+        )
     ax.set_xticks(x, [conditions_lib.LABELS[c] for c in conds])
     ax.set_xlim(-0.5, len(conds) - 0.5)
     ax.set_ylim(-2, 102)  # 0-100, with room for the dots at the ends
     ax.set_ylabel("test accuracy (%)")
-    ax.set_title(f"each seed (dots, grey lines join a seed), mean ± 95% t interval "
-                 f"({len(seeds)} seeds)", fontsize=9)
+    ax.set_title(
+        f"each seed (dots, grey lines join a seed), mean ± 95% t interval ({len(seeds)} seeds)",
+        fontsize=9,
+    )
 
 
 def _differences(ax, rows):
     lab = conditions_lib.LABELS
     names = [f"{lab[r['a']]}\n− {lab[r['b']]}" for r in rows]
-    span = max([abs(d) for r in rows for d in r["differences"]]
-               + [abs(r["ci_low"] or 0) for r in rows] + [abs(r["ci_high"] or 0) for r in rows]
-               + [stats.TALK_GAIN]) * 1.15
+    span = (
+        max(
+            [abs(d) for r in rows for d in r["differences"]]
+            + [abs(r["ci_low"] or 0) for r in rows]
+            + [abs(r["ci_high"] or 0) for r in rows]
+            + [stats.TALK_GAIN]
+        )
+        * 1.15
+    )
     for k, r in enumerate(rows):
         d = np.array(r["differences"])
         ax.scatter(np.full(d.size, k), d, s=18, color=_COLORS[r["a"]], zorder=2)
         if r["ci_low"] is not None:
-            ax.errorbar(k + 0.18, r["mean"], yerr=[[r["mean"] - r["ci_low"]],
-                                                   [r["ci_high"] - r["mean"]]],
-                        fmt="D", color="black", ms=5, capsize=4, zorder=3)
-        ax.text(k, -span * 0.95, f"Holm p {r['p_holm']:.2f}" if r["p_holm"] is not None
-                else "", ha="center", fontsize=7)
+            ax.errorbar(
+                k + 0.18,
+                r["mean"],
+                yerr=[[r["mean"] - r["ci_low"]], [r["ci_high"] - r["mean"]]],
+                fmt="D",
+                color="black",
+                ms=5,
+                capsize=4,
+                zorder=3,
+            )
+        ax.text(
+            k,
+            -span * 0.95,
+            f"Holm p {r['p_holm']:.2f}" if r["p_holm"] is not None else "",
+            ha="center",
+            fontsize=7,
+        )
     ax.axhline(0, color="0.3", lw=1)
     ax.axhline(stats.TALK_GAIN, ls=":", color="#d62728", lw=1)
-    ax.text(len(rows) - 0.5, stats.TALK_GAIN, f"talk's gain {stats.TALK_GAIN:+.1f}",
-            ha="right", va="bottom", fontsize=8, color="#d62728")
+    ax.text(
+        len(rows) - 0.5,
+        stats.TALK_GAIN,
+        f"talk's gain {stats.TALK_GAIN:+.1f}",
+        ha="right",
+        va="bottom",
+        fontsize=8,
+        color="#d62728",
+    )
     ax.set_xticks(np.arange(len(rows)), names, fontsize=7)
     ax.set_xlim(-0.5, len(rows) - 0.5)
     ax.set_ylim(-span, span)
@@ -107,8 +157,11 @@ def _breakdown(ax, runs, key, title, chance, unseen=()):
             if value is not None:
                 grouped.setdefault(r["condition"], {}).setdefault(name, []).append(value)
     conds = [c for c in conditions_lib.CONDITIONS if c in grouped]
-    names = sorted({n for g in grouped.values() for n in g}) if key == "per_device" else list(
-        dict.fromkeys(n for r in runs for n in (r.get(key) or {})))
+    names = (
+        sorted({n for g in grouped.values() for n in g})
+        if key == "per_device"
+        else list(dict.fromkeys(n for r in runs for n in (r.get(key) or {})))
+    )
     width = 0.8 / max(len(conds), 1)
     for k, c in enumerate(conds):
         for i, name in enumerate(names):
@@ -116,15 +169,24 @@ def _breakdown(ax, runs, key, title, chance, unseen=()):
             xpos = i - 0.4 + (k + 0.5) * width
             ax.scatter(np.full(len(vals), xpos), vals, s=6, color=_COLORS[c], alpha=0.5)
             if vals:
-                ax.plot([xpos - width / 2.5, xpos + width / 2.5], [np.mean(vals)] * 2,
-                        color=_COLORS[c], lw=2, label=conditions_lib.LABELS[c] if i == 0 else None)
+                ax.plot(
+                    [xpos - width / 2.5, xpos + width / 2.5],
+                    [np.mean(vals)] * 2,
+                    color=_COLORS[c],
+                    lw=2,
+                    label=conditions_lib.LABELS[c] if i == 0 else None,
+                )
     for i, name in enumerate(names):
         if name in unseen:
             ax.axvspan(i - 0.5, i + 0.5, color="#f2e6c9", zorder=0)
     labels = [f"{n}\n(unseen)" if n in unseen else n for n in names]
-    ax.set_xticks(np.arange(len(names)), labels, fontsize=7,
-                  rotation=0 if key == "per_device" else 30,
-                  ha="center" if key == "per_device" else "right")
+    ax.set_xticks(
+        np.arange(len(names)),
+        labels,
+        fontsize=7,
+        rotation=0 if key == "per_device" else 30,
+        ha="center" if key == "per_device" else "right",
+    )
     ax.set_xlim(-0.5, len(names) - 0.5)
     if chance is not None:
         ax.axhline(chance, ls="--", color="0.4", lw=1)
@@ -172,13 +234,23 @@ def plot(runs, rows, path, title=""):
         for r in runs:
             if r.get("seen_devices") is not None:
                 unseen |= set(r["per_device"]) - set(r["seen_devices"])
-        _breakdown(fig.add_subplot(grid[row, :]), runs, "per_device",
-                   "per device: dots are seeds, bars are means (shaded: devices unseen "
-                   "in training)", chance, unseen)
+        _breakdown(
+            fig.add_subplot(grid[row, :]),
+            runs,
+            "per_device",
+            "per device: dots are seeds, bars are means (shaded: devices unseen in training)",
+            chance,
+            unseen,
+        )
         row += 1
     if has_classes:
-        _breakdown(fig.add_subplot(grid[row, :]), runs, "per_class",
-                   "per class: dots are seeds, bars are means", chance)
+        _breakdown(
+            fig.add_subplot(grid[row, :]),
+            runs,
+            "per_class",
+            "per class: dots are seeds, bars are means",
+            chance,
+        )
     fig.suptitle(title)
     fig.tight_layout()
     fig.savefig(path, dpi=80)
@@ -200,8 +272,11 @@ def confusion(runs, conditions, path, title=""):
     """
     mats = {}
     for c in conditions:
-        group = [np.asarray(r["confusion_matrix"]) for r in runs
-                 if r["condition"] == c and r.get("confusion_matrix") is not None]
+        group = [
+            np.asarray(r["confusion_matrix"])
+            for r in runs
+            if r["condition"] == c and r.get("confusion_matrix") is not None
+        ]
         if group:
             mats[c] = np.sum(group, axis=0)
     if not mats:
@@ -214,15 +289,24 @@ def confusion(runs, conditions, path, title=""):
         ax.imshow(share, vmin=0, vmax=100, cmap="Blues")
         for i in range(share.shape[0]):
             for j in range(share.shape[1]):
-                ax.text(j, i, f"{share[i, j]:.0f}", ha="center", va="center", fontsize=6,
-                        color="white" if share[i, j] > 60 else "black")
+                ax.text(
+                    j,
+                    i,
+                    f"{share[i, j]:.0f}",
+                    ha="center",
+                    va="center",
+                    fontsize=6,
+                    color="white" if share[i, j] > 60 else "black",
+                )
         ax.set_xticks(np.arange(len(names)), names, rotation=60, ha="right", fontsize=7)
         ax.set_yticks(np.arange(len(names)), names, fontsize=7)
         ax.set_xlabel("predicted")
         ax.set_ylabel("true")
         n_seeds = sum(1 for r in runs if r["condition"] == c and r.get("confusion_matrix"))
-        ax.set_title(f"{conditions_lib.LABELS[c]}: % of each true class, "
-                     f"summed over {n_seeds} seeds", fontsize=9)
+        ax.set_title(
+            f"{conditions_lib.LABELS[c]}: % of each true class, summed over {n_seeds} seeds",
+            fontsize=9,
+        )
     fig.suptitle(title)
     fig.tight_layout()
     fig.savefig(path, dpi=80)

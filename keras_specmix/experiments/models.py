@@ -78,8 +78,14 @@ def _resnet101(input_shape, num_classes):
 
 
 def _conv_bn_relu(x, filters, strides=1, kernel_size=3):
-    x = keras.layers.Conv2D(filters, kernel_size, strides=strides, padding="same",
-                            use_bias=False, kernel_initializer="he_normal")(x)
+    x = keras.layers.Conv2D(
+        filters,
+        kernel_size,
+        strides=strides,
+        padding="same",
+        use_bias=False,
+        kernel_initializer="he_normal",
+    )(x)
     x = keras.layers.BatchNormalization()(x)
     return keras.layers.ReLU()(x)
 
@@ -126,8 +132,9 @@ def small_resnet(input_shape, num_classes, width=16):
         strides = 1 if stage == 0 else 2
         shortcut = x
         y = _conv_bn_relu(x, filters, strides)
-        y = keras.layers.Conv2D(filters, 3, padding="same", use_bias=False,
-                                kernel_initializer="he_normal")(y)
+        y = keras.layers.Conv2D(
+            filters, 3, padding="same", use_bias=False, kernel_initializer="he_normal"
+        )(y)
         y = keras.layers.BatchNormalization()(y)
         if strides != 1 or shortcut.shape[-1] != filters:
             shortcut = _projection(shortcut, filters, strides)
@@ -142,8 +149,14 @@ def _preact_conv(x, filters, strides=1, kernel_size=3, learn_bn=False, relu=True
     x = keras.layers.BatchNormalization(center=learn_bn, scale=learn_bn)(x)
     if relu:
         x = keras.layers.ReLU()(x)
-    return keras.layers.Conv2D(filters, kernel_size, strides=strides, padding="same",
-                               use_bias=False, kernel_initializer="he_normal")(x)
+    return keras.layers.Conv2D(
+        filters,
+        kernel_size,
+        strides=strides,
+        padding="same",
+        use_bias=False,
+        kernel_initializer="he_normal",
+    )(x)
 
 
 def _frequency_path(x, width, num_stacks=4, blocks_per_stack=2):
@@ -159,9 +172,11 @@ def _frequency_path(x, width, num_stacks=4, blocks_per_stack=2):
             if downsample:
                 # Average-pool the shortcut and zero-pad its channels.
                 residual = keras.layers.AveragePooling2D(3, strides=(2, 1), padding="same")(
-                    residual)
+                    residual
+                )
                 residual = keras.layers.Concatenate()(
-                    [residual, keras.layers.Lambda(lambda t: t * 0.0)(residual)])
+                    [residual, keras.layers.Lambda(lambda t: t * 0.0)(residual)]
+                )
             residual = keras.layers.Add()([conv, residual])
         filters *= 2
     return residual, filters

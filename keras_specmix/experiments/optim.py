@@ -67,8 +67,7 @@ def make_optimizer(learning_rate, weight_decay, mode="l2", milestones=None):
     Raises:
         ValueError: for a bad ``mode``, rate or milestones.
     """
-    learning_rate = _validation.check_float("learning_rate", learning_rate, 0.0,
-                                            open_min=True)
+    learning_rate = _validation.check_float("learning_rate", learning_rate, 0.0, open_min=True)
     weight_decay = _validation.check_float("weight_decay", weight_decay, 0.0)
     mode = _validation.check_choice("weight_decay_mode", mode, WEIGHT_DECAY_MODES)
     rate = learning_rate

@@ -8,15 +8,24 @@ checkpoint with the best *test* accuracy, so these are optimistic.
 
 PAPER_RESULTS = {
     ("tau2020_mobile", "resnet101"): {
-        "none": 59.60, "mixup": 58.15, "cutmix": 59.54, "specaugment": 57.68,
+        "none": 59.60,
+        "mixup": 58.15,
+        "cutmix": 59.54,
+        "specaugment": 57.68,
         "specmix": 62.13,
     },
     ("tau2020_mobile", "two_path"): {
-        "none": 68.90, "mixup": 71.29, "cutmix": 70.92, "specaugment": 69.07,
+        "none": 68.90,
+        "mixup": 71.29,
+        "cutmix": 70.92,
+        "specaugment": 69.07,
         "specmix": 71.60,
     },
     ("secl_umons", "resnet101"): {
-        "none": 96.07, "mixup": 95.87, "cutmix": 95.66, "specaugment": 96.90,
+        "none": 96.07,
+        "mixup": 95.87,
+        "cutmix": 95.66,
+        "specaugment": 96.90,
         "specmix": 97.11,
     },
 }

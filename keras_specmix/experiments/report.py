@@ -20,8 +20,9 @@ def _device_names(tf):
     cpu = platform.processor() or platform.machine()
     try:
         with open("/proc/cpuinfo", encoding="utf-8") as f:
-            cpu = next((line.split(":", 1)[1].strip() for line in f
-                        if line.startswith("model name")), cpu)
+            cpu = next(
+                (line.split(":", 1)[1].strip() for line in f if line.startswith("model name")), cpu
+            )
     except OSError:
         pass
     gpus = []
@@ -52,9 +53,13 @@ def environment(command=None):
 
     import keras_specmix  # noqa: PLC0415
 
-    versions = {"python": platform.python_version(), "tensorflow": tf.__version__,
-                "keras": keras.__version__, "numpy": np.__version__,
-                "keras_specmix": keras_specmix.__version__}
+    versions = {
+        "python": platform.python_version(),
+        "tensorflow": tf.__version__,
+        "keras": keras.__version__,
+        "numpy": np.__version__,
+        "keras_specmix": keras_specmix.__version__,
+    }
     try:
         import tensorflow_io  # noqa: PLC0415
 
@@ -63,10 +68,21 @@ def environment(command=None):
         versions["tensorflow_io"] = None
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     try:
-        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True,
-                                text=True, timeout=10).stdout.strip() or None
-        dirty = bool(subprocess.run(["git", "status", "--porcelain"], cwd=root,
-                                    capture_output=True, text=True, timeout=10).stdout.strip())
+        commit = (
+            subprocess.run(
+                ["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, timeout=10
+            ).stdout.strip()
+            or None
+        )
+        dirty = bool(
+            subprocess.run(
+                ["git", "status", "--porcelain"],
+                cwd=root,
+                capture_output=True,
+                text=True,
+                timeout=10,
+            ).stdout.strip()
+        )
     except (OSError, subprocess.SubprocessError):
         commit, dirty = None, None
     if commit is None:
@@ -74,18 +90,24 @@ def environment(command=None):
     cpu, gpus = _device_names(tf)
     from tensorflow.python.framework import config as tf_config  # noqa: PLC0415
 
-    return {"versions": versions, "git_commit": commit, "git_dirty": dirty,
-            "command": command or shlex.join([os.path.basename(sys.executable), *sys.argv]),
-            "platform": platform.platform(), "cpu": cpu, "cpu_count": os.cpu_count(),
-            "gpus": gpus, "devices": [d.name for d in tf.config.list_logical_devices()],
-            "op_determinism": bool(tf_config.is_op_determinism_enabled()),
-            "onednn_opts": os.environ.get("TF_ENABLE_ONEDNN_OPTS")}
+    return {
+        "versions": versions,
+        "git_commit": commit,
+        "git_dirty": dirty,
+        "command": command or shlex.join([os.path.basename(sys.executable), *sys.argv]),
+        "platform": platform.platform(),
+        "cpu": cpu,
+        "cpu_count": os.cpu_count(),
+        "gpus": gpus,
+        "devices": [d.name for d in tf.config.list_logical_devices()],
+        "op_determinism": bool(tf_config.is_op_determinism_enabled()),
+        "onednn_opts": os.environ.get("TF_ENABLE_ONEDNN_OPTS"),
+    }
 
 
 def run_key(settings, condition, seed):
     """A stable id of one run: the settings, the condition and the seed."""
-    text = json.dumps({"settings": settings, "condition": condition, "seed": seed},
-                      sort_keys=True)
+    text = json.dumps({"settings": settings, "condition": condition, "seed": seed}, sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
@@ -168,9 +190,14 @@ def summarize(runs):
             "seen": _stats([r.get("seen_devices_accuracy") for r in group]),
             "unseen": _stats([r.get("unseen_devices_accuracy") for r in group]),
             "steps_per_second": _stats([r.get("train_steps_per_second") for r in group]),
-            "per_device": {d: float(np.mean([r["per_device"][d] for r in group
-                                             if r["per_device"].get(d) is not None]))
-                           for d in devices},
+            "per_device": {
+                d: float(
+                    np.mean(
+                        [r["per_device"][d] for r in group if r["per_device"].get(d) is not None]
+                    )
+                )
+                for d in devices
+            },
             "seeds": sorted(r["seed"] for r in group),
         }
     return out
@@ -185,8 +212,9 @@ def comparison_pairs(conditions, baseline="none", focus="specmix"):
     return pairs
 
 
-def compare(runs, metric="accuracy", baseline="none", focus="specmix", alpha=0.05,
-            effect=stats.TALK_GAIN):
+def compare(
+    runs, metric="accuracy", baseline="none", focus="specmix", alpha=0.05, effect=stats.TALK_GAIN
+):
     """Paired comparisons over the seeds both conditions ran, Holm-corrected.
 
     Args:
@@ -225,9 +253,16 @@ def compare(runs, metric="accuracy", baseline="none", focus="specmix", alpha=0.0
         seeds = sorted(set(by_condition[a]) & set(by_condition[b]))
         if not seeds:
             continue
-        row = {"a": a, "b": b, "seeds": seeds, **stats.paired_difference(
-            [by_condition[a][s] for s in seeds], [by_condition[b][s] for s in seeds],
-            confidence=1.0 - alpha)}
+        row = {
+            "a": a,
+            "b": b,
+            "seeds": seeds,
+            **stats.paired_difference(
+                [by_condition[a][s] for s in seeds],
+                [by_condition[b][s] for s in seeds],
+                confidence=1.0 - alpha,
+            ),
+        }
         row["seeds_needed"] = stats.seeds_needed(row["std"], effect=effect, alpha=alpha)
         rows.append(row)
     for row, p_holm in zip(rows, stats.holm([row["p_value"] for row in rows])):
@@ -254,16 +289,19 @@ def comparison_table(rows, effect=stats.TALK_GAIN):
     if not rows:
         return []
     lab = conditions_lib.LABELS
-    lines = ["| comparison | per-seed differences | mean | 95% CI (t) | p (paired t) "
-             f"| p (Holm, {len(rows)} tests) | seeds for {effect:+.1f} | verdict |",
-             "|---|---|---|---|---|---|---|---|"]
+    lines = [
+        "| comparison | per-seed differences | mean | 95% CI (t) | p (paired t) "
+        f"| p (Holm, {len(rows)} tests) | seeds for {effect:+.1f} | verdict |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
     for r in rows:
         ci = "–" if r["ci_low"] is None else f"[{r['ci_low']:+.2f}, {r['ci_high']:+.2f}]"
         lines.append(
             f"| {lab[r['a']]} − {lab[r['b']]} | "
             + ", ".join(f"{d:+.2f}" for d in r["differences"])
             + f" | {r['mean']:+.2f} | {ci} | {_fmt_p(r['p_value'])} | {_fmt_p(r['p_holm'])} | "
-            f"{'–' if r['seeds_needed'] is None else r['seeds_needed']} | {r['verdict']} |")
+            f"{'–' if r['seeds_needed'] is None else r['seeds_needed']} | {r['verdict']} |"
+        )
     return lines
 
 
@@ -290,38 +328,66 @@ def markdown_table(runs, dataset, model, title=None, alpha=0.05, effect=stats.TA
     rule = "|---|" + "---|" * len(conds)
     seeds = max((summary[c]["accuracy"]["n"] for c in conds), default=0)
     lines = [f"## {title}", ""] if title else []
-    lines += ["Test accuracy (%), mean ± std over "
-              f"{seeds} seed{'s' if seeds != 1 else ''}; checkpoint picked on validation.",
-              "", head, rule,
-              f"| {dataset}, {model} (ours) | "
-              + " | ".join(_fmt(summary[c]["accuracy"]) for c in conds) + " |"]
+    lines += [
+        "Test accuracy (%), mean ± std over "
+        f"{seeds} seed{'s' if seeds != 1 else ''}; checkpoint picked on validation.",
+        "",
+        head,
+        rule,
+        f"| {dataset}, {model} (ours) | "
+        + " | ".join(_fmt(summary[c]["accuracy"]) for c in conds)
+        + " |",
+    ]
     row = paper.paper_results(dataset, model)
     if row:
-        lines.append(f"| {dataset}, {model} (paper, best test checkpoint) | "
-                     + " | ".join(f"{row[c]:.2f}" for c in conds) + " |")
+        lines.append(
+            f"| {dataset}, {model} (paper, best test checkpoint) | "
+            + " | ".join(f"{row[c]:.2f}" for c in conds)
+            + " |"
+        )
     if any(summary[c]["seen"] for c in conds):
-        lines += ["", "| devices | " + " | ".join(conditions_lib.LABELS[c] for c in conds) + " |",
-                  rule,
-                  "| seen | " + " | ".join(_fmt(summary[c]["seen"]) for c in conds) + " |",
-                  "| unseen | " + " | ".join(_fmt(summary[c]["unseen"]) for c in conds) + " |"]
-    lines += ["", "| training steps/s | " + " | ".join(conditions_lib.LABELS[c] for c in conds)
-              + " |", rule, "| mean | " + " | ".join(
-                  f"{summary[c]['steps_per_second']['mean']:.2f}"
-                  if summary[c]["steps_per_second"] else "–" for c in conds) + " |"]
+        lines += [
+            "",
+            "| devices | " + " | ".join(conditions_lib.LABELS[c] for c in conds) + " |",
+            rule,
+            "| seen | " + " | ".join(_fmt(summary[c]["seen"]) for c in conds) + " |",
+            "| unseen | " + " | ".join(_fmt(summary[c]["unseen"]) for c in conds) + " |",
+        ]
+    lines += [
+        "",
+        "| training steps/s | " + " | ".join(conditions_lib.LABELS[c] for c in conds) + " |",
+        rule,
+        "| mean | "
+        + " | ".join(
+            f"{summary[c]['steps_per_second']['mean']:.2f}"
+            if summary[c]["steps_per_second"]
+            else "–"
+            for c in conds
+        )
+        + " |",
+    ]
     rows = compare(runs, alpha=alpha, effect=effect)
     if rows:
-        lines += ["", "Paired comparisons of test accuracy (points; the same seed shares "
-                  "initial weights and data order across conditions): differences per seed, "
-                  f"their mean, its {100 * (1 - alpha):.0f}% t interval, the paired t-test and "
-                  f"the Holm correction for {len(rows)} comparisons; the last columns give how "
-                  f"many seeds this spread needs to detect a {effect:+.1f}-point gain (the "
-                  f"talk's) with power 0.8 at α = {alpha}, and the verdict at α = {alpha} "
-                  "after correction.", "", *comparison_table(rows, effect)]
+        lines += [
+            "",
+            "Paired comparisons of test accuracy (points; the same seed shares "
+            "initial weights and data order across conditions): differences per seed, "
+            f"their mean, its {100 * (1 - alpha):.0f}% t interval, the paired t-test and "
+            f"the Holm correction for {len(rows)} comparisons; the last columns give how "
+            f"many seeds this spread needs to detect a {effect:+.1f}-point gain (the "
+            f"talk's) with power 0.8 at α = {alpha}, and the verdict at α = {alpha} "
+            "after correction.",
+            "",
+            *comparison_table(rows, effect),
+        ]
         lines += ["", "Verdicts:", ""]
         lab = conditions_lib.LABELS
         for r in rows:
-            ci = ("" if r["ci_low"] is None
-                  else f", 95% CI [{r['ci_low']:+.2f}, {r['ci_high']:+.2f}]")
-            lines.append(f"- {lab[r['a']]} vs {lab[r['b']]}: {r['mean']:+.2f} points{ci}, "
-                         f"Holm p = {_fmt_p(r['p_holm'])}: {r['verdict']}.")
+            ci = (
+                "" if r["ci_low"] is None else f", 95% CI [{r['ci_low']:+.2f}, {r['ci_high']:+.2f}]"
+            )
+            lines.append(
+                f"- {lab[r['a']]} vs {lab[r['b']]}: {r['mean']:+.2f} points{ci}, "
+                f"Holm p = {_fmt_p(r['p_holm'])}: {r['verdict']}."
+            )
     return "\n".join(lines) + "\n"

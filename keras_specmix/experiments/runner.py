@@ -6,7 +6,6 @@ as Markdown and a PNG plot. ``--help`` lists every option.
 """
 
 import argparse
-import dataclasses
 import math
 import os
 import shlex
@@ -14,32 +13,38 @@ import sys
 import tempfile
 import time
 
+from keras_specmix.datasets.audio_io import AudioFileError
 from keras_specmix.experiments import conditions as conditions_lib
 from keras_specmix.experiments import distribute
 from keras_specmix.experiments import models
 from keras_specmix.experiments import optim
 from keras_specmix.experiments import paper
 from keras_specmix.experiments import sources
-from keras_specmix.datasets.audio_io import AudioFileError
 
 PAPER_MILESTONES = (10_000, 30_000, 50_000, 70_000, 90_000)
-DEFAULT_CACHE = os.path.join(os.path.expanduser("~"), ".keras", "datasets",
-                             "keras_specmix_experiments")
+DEFAULT_CACHE = os.path.join(
+    os.path.expanduser("~"), ".keras", "datasets", "keras_specmix_experiments"
+)
 
 
 def _number(cast, expected, low=None, high=None, low_open=False, high_open=False):
     """An argparse type: ``cast(text)``, finite and within the given bounds."""
+
     def parse(text):
         try:
             value = cast(text)
         except ValueError:
             value = None
-        ok = value is not None and math.isfinite(value) and (
-            low is None or (value > low if low_open else value >= low)) and (
-            high is None or (value < high if high_open else value <= high))
+        ok = (
+            value is not None
+            and math.isfinite(value)
+            and (low is None or (value > low if low_open else value >= low))
+            and (high is None or (value < high if high_open else value <= high))
+        )
         if not ok:
             raise argparse.ArgumentTypeError(f"expected {expected}, received {text!r}")
         return value
+
     return parse
 
 
@@ -47,10 +52,10 @@ _positive_int = _number(int, "an integer >= 1", low=1)
 _nonnegative_int = _number(int, "an integer >= 0", low=0)
 _positive_float = _number(float, "a finite number > 0", low=0.0, low_open=True)
 _nonnegative_float = _number(float, "a finite number >= 0", low=0.0)
-_fraction = _number(float, "a number in (0, 1)", low=0.0, high=1.0, low_open=True,
-                    high_open=True)
-_num_locations = _number(int, "an integer >= 3 (one location each for training, "
-                         "validation and test)", low=3)
+_fraction = _number(float, "a number in (0, 1)", low=0.0, high=1.0, low_open=True, high_open=True)
+_num_locations = _number(
+    int, "an integer >= 3 (one location each for training, validation and test)", low=3
+)
 
 
 class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
@@ -70,7 +75,8 @@ def _seeds(text):
         seeds = None
     if not seeds or any(s < 0 for s in seeds) or len(set(seeds)) != len(seeds):
         raise argparse.ArgumentTypeError(
-            f"expected distinct comma-separated integers >= 0 such as 0,1,2, received {text!r}")
+            f"expected distinct comma-separated integers >= 0 such as 0,1,2, received {text!r}"
+        )
     return seeds
 
 
@@ -79,10 +85,14 @@ def _gamma(text):
         parts = [float(p) for p in text.split(",")]
     except ValueError:
         parts = []
-    if len(parts) not in (1, 2) or not all(0.0 <= p <= 1.0 for p in parts) or (
-            len(parts) == 2 and parts[0] > parts[1]):
+    if (
+        len(parts) not in (1, 2)
+        or not all(0.0 <= p <= 1.0 for p in parts)
+        or (len(parts) == 2 and parts[0] > parts[1])
+    ):
         raise argparse.ArgumentTypeError(
-            f"expected a ratio in [0, 1] (0.3) or a range low,high (0,1), received {text!r}")
+            f"expected a ratio in [0, 1] (0.3) or a range low,high (0,1), received {text!r}"
+        )
     return parts[0] if len(parts) == 1 else tuple(parts)
 
 
@@ -94,7 +104,8 @@ def _conditions(text):
     if not names or bad:
         raise argparse.ArgumentTypeError(
             f"expected 'all' or a comma-separated subset of "
-            f"{','.join(conditions_lib.CONDITIONS)}, received {text!r}")
+            f"{','.join(conditions_lib.CONDITIONS)}, received {text!r}"
+        )
     return names
 
 
@@ -103,101 +114,214 @@ def build_parser():
     p = argparse.ArgumentParser(
         prog="python -m keras_specmix.experiments",
         description="Scene-classification comparison of the SpecMix talk: none, MixUp, "
-                    "CutMix, SpecAugment and SpecMix over several seeds. Writes "
-                    "<output-dir>/<dataset>_<model>.{json,md,png}; finished runs are "
-                    "skipped on a rerun.",
-        formatter_class=_HelpFormatter)
+        "CutMix, SpecAugment and SpecMix over several seeds. Writes "
+        "<output-dir>/<dataset>_<model>.{json,md,png}; finished runs are "
+        "skipped on a rerun.",
+        formatter_class=_HelpFormatter,
+    )
     g = p.add_argument_group("presets")
-    g.add_argument("--paper", action="store_true",
-                   help="the paper's configuration: ResNet-101, 400-frame crops, whole clips "
-                        "at test, 200 epochs of 1000 steps, LR ×0.1 at 10k/30k/50k/70k/90k "
-                        "steps, the talk's γ; synthetic scenes at the paper's shape")
-    g.add_argument("--smoke", action="store_true",
-                   help="a few ResNet-101 steps on a fake TAU 2020 Mobile tree (for CI)")
+    g.add_argument(
+        "--paper",
+        action="store_true",
+        help="the paper's configuration: ResNet-101, 400-frame crops, whole clips "
+        "at test, 200 epochs of 1000 steps, LR ×0.1 at 10k/30k/50k/70k/90k "
+        "steps, the talk's γ; synthetic scenes at the paper's shape",
+    )
+    g.add_argument(
+        "--smoke",
+        action="store_true",
+        help="a few ResNet-101 steps on a fake TAU 2020 Mobile tree (for CI)",
+    )
     g = p.add_argument_group("data")
-    g.add_argument("--dataset", choices=sources.DATASETS, default=None,
-                   help="default: synthetic (tau2020_mobile with --smoke)")
-    g.add_argument("--data-dir", help="needs --dataset; dataset root (TAU: the folder with meta.csv; "
-                   "SECL-UMONS: the folder with the split lists; folder: class "
-                   "sub-folders; csv: the CSV file; digits: where to render the "
-                   "WAVs, default ~/.keras/datasets)")
+    g.add_argument(
+        "--dataset",
+        choices=sources.DATASETS,
+        default=None,
+        help="default: synthetic (tau2020_mobile with --smoke)",
+    )
+    g.add_argument(
+        "--data-dir",
+        help="needs --dataset; dataset root (TAU: the folder "
+        "with meta.csv; "
+        "SECL-UMONS: the folder with the split lists; folder: class "
+        "sub-folders; csv: the CSV file; digits: where to render the "
+        "WAVs, default ~/.keras/datasets)",
+    )
     g.add_argument("--cache-dir", default=DEFAULT_CACHE, help="feature cache folder")
     g.add_argument("--no-cache", action="store_true", help="do not cache features")
-    g.add_argument("--clip-seconds", type=_positive_float, default=None,
-                   help="folder/csv: crop or zero-pad every clip to this length "
-                        "(needed when the clips differ in length)")
-    g.add_argument("--skip-unreadable", action="store_true",
-                   help="skip audio files that cannot be read (listed with their "
-                   "reasons in the output and the result JSON) instead of stopping")
-    g.add_argument("--data-seed", type=_nonnegative_int, default=0,
-                   help="seed of the synthetic data and of the validation hold-out")
-    g.add_argument("--validation-fraction", type=_fraction, default=0.1,
-                   help="share of training locations/recordings/groups held out for "
-                        "checkpoint selection")
-    g.add_argument("--num-locations", type=_num_locations, default=None,
-                   help="synthetic scenes: locations per class (default: 16)")
-    g.add_argument("--clips-per-location", type=_positive_int, default=None,
-                   help="synthetic scenes: clips per location (default: 8)")
+    g.add_argument(
+        "--clip-seconds",
+        type=_positive_float,
+        default=None,
+        help="folder/csv: crop or zero-pad every clip to this length "
+        "(needed when the clips differ in length)",
+    )
+    g.add_argument(
+        "--skip-unreadable",
+        action="store_true",
+        help="skip audio files that cannot be read (listed with their "
+        "reasons in the output and the result JSON) instead of stopping",
+    )
+    g.add_argument(
+        "--data-seed",
+        type=_nonnegative_int,
+        default=0,
+        help="seed of the synthetic data and of the validation hold-out",
+    )
+    g.add_argument(
+        "--validation-fraction",
+        type=_fraction,
+        default=0.1,
+        help="share of training locations/recordings/groups held out for checkpoint selection",
+    )
+    g.add_argument(
+        "--num-locations",
+        type=_num_locations,
+        default=None,
+        help="synthetic scenes: locations per class (default: 16)",
+    )
+    g.add_argument(
+        "--clips-per-location",
+        type=_positive_int,
+        default=None,
+        help="synthetic scenes: clips per location (default: 8)",
+    )
     g = p.add_argument_group("model and training")
-    g.add_argument("--model", choices=models.MODELS, default=None,
-                   help="default: small (resnet101 with --paper/--smoke)")
-    g.add_argument("--width", type=_positive_int, default=None,
-                   help="filters of the first stage of small or two_path "
-                        "(default: 16 for small, 28 for two_path)")
+    g.add_argument(
+        "--model",
+        choices=models.MODELS,
+        default=None,
+        help="default: small (resnet101 with --paper/--smoke)",
+    )
+    g.add_argument(
+        "--width",
+        type=_positive_int,
+        default=None,
+        help="filters of the first stage of small or two_path "
+        "(default: 16 for small, 28 for two_path)",
+    )
     g.add_argument("--epochs", type=_positive_int, default=None, help="default: 20 (paper: 200)")
-    g.add_argument("--steps-per-epoch", type=_positive_int, default=None,
-                   help="default: one pass over the training split (paper: 1000)")
-    g.add_argument("--batch-size", type=_positive_int, default=32,
-                   help="global batch size, split across replicas")
-    g.add_argument("--eval-batch-size", type=_positive_int, default=64,
-                   help="batch size of validation and test")
-    g.add_argument("--crop-frames", type=_positive_int, default=None,
-                   help="random training crop (default: 112 of 118 frames; paper: 400 of 423)")
+    g.add_argument(
+        "--steps-per-epoch",
+        type=_positive_int,
+        default=None,
+        help="default: one pass over the training split (paper: 1000)",
+    )
+    g.add_argument(
+        "--batch-size",
+        type=_positive_int,
+        default=32,
+        help="global batch size, split across replicas",
+    )
+    g.add_argument(
+        "--eval-batch-size",
+        type=_positive_int,
+        default=64,
+        help="batch size of validation and test",
+    )
+    g.add_argument(
+        "--crop-frames",
+        type=_positive_int,
+        default=None,
+        help="random training crop (default: 112 of 118 frames; paper: 400 of 423)",
+    )
     g.add_argument("--learning-rate", type=_positive_float, default=1e-3, help="Adam's")
-    g.add_argument("--weight-decay", type=_nonnegative_float, default=1e-3,
-                   help="see --weight-decay-mode")
-    g.add_argument("--weight-decay-mode", choices=optim.WEIGHT_DECAY_MODES, default="l2",
-                   help="l2: PyTorch Adam(weight_decay), as the paper; decoupled: Keras/AdamW")
+    g.add_argument(
+        "--weight-decay", type=_nonnegative_float, default=1e-3, help="see --weight-decay-mode"
+    )
+    g.add_argument(
+        "--weight-decay-mode",
+        choices=optim.WEIGHT_DECAY_MODES,
+        default="l2",
+        help="l2: PyTorch Adam(weight_decay), as the paper; decoupled: Keras/AdamW",
+    )
     g.add_argument("--jit-compile", action="store_true", help="compile steps with XLA")
     g = p.add_argument_group("augmentation")
-    g.add_argument("--augmentation", type=_conditions, default="all",
-                   metavar="all|none,mixup,cutmix,specaugment,specmix",
-                   help="conditions to run")
-    g.add_argument("--seeds", type=_seeds, default="0,1,2,3",
-                   help="one run per seed and condition; the same seed shares initial "
-                        "weights and data order across conditions (paired comparisons)")
-    g.add_argument("--gamma", type=_gamma, default=None,
-                   help="SpecMix band ratio: 0.3, or a range 0,1 drawn per example "
-                        "(default: 0.3; --paper: the talk's value for the row)")
-    g.add_argument("--alpha", type=_positive_float, default=0.4,
-                   help="MixUp/CutMix Beta(α, α)")
-    g.add_argument("--cutmix-axes", choices=("both", "time", "freq"), default="both",
-                   help="CutMix boxes span both axes or cut one")
-    g.add_argument("--specaugment-policy", choices=("LB", "LD", "SM", "SS"), default=None,
-                   help="a named policy instead of the masking-only values below")
-    g.add_argument("--time-warp", type=_nonnegative_int, default=None,
-                   help="SpecAugment W (default: 0)")
-    g.add_argument("--freq-mask", type=_nonnegative_int, default=None,
-                   help="SpecAugment F (default: n_mels // 5)")
-    g.add_argument("--time-mask", type=_nonnegative_int, default=None,
-                   help="SpecAugment T (default: crop // 5)")
-    g.add_argument("--num-masks", type=_nonnegative_int, default=None,
-                   help="SpecAugment m_F = m_T (default: 2)")
+    g.add_argument(
+        "--augmentation",
+        type=_conditions,
+        default="all",
+        metavar="all|none,mixup,cutmix,specaugment,specmix",
+        help="conditions to run",
+    )
+    g.add_argument(
+        "--seeds",
+        type=_seeds,
+        default="0,1,2,3",
+        help="one run per seed and condition; the same seed shares initial "
+        "weights and data order across conditions (paired comparisons)",
+    )
+    g.add_argument(
+        "--gamma",
+        type=_gamma,
+        default=None,
+        help="SpecMix band ratio: 0.3, or a range 0,1 drawn per example "
+        "(default: 0.3; --paper: the talk's value for the row)",
+    )
+    g.add_argument("--alpha", type=_positive_float, default=0.4, help="MixUp/CutMix Beta(α, α)")
+    g.add_argument(
+        "--cutmix-axes",
+        choices=("both", "time", "freq"),
+        default="both",
+        help="CutMix boxes span both axes or cut one",
+    )
+    g.add_argument(
+        "--specaugment-policy",
+        choices=("LB", "LD", "SM", "SS"),
+        default=None,
+        help="a named policy instead of the masking-only values below",
+    )
+    g.add_argument(
+        "--time-warp", type=_nonnegative_int, default=None, help="SpecAugment W (default: 0)"
+    )
+    g.add_argument(
+        "--freq-mask",
+        type=_nonnegative_int,
+        default=None,
+        help="SpecAugment F (default: n_mels // 5)",
+    )
+    g.add_argument(
+        "--time-mask",
+        type=_nonnegative_int,
+        default=None,
+        help="SpecAugment T (default: crop // 5)",
+    )
+    g.add_argument(
+        "--num-masks",
+        type=_nonnegative_int,
+        default=None,
+        help="SpecAugment m_F = m_T (default: 2)",
+    )
     g = p.add_argument_group("distribution")
-    g.add_argument("--strategy", choices=distribute.STRATEGIES, default="default",
-                   help="tf.distribute strategy (multi-worker reads TF_CONFIG)")
-    g.add_argument("--cpu-replicas", type=_positive_int, default=None,
-                   help="split the CPU into N logical devices and mirror over them "
-                        "(testing tf.distribute without GPUs)")
-    g.add_argument("--op-determinism", action=argparse.BooleanOptionalAction, default=True,
-                   help="tf.config.experimental.enable_op_determinism(): the same command, "
-                        "versions and seeds give the same numbers bit for bit on one machine "
-                        "(docs/reproducibility.md)")
+    g.add_argument(
+        "--strategy",
+        choices=distribute.STRATEGIES,
+        default="default",
+        help="tf.distribute strategy (multi-worker reads TF_CONFIG)",
+    )
+    g.add_argument(
+        "--cpu-replicas",
+        type=_positive_int,
+        default=None,
+        help="split the CPU into N logical devices and mirror over them "
+        "(testing tf.distribute without GPUs)",
+    )
+    g.add_argument(
+        "--op-determinism",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="tf.config.experimental.enable_op_determinism(): the same command, "
+        "versions and seeds give the same numbers bit for bit on one machine "
+        "(docs/reproducibility.md)",
+    )
     g = p.add_argument_group("output")
-    g.add_argument("--output-dir", default=None,
-                   help="where <dataset>_<model>.{json,md,png} go. Default: a new folder "
-                        "results/<date>-<time>, so every command trains; name an existing "
-                        "folder to resume it (its finished runs are skipped)")
+    g.add_argument(
+        "--output-dir",
+        default=None,
+        help="where <dataset>_<model>.{json,md,png} go. Default: a new folder "
+        "results/<date>-<time>, so every command trains; name an existing "
+        "folder to resume it (its finished runs are skipped)",
+    )
     g.add_argument("--quiet", action="store_true", help="no Keras progress bars")
     return p
 
@@ -205,45 +329,69 @@ def build_parser():
 def _check_flags(args, dataset, model, parser):
     """Refuses flags that the chosen dataset or model would silently ignore, and bad paths."""
     if args.data_dir is not None and dataset == "synthetic":
-        parser.error(f"--data-dir needs --dataset (one of {', '.join(sources.DATASETS[1:])}); "
-                     f"the default synthetic scenes read no files. Received: "
-                     f"--data-dir {args.data_dir}")
+        parser.error(
+            f"--data-dir needs --dataset (one of {', '.join(sources.DATASETS[1:])}); "
+            f"the default synthetic scenes read no files. Received: "
+            f"--data-dir {args.data_dir}"
+        )
     if args.data_dir is not None and dataset in sources.NEEDS_DATA_DIR and not args.smoke:
         want_file = dataset == "csv"
         exists = os.path.isfile if want_file else os.path.isdir
         if not exists(args.data_dir):
             kind = "a CSV file" if want_file else "a folder"
-            parser.error(f"--data-dir must be {kind} for --dataset {dataset}; no such "
-                         f"{'file' if want_file else 'folder'}: {args.data_dir}")
+            parser.error(
+                f"--data-dir must be {kind} for --dataset {dataset}; no such "
+                f"{'file' if want_file else 'folder'}: {args.data_dir}"
+            )
     if dataset == "digits" and args.data_dir and os.path.isfile(args.data_dir):
-        parser.error(f"--data-dir must be a folder for --dataset digits (where the WAVs "
-                     f"are rendered). Received a file: {args.data_dir}")
+        parser.error(
+            f"--data-dir must be a folder for --dataset digits (where the WAVs "
+            f"are rendered). Received a file: {args.data_dir}"
+        )
     if args.clip_seconds is not None and dataset not in ("folder", "csv"):
-        parser.error(f"--clip-seconds applies to --dataset folder or csv; "
-                     f"received --dataset {dataset}")
+        parser.error(
+            f"--clip-seconds applies to --dataset folder or csv; received --dataset {dataset}"
+        )
     if args.skip_unreadable and dataset in ("synthetic", "digits"):
-        parser.error(f"--skip-unreadable applies to datasets read from files; "
-                     f"received --dataset {dataset}")
-    for flag, value in (("--num-locations", args.num_locations),
-                        ("--clips-per-location", args.clips_per_location)):
+        parser.error(
+            f"--skip-unreadable applies to datasets read from files; received --dataset {dataset}"
+        )
+    for flag, value in (
+        ("--num-locations", args.num_locations),
+        ("--clips-per-location", args.clips_per_location),
+    ):
         if value is not None and dataset != "synthetic":
-            parser.error(f"{flag} applies to the synthetic scenes only; received {flag} "
-                         f"{value} with --dataset {dataset}")
+            parser.error(
+                f"{flag} applies to the synthetic scenes only; received {flag} "
+                f"{value} with --dataset {dataset}"
+            )
     if args.width is not None and model == "resnet101":
-        parser.error(f"--width applies to --model small or two_path; resnet101 has a fixed "
-                     f"width. Received: --width {args.width} with --model resnet101")
+        parser.error(
+            f"--width applies to --model small or two_path; resnet101 has a fixed "
+            f"width. Received: --width {args.width} with --model resnet101"
+        )
     if args.specaugment_policy is not None:
-        given = [f"{flag} {value}" for flag, value in (
-            ("--time-warp", args.time_warp), ("--freq-mask", args.freq_mask),
-            ("--time-mask", args.time_mask), ("--num-masks", args.num_masks))
-            if value is not None]
+        given = [
+            f"{flag} {value}"
+            for flag, value in (
+                ("--time-warp", args.time_warp),
+                ("--freq-mask", args.freq_mask),
+                ("--time-mask", args.time_mask),
+                ("--num-masks", args.num_masks),
+            )
+            if value is not None
+        ]
         if given:
-            parser.error(f"--specaugment-policy {args.specaugment_policy} sets its own masks "
-                         f"and warp; drop {', '.join(given)} (or the policy)")
-    if args.output_dir is not None and os.path.exists(args.output_dir) and not os.path.isdir(
-            args.output_dir):  # None: a new folder under results/
-        parser.error(f"--output-dir must be a folder; a file is in the way: "
-                     f"{args.output_dir}")
+            parser.error(
+                f"--specaugment-policy {args.specaugment_policy} sets its own masks "
+                f"and warp; drop {', '.join(given)} (or the policy)"
+            )
+    if (
+        args.output_dir is not None
+        and os.path.exists(args.output_dir)
+        and not os.path.isdir(args.output_dir)
+    ):  # None: a new folder under results/
+        parser.error(f"--output-dir must be a folder; a file is in the way: {args.output_dir}")
 
 
 def resolve(args, parser):
@@ -256,8 +404,10 @@ def resolve(args, parser):
     model = args.model or ("resnet101" if (args.paper or args.smoke) else "small")
     if args.smoke:
         if dataset != "tau2020_mobile" or args.data_dir:
-            parser.error("--smoke writes and uses its own fake TAU tree; drop "
-                         f"--dataset/--data-dir (received --dataset {dataset})")
+            parser.error(
+                "--smoke writes and uses its own fake TAU tree; drop "
+                f"--dataset/--data-dir (received --dataset {dataset})"
+            )
     elif dataset in sources.NEEDS_DATA_DIR and not args.data_dir:
         parser.error(f"--dataset {dataset} needs --data-dir")
     _check_flags(args, dataset, model, parser)
@@ -273,29 +423,43 @@ def resolve(args, parser):
         gamma = paper.PAPER_SPECMIX_GAMMA.get((dataset, model), 0.3) if args.paper else 0.3
     mask_base = crop or (400 if big else 112)
     aug = conditions_lib.AugmentationParams(
-        alpha=args.alpha, gamma=gamma, cutmix_axes=args.cutmix_axes,
+        alpha=args.alpha,
+        gamma=gamma,
+        cutmix_axes=args.cutmix_axes,
         specaugment_policy=args.specaugment_policy,
         time_warp_param=args.time_warp if args.time_warp is not None else 0,
         freq_mask_param=args.freq_mask if args.freq_mask is not None else n_mels // 5,
         num_freq_masks=args.num_masks if args.num_masks is not None else 2,
         time_mask_param=args.time_mask if args.time_mask is not None else mask_base // 5,
-        num_time_masks=args.num_masks if args.num_masks is not None else 2)
+        num_time_masks=args.num_masks if args.num_masks is not None else 2,
+    )
     config = train.RunConfig(
-        dataset=dataset, model=model, width=args.width,
+        dataset=dataset,
+        model=model,
+        width=args.width,
         epochs=args.epochs or (200 if args.paper else 1 if args.smoke else 20),
-        steps_per_epoch=args.steps_per_epoch or (1000 if args.paper else 2 if args.smoke
-                                                 else None),
+        steps_per_epoch=args.steps_per_epoch or (1000 if args.paper else 2 if args.smoke else None),
         batch_size=4 if args.smoke and args.batch_size == 32 else args.batch_size,
-        crop_frames=crop, learning_rate=args.learning_rate,
-        weight_decay=args.weight_decay, weight_decay_mode=args.weight_decay_mode,
+        crop_frames=crop,
+        learning_rate=args.learning_rate,
+        weight_decay=args.weight_decay,
+        weight_decay_mode=args.weight_decay_mode,
         lr_milestones=PAPER_MILESTONES if args.paper else (),
         eval_batch_size=4 if args.smoke else args.eval_batch_size,
-        jit_compile=args.jit_compile, augmentation=aug)
-    load = dict(name=dataset, data_dir=args.data_dir, seed=args.data_seed,
-                paper_shape=args.paper, validation_fraction=args.validation_fraction,
-                cache_dir=None if args.no_cache else args.cache_dir,
-                synthetic_kwargs=dict(num_locations=args.num_locations or 16,
-                                      clips_per_location=args.clips_per_location or 8))
+        jit_compile=args.jit_compile,
+        augmentation=aug,
+    )
+    load = dict(
+        name=dataset,
+        data_dir=args.data_dir,
+        seed=args.data_seed,
+        paper_shape=args.paper,
+        validation_fraction=args.validation_fraction,
+        cache_dir=None if args.no_cache else args.cache_dir,
+        synthetic_kwargs=dict(
+            num_locations=args.num_locations or 16, clips_per_location=args.clips_per_location or 8
+        ),
+    )
     if args.clip_seconds is not None:  # only then: earlier results keep their keys
         load["clip_seconds"] = args.clip_seconds
     if args.skip_unreadable:  # likewise
@@ -322,8 +486,11 @@ def default_output_dir(root="results", now=None):
 
 def _clock(seconds):
     seconds = int(round(seconds))
-    return f"{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}" if seconds >= 3600 \
+    return (
+        f"{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
+        if seconds >= 3600
         else f"{seconds // 60}:{seconds % 60:02d}"
+    )
 
 
 class Progress:
@@ -347,15 +514,26 @@ class Progress:
         self.done += 1
         elapsed = self.clock() - self.start
         left = elapsed / self.done * (self.total - self.done)
-        self.log(f"[{self.done}/{self.total}] {record['condition']}, seed {record['seed']}: "
-                 f"test accuracy {record['accuracy']:.2f}% (best epoch {record['best_epoch']}),"
-                 f" {record['wall_time_s']:.0f} s | elapsed {_clock(elapsed)}, "
-                 f"about {_clock(left)} left")
+        self.log(
+            f"[{self.done}/{self.total}] {record['condition']}, seed {record['seed']}: "
+            f"test accuracy {record['accuracy']:.2f}% (best epoch {record['best_epoch']}),"
+            f" {record['wall_time_s']:.0f} s | elapsed {_clock(elapsed)}, "
+            f"about {_clock(left)} left"
+        )
         return left
 
 
-def run_comparison(config, load_kwargs, conditions, seeds, output_dir, strategy=None,
-                   verbose=1, log=print, command=None):
+def run_comparison(
+    config,
+    load_kwargs,
+    conditions,
+    seeds,
+    output_dir,
+    strategy=None,
+    verbose=1,
+    log=print,
+    command=None,
+):
     """Runs every (seed, condition) not yet in the JSON file, then writes the reports.
 
     Each run record carries its own provenance (versions, git commit and
@@ -389,20 +567,24 @@ def run_comparison(config, load_kwargs, conditions, seeds, output_dir, strategy=
     settings = config.to_dict()
     data_settings = {k: v for k, v in load_kwargs.items() if k != "cache_dir"}
     settings["data"] = data_settings
-    todo = [(s, c) for s in seeds for c in conditions
-            if not store.has(report.run_key(settings, c, s))]
+    todo = [
+        (s, c) for s in seeds for c in conditions if not store.has(report.run_key(settings, c, s))
+    ]
     total = len(seeds) * len(conditions)
     if len(todo) < total:
-        log(f"Resuming {paths['json']}: {total - len(todo)} of {total} runs already there "
-            f"(skipped); {len(todo)} to do.")
+        log(
+            f"Resuming {paths['json']}: {total - len(todo)} of {total} runs already there "
+            f"(skipped); {len(todo)} to do."
+        )
     else:
-        log(f"{total} runs ({len(conditions)} conditions x {len(seeds)} seeds) "
-            f"into {output_dir}.")
+        log(f"{total} runs ({len(conditions)} conditions x {len(seeds)} seeds) into {output_dir}.")
     if todo:
         start = time.perf_counter()
         splits = sources.load_splits(**load_kwargs)
-        log(f"Data: {splits.sizes} examples, features {splits.feature_shape}, "
-            f"{len(splits.class_names)} classes ({time.perf_counter() - start:.0f} s).")
+        log(
+            f"Data: {splits.sizes} examples, features {splits.feature_shape}, "
+            f"{len(splits.class_names)} classes ({time.perf_counter() - start:.0f} s)."
+        )
         provenance = report.environment(command)
         store.data["data_sizes"] = splits.sizes
         if splits.skipped:
@@ -413,10 +595,14 @@ def run_comparison(config, load_kwargs, conditions, seeds, output_dir, strategy=
             if verbose:
                 log(f"[{progress.done + 1}/{len(todo)}] training {condition}, seed {seed}")
             with tempfile.TemporaryDirectory() as run_dir:
-                record = train.run_one(splits, config, condition, seed, run_dir,
-                                       strategy=strategy, verbose=verbose)
-            record.update(key=report.run_key(settings, condition, seed), settings=settings,
-                          provenance=provenance)
+                record = train.run_one(
+                    splits, config, condition, seed, run_dir, strategy=strategy, verbose=verbose
+                )
+            record.update(
+                key=report.run_key(settings, condition, seed),
+                settings=settings,
+                provenance=provenance,
+            )
             store.add(record)
             progress.finished(record)
     runs = [r for r in store.runs if r.get("settings") == settings]
@@ -427,14 +613,19 @@ def run_comparison(config, load_kwargs, conditions, seeds, output_dir, strategy=
     title = f"{config.dataset}, {config.model}"
     text = report.markdown_table(runs, config.dataset, config.model, title=title)
     summary = store.data["summary"]
-    best = max((c for c in summary if c != "none"),
-               key=lambda c: summary[c]["accuracy"]["mean"], default=None)
+    best = max(
+        (c for c in summary if c != "none"),
+        key=lambda c: summary[c]["accuracy"]["mean"],
+        default=None,
+    )
     shown = [c for c in ("none", best) if c in summary]
     if figures.confusion(runs, shown, paths["confusion"], title=title):
         labels = [conditions_lib.LABELS[c] for c in shown]
-        text += (f"\nConfusion matrices of {' and of '.join(labels)}"
-                 + (" (the augmentation with the best mean)" if best in shown else "")
-                 + f", summed over seeds: `{os.path.basename(paths['confusion'])}`.\n")
+        text += (
+            f"\nConfusion matrices of {' and of '.join(labels)}"
+            + (" (the augmentation with the best mean)" if best in shown else "")
+            + f", summed over seeds: `{os.path.basename(paths['confusion'])}`.\n"
+        )
     else:
         del paths["confusion"]
     with open(paths["md"], "w", encoding="utf-8") as f:
@@ -466,26 +657,39 @@ def main(argv=None):
         tf_config.disable_op_determinism()
     output_dir = args.output_dir or default_output_dir()
     if args.output_dir is None:
-        print(f"Writing to a new folder, {output_dir} (an interrupted job resumes with "
-              f"--output-dir {output_dir}).")
+        print(
+            f"Writing to a new folder, {output_dir} (an interrupted job resumes with "
+            f"--output-dir {output_dir})."
+        )
     with tempfile.TemporaryDirectory() as fake_root:
         if args.smoke:
             from keras_specmix.datasets import fakes  # noqa: PLC0415
 
-            load["data_dir"] = str(fakes.write_fake_tau2020_mobile(
-                os.path.join(fake_root, "TAU"), clip_seconds=1.0))
+            load["data_dir"] = str(
+                fakes.write_fake_tau2020_mobile(os.path.join(fake_root, "TAU"), clip_seconds=1.0)
+            )
             load["cache_dir"] = None
             load["validation_fraction"] = 0.34
         start = time.perf_counter()
         try:
-            paths, text = run_comparison(config, load, args.augmentation, args.seeds,
-                                         output_dir, strategy=strategy,
-                                         verbose=0 if args.quiet else 1, command=command)
+            paths, text = run_comparison(
+                config,
+                load,
+                args.augmentation,
+                args.seeds,
+                output_dir,
+                strategy=strategy,
+                verbose=0 if args.quiet else 1,
+                command=command,
+            )
         except AudioFileError as error:  # a file of --data-dir: a user error, not a bug
             parser.error(str(error))
         finally:  # the process-wide switch goes back (the runner is called in-process too)
-            (tf_config.enable_op_determinism if was_deterministic
-             else tf_config.disable_op_determinism)()
+            (
+                tf_config.enable_op_determinism
+                if was_deterministic
+                else tf_config.disable_op_determinism
+            )()
     print()
     print(text)
     print(f"Wrote {', '.join(paths.values())} in {_clock(time.perf_counter() - start)}.")

@@ -33,8 +33,12 @@ from keras_specmix import datasets
 DATASETS = ("synthetic", "digits", "tau2020_mobile", "secl_umons", "folder", "csv")
 """Dataset names the runner accepts."""
 NEEDS_DATA_DIR = ("tau2020_mobile", "secl_umons", "folder", "csv")
-GROUP_COLUMNS = {"tau2020_mobile": "location", "secl_umons": "recording",
-                 "folder": "group", "csv": "group"}
+GROUP_COLUMNS = {
+    "tau2020_mobile": "location",
+    "secl_umons": "recording",
+    "folder": "group",
+    "csv": "group",
+}
 
 
 @dataclasses.dataclass
@@ -125,12 +129,11 @@ def split_by_group(groups, fraction, seed=0):
     >>> sorted(kept.tolist() + held.tolist())
     [0, 1, 2, 3]
     """
-    fraction = _validation.check_float("validation_fraction", fraction, 0.0, 1.0,
-                                       open_min=True)
+    fraction = _validation.check_float("validation_fraction", fraction, 0.0, 1.0, open_min=True)
     keys = np.asarray(groups)
     unique = np.array(sorted(set(keys.tolist())))
     order = np.random.default_rng(seed).permutation(len(unique))
-    held_groups = set(unique[order[:max(1, int(round(fraction * len(unique))))]].tolist())
+    held_groups = set(unique[order[: max(1, int(round(fraction * len(unique))))]].tolist())
     held = np.array([k in held_groups for k in keys.tolist()])
     return np.flatnonzero(~held), np.flatnonzero(held)
 
@@ -139,14 +142,12 @@ def _carve(ds, metadata, column, fraction, seed):
     metadata = metadata or {}
     groups = metadata.get(column)
     if groups is None:  # no group column (a folder of files): every example its own
-        count = (len(next(iter(metadata.values()))) if metadata
-                 else int(ds.cardinality()))
+        count = len(next(iter(metadata.values()))) if metadata else int(ds.cardinality())
         groups = np.arange(count).astype(str)
     kept, held = split_by_group(np.asarray(groups), fraction, seed)
     sub = {k: np.asarray(v)[kept] for k, v in metadata.items()}
     total = len(groups)
-    return (_select(ds, kept, total), _select(ds, held, total), sub,
-            (len(kept), len(held)))
+    return (_select(ds, kept, total), _select(ds, held, total), sub, (len(kept), len(held)))
 
 
 def _source_key():
@@ -162,8 +163,9 @@ def _source_key():
 
 
 def _synthetic_split(split, seed, kwargs, cache_dir):
-    key = hashlib.sha256(repr((split, seed, sorted(kwargs.items()), _source_key()))
-                         .encode()).hexdigest()[:16]
+    key = hashlib.sha256(
+        repr((split, seed, sorted(kwargs.items()), _source_key())).encode()
+    ).hexdigest()[:16]
     path = None if cache_dir is None else os.path.join(cache_dir, f"synthetic-{split}-{key}.npz")
     if path and os.path.exists(path):
         with np.load(path) as npz:
@@ -179,9 +181,13 @@ def _synthetic_split(split, seed, kwargs, cache_dir):
         if path:
             os.makedirs(cache_dir, exist_ok=True)
             tmp = path + ".tmp.npz"
-            np.savez(tmp, features=features, labels=labels,
-                     class_names=np.array(class_names),
-                     **{f"meta_{k}": np.asarray(v) for k, v in metadata.items()})
+            np.savez(
+                tmp,
+                features=features,
+                labels=labels,
+                class_names=np.array(class_names),
+                **{f"meta_{k}": np.asarray(v) for k, v in metadata.items()},
+            )
             os.replace(tmp, path)
     return tf.data.Dataset.from_tensor_slices((features, labels)), class_names, metadata
 
@@ -189,21 +195,38 @@ def _synthetic_split(split, seed, kwargs, cache_dir):
 def _read_files(name, data_dir, seed, cache_dir, clip_seconds, on_error):
     """The ``(train, test)`` datasets of a file-based source."""
     if name == "tau2020_mobile":
-        return tuple(datasets.tau2020_mobile(data_dir, s, cache_dir=cache_dir,
-                                             on_error=on_error)
-                     for s in ("train", "evaluate"))
+        return tuple(
+            datasets.tau2020_mobile(data_dir, s, cache_dir=cache_dir, on_error=on_error)
+            for s in ("train", "evaluate")
+        )
     if name == "secl_umons":
-        return tuple(datasets.secl_umons(data_dir, s, cache_dir=cache_dir,
-                                         on_error=on_error)
-                     for s in ("train", "test"))
+        return tuple(
+            datasets.secl_umons(data_dir, s, cache_dir=cache_dir, on_error=on_error)
+            for s in ("train", "test")
+        )
     read = datasets.from_directory if name == "folder" else datasets.from_csv
-    return read(data_dir, validation_split=0.2, subset="both", seed=seed,
-                cache_dir=cache_dir, clip_seconds=clip_seconds, on_error=on_error)
+    return read(
+        data_dir,
+        validation_split=0.2,
+        subset="both",
+        seed=seed,
+        cache_dir=cache_dir,
+        clip_seconds=clip_seconds,
+        on_error=on_error,
+    )
 
 
-def load_splits(name, data_dir=None, seed=0, paper_shape=False, validation_fraction=0.1,
-                cache_dir=None, synthetic_kwargs=None, clip_seconds=None,
-                on_error="raise"):
+def load_splits(
+    name,
+    data_dir=None,
+    seed=0,
+    paper_shape=False,
+    validation_fraction=0.1,
+    cache_dir=None,
+    synthetic_kwargs=None,
+    clip_seconds=None,
+    on_error="raise",
+):
     """Loads the three splits of dataset ``name``.
 
     Args:
@@ -241,32 +264,68 @@ def load_splits(name, data_dir=None, seed=0, paper_shape=False, validation_fract
     name = _validation.check_choice("dataset", name, DATASETS)
     on_error = _validation.check_choice("on_error", on_error, ("raise", "skip"))
     try:
-        return _load_splits(name, data_dir, seed, paper_shape, validation_fraction,
-                            cache_dir, synthetic_kwargs, clip_seconds, on_error)
+        return _load_splits(
+            name,
+            data_dir,
+            seed,
+            paper_shape,
+            validation_fraction,
+            cache_dir,
+            synthetic_kwargs,
+            clip_seconds,
+            on_error,
+        )
     except datasets.AudioFileError as error:
         raise datasets.AudioFileError(
-            f"{error} With the runner: --skip-unreadable skips such files and "
-            "reports them.") from None
+            f"{error} With the runner: --skip-unreadable skips such files and reports them."
+        ) from None
 
 
-def _load_splits(name, data_dir, seed, paper_shape, validation_fraction, cache_dir,
-                 synthetic_kwargs, clip_seconds, on_error):
+def _load_splits(
+    name,
+    data_dir,
+    seed,
+    paper_shape,
+    validation_fraction,
+    cache_dir,
+    synthetic_kwargs,
+    clip_seconds,
+    on_error,
+):
     if name in NEEDS_DATA_DIR and not data_dir:
-        raise ValueError(f"dataset {name!r} needs `data_dir` (--data-dir). "
-                         f"Received: data_dir={data_dir!r}")
+        raise ValueError(
+            f"dataset {name!r} needs `data_dir` (--data-dir). Received: data_dir={data_dir!r}"
+        )
     if name == "synthetic":
         kwargs = dict(synthetic_kwargs or {}, paper_shape=paper_shape)
-        parts = {s: _synthetic_split(s, seed, kwargs, cache_dir)
-                 for s in ("train", "validation", "test")}
+        parts = {
+            s: _synthetic_split(s, seed, kwargs, cache_dir) for s in ("train", "validation", "test")
+        }
         sizes = {s: len(parts[s][2]["device"]) for s in parts}
-        return Splits(parts["train"][0], parts["validation"][0], parts["test"][0],
-                      parts["train"][1], parts["train"][2], parts["test"][2], sizes)
+        return Splits(
+            parts["train"][0],
+            parts["validation"][0],
+            parts["test"][0],
+            parts["train"][1],
+            parts["train"][2],
+            parts["test"][2],
+            sizes,
+        )
     if name == "digits":
-        ds = {s: datasets.spoken_digits(s, seed=seed, data_dir=data_dir, cache_dir=cache_dir)
-              for s in ("train", "validation", "test")}
+        ds = {
+            s: datasets.spoken_digits(s, seed=seed, data_dir=data_dir, cache_dir=cache_dir)
+            for s in ("train", "validation", "test")
+        }
         sizes = {s: len(next(iter(ds[s].metadata.values()))) for s in ds}
-        return Splits(ds["train"], ds["validation"], ds["test"], ds["train"].class_names,
-                      dict(ds["train"].metadata), dict(ds["test"].metadata), sizes)
+        return Splits(
+            ds["train"],
+            ds["validation"],
+            ds["test"],
+            ds["train"].class_names,
+            dict(ds["train"].metadata),
+            dict(ds["test"].metadata),
+            sizes,
+        )
     with warnings.catch_warnings():  # the runner prints its own skip report
         warnings.filterwarnings("ignore", "Skipped", UserWarning)
         train, test = _read_files(name, data_dir, seed, cache_dir, clip_seconds, on_error)
@@ -274,13 +333,21 @@ def _load_splits(name, data_dir, seed, paper_shape, validation_fraction, cache_d
         _require_one_length(name, [*train.metadata["path"], *test.metadata["path"]])
     train_meta = dict(train.metadata or {})
     fit, validation, fit_meta, (n_fit, n_val) = _carve(
-        train, train_meta, GROUP_COLUMNS[name], validation_fraction, seed)
+        train, train_meta, GROUP_COLUMNS[name], validation_fraction, seed
+    )
     test_meta = dict(test.metadata or {})
     n_test = len(next(iter(test_meta.values()))) if test_meta else int(test.cardinality())
     skipped = sorted({*map(tuple, train.skipped), *map(tuple, test.skipped)})
-    return Splits(fit, validation, test, tuple(train.class_names), fit_meta, test_meta,
-                  {"train": n_fit, "validation": n_val, "test": n_test},
-                  [list(s) for s in skipped])
+    return Splits(
+        fit,
+        validation,
+        test,
+        tuple(train.class_names),
+        fit_meta,
+        test_meta,
+        {"train": n_fit, "validation": n_val, "test": n_test},
+        [list(s) for s in skipped],
+    )
 
 
 def skip_report(skipped):

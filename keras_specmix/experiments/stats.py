@@ -12,8 +12,7 @@ noncentral t distribution).
 """
 
 import math
-from typing import Optional
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 from scipy import stats as scipy_stats
@@ -22,8 +21,7 @@ TALK_GAIN = 2.5
 """The gain (accuracy points) of SpecMix over None in the talk (TAU 2020 Mobile)."""
 
 
-def paired_difference(a: Sequence[float], b: Sequence[float],
-                      confidence: float = 0.95) -> dict:
+def paired_difference(a: Sequence[float], b: Sequence[float], confidence: float = 0.95) -> dict:
     """Mean of ``a - b`` over paired seeds, its t interval and the paired t-test.
 
     Args:
@@ -50,14 +48,23 @@ def paired_difference(a: Sequence[float], b: Sequence[float],
     a = np.asarray(a, dtype=np.float64)
     b = np.asarray(b, dtype=np.float64)
     if a.shape != b.shape or a.ndim != 1 or a.size == 0:
-        raise ValueError("`a` and `b` must be non-empty 1-D sequences of the same length. "
-                         f"Received: len(a)={a.size}, len(b)={b.size}")
+        raise ValueError(
+            "`a` and `b` must be non-empty 1-D sequences of the same length. "
+            f"Received: len(a)={a.size}, len(b)={b.size}"
+        )
     if not 0.0 < confidence < 1.0:
         raise ValueError(f"`confidence` must be in (0, 1). Received: confidence={confidence}")
     diff = a - b
     n = int(diff.size)
-    out = {"n": n, "differences": diff.tolist(), "mean": float(diff.mean()), "std": None,
-           "ci_low": None, "ci_high": None, "p_value": None}
+    out = {
+        "n": n,
+        "differences": diff.tolist(),
+        "mean": float(diff.mean()),
+        "std": None,
+        "ci_low": None,
+        "ci_high": None,
+        "p_value": None,
+    }
     if n < 2:
         return out
     std = float(diff.std(ddof=1))
@@ -66,12 +73,11 @@ def paired_difference(a: Sequence[float], b: Sequence[float],
         p_value = float(scipy_stats.ttest_rel(a, b).pvalue)
     else:  # scipy returns NaN for a zero spread; the limit of the test is 0 (or 1 at 0)
         p_value = 1.0 if out["mean"] == 0.0 else 0.0
-    out.update(std=std, ci_low=out["mean"] - half, ci_high=out["mean"] + half,
-               p_value=p_value)
+    out.update(std=std, ci_low=out["mean"] - half, ci_high=out["mean"] + half, p_value=p_value)
     return out
 
 
-def holm(p_values: Sequence[Optional[float]]) -> list:
+def holm(p_values: Sequence[float | None]) -> list:
     """Holm-Bonferroni adjusted p-values (None entries stay None, uncounted).
 
     scipy has no Holm step-down correction (``scipy.stats.false_discovery_control``
@@ -125,8 +131,13 @@ def paired_power(n: int, effect: float, std: float, alpha: float = 0.05) -> floa
     return float(scipy_stats.nct.sf(t_crit, df, nc) + scipy_stats.nct.cdf(-t_crit, df, nc))
 
 
-def seeds_needed(std: Optional[float], effect: float = TALK_GAIN, alpha: float = 0.05,
-                 power: float = 0.8, max_seeds: int = 10_000) -> Optional[int]:
+def seeds_needed(
+    std: float | None,
+    effect: float = TALK_GAIN,
+    alpha: float = 0.05,
+    power: float = 0.8,
+    max_seeds: int = 10_000,
+) -> int | None:
     """Smallest number of seeds for which the paired t-test reaches ``power``.
 
     Args:

@@ -54,7 +54,8 @@ class RunConfig:
     shuffle_buffer: int = 4096
     jit_compile: object = False
     augmentation: conditions_lib.AugmentationParams = dataclasses.field(
-        default_factory=conditions_lib.AugmentationParams)
+        default_factory=conditions_lib.AugmentationParams
+    )
 
     def to_dict(self):
         """A JSON-ready dict of the settings."""
@@ -81,8 +82,9 @@ def training_dataset(splits, config, seed):
         An infinite ``tf.data.Dataset`` of ``(x (batch, time, F, C), y
         (batch, classes))`` global batches.
     """
-    ds = splits.train.shuffle(min(splits.sizes["train"], config.shuffle_buffer), seed=seed,
-                              reshuffle_each_iteration=True).repeat()
+    ds = splits.train.shuffle(
+        min(splits.sizes["train"], config.shuffle_buffer), seed=seed, reshuffle_each_iteration=True
+    ).repeat()
     if config.crop_frames is not None:
         ds = datasets.random_crop(ds, config.crop_frames, seed=seed)
     ds = ds.map(_one_hot(len(splits.class_names)), num_parallel_calls=tf.data.AUTOTUNE)
@@ -147,8 +149,13 @@ def accuracy_breakdown(probabilities, labels, class_names, devices=None, seen=()
         "accuracy": pct(np.ones_like(correct)),
         "per_class": {name: pct(labels == i) for i, name in enumerate(class_names)},
         "confusion_matrix": tf.math.confusion_matrix(
-            labels, predicted, num_classes=len(class_names)).numpy().tolist(),
-        "per_device": None, "seen_devices": None, "seen_devices_accuracy": None,
+            labels, predicted, num_classes=len(class_names)
+        )
+        .numpy()
+        .tolist(),
+        "per_device": None,
+        "seen_devices": None,
+        "seen_devices_accuracy": None,
         "unseen_devices_accuracy": None,
     }
     if devices is not None:
@@ -187,18 +194,25 @@ def run_one(splits, config, condition, seed, run_dir, strategy=None, verbose=1):
     num_classes = len(splits.class_names)
     time_len, n_mels, channels = splits.feature_shape
     if config.crop_frames is not None and time_len is not None and config.crop_frames > time_len:
-        raise ValueError(f"`crop_frames` must be <= the clips' {time_len} frames. "
-                         f"Received: crop_frames={config.crop_frames}")
+        raise ValueError(
+            f"`crop_frames` must be <= the clips' {time_len} frames. "
+            f"Received: crop_frames={config.crop_frames}"
+        )
     steps = config.steps_per_epoch or max(1, splits.sizes["train"] // config.batch_size)
     keras.utils.set_random_seed(seed)
     with strategy.scope():
-        classifier = models.build_model(config.model, (None, n_mels, channels), num_classes,
-                                        config.width)
+        classifier = models.build_model(
+            config.model, (None, n_mels, channels), num_classes, config.width
+        )
         augmentation = conditions_lib.make_augmentation(condition, config.augmentation, seed)
         model = conditions_lib.wrap_model(classifier, augmentation)
         model.compile(
-            optimizer=optim.make_optimizer(config.learning_rate, config.weight_decay,
-                                           config.weight_decay_mode, config.lr_milestones),
+            optimizer=optim.make_optimizer(
+                config.learning_rate,
+                config.weight_decay,
+                config.weight_decay_mode,
+                config.lr_milestones,
+            ),
             loss=keras.losses.CategoricalCrossentropy(),
             metrics=["accuracy"],
             jit_compile=config.jit_compile,
@@ -211,11 +225,17 @@ def run_one(splits, config, condition, seed, run_dir, strategy=None, verbose=1):
         epochs=config.epochs,
         steps_per_epoch=steps,
         shuffle=False,  # the dataset is already shuffled (seeded)
-        validation_data=evaluation_dataset(splits.validation, num_classes,
-                                           config.eval_batch_size),
-        callbacks=[timer, keras.callbacks.ModelCheckpoint(
-            checkpoint, monitor="val_accuracy", mode="max", save_best_only=True,
-            save_weights_only=True)],
+        validation_data=evaluation_dataset(splits.validation, num_classes, config.eval_batch_size),
+        callbacks=[
+            timer,
+            keras.callbacks.ModelCheckpoint(
+                checkpoint,
+                monitor="val_accuracy",
+                mode="max",
+                save_best_only=True,
+                save_weights_only=True,
+            ),
+        ],
         verbose=verbose,
     )
     model.load_weights(checkpoint)
@@ -228,8 +248,13 @@ def run_one(splits, config, condition, seed, run_dir, strategy=None, verbose=1):
         "condition": condition,
         "seed": seed,
         "augmentation_params": config.augmentation.for_condition(condition),
-        **accuracy_breakdown(probabilities, labels, splits.class_names,
-                             splits.test_metadata.get("device"), splits.seen_devices),
+        **accuracy_breakdown(
+            probabilities,
+            labels,
+            splits.class_names,
+            splits.test_metadata.get("device"),
+            splits.seen_devices,
+        ),
         "best_epoch": int(np.argmax(val_acc)) + 1,
         "best_validation_accuracy": max(val_acc),
         "validation_accuracy_per_epoch": val_acc,

@@ -18,10 +18,7 @@ def _resolve(config, overrides):
     if config is None:
         config = FrontEndConfig()
     elif not isinstance(config, FrontEndConfig):
-        raise TypeError(
-            "`config` must be a FrontEndConfig or None. "
-            f"Received: config={config!r}"
-        )
+        raise TypeError(f"`config` must be a FrontEndConfig or None. Received: config={config!r}")
     if overrides:
         config = FrontEndConfig(**{**config.to_dict(), **overrides})
     return config

@@ -34,9 +34,7 @@ def mel_to_hz(mels, htk=True):
     min_log_hz = 1000.0
     min_log_mel = min_log_hz / f_sp
     logstep = np.log(6.4) / 27.0
-    return np.where(
-        m >= min_log_mel, min_log_hz * np.exp(logstep * (m - min_log_mel)), f_sp * m
-    )
+    return np.where(m >= min_log_mel, min_log_hz * np.exp(logstep * (m - min_log_mel)), f_sp * m)
 
 
 def mel_filterbank(sample_rate, n_fft, n_mels, fmin, fmax, htk=True):

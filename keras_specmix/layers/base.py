@@ -86,9 +86,7 @@ class SpectrogramAugmentation(keras.layers.Layer):
         self.seed = _validation.check_seed(seed)
         if data_format is None:
             data_format = keras.config.image_data_format()
-        self.data_format = _validation.check_choice(
-            "data_format", data_format, set(DATA_FORMATS)
-        )
+        self.data_format = _validation.check_choice("data_format", data_format, set(DATA_FORMATS))
         self._create_seed_state()
         # Inputs are validated by the layer itself: never autocast them.
         self._convert_input_args = False
@@ -149,8 +147,7 @@ class SpectrogramAugmentation(keras.layers.Layer):
             mask = tf.convert_to_tensor(data[PADDING_MASK])
             if mask.shape.rank != 2:
                 raise ValueError(
-                    f"`{PADDING_MASK}` must have shape (batch, time). "
-                    f"Received: shape={mask.shape}"
+                    f"`{PADDING_MASK}` must have shape (batch, time). Received: shape={mask.shape}"
                 )
             mask = _leading_mask(tf.cast(mask, tf.bool), type(self).__name__)
             lengths = tf.reduce_sum(tf.cast(mask, tf.int32), axis=1)
@@ -159,8 +156,7 @@ class SpectrogramAugmentation(keras.layers.Layer):
             return None
         if not lengths.dtype.is_integer:
             raise TypeError(
-                f"`{name}` must be an integer tensor. "
-                f"Received: dtype={lengths.dtype.name}"
+                f"`{name}` must be an integer tensor. Received: dtype={lengths.dtype.name}"
             )
         return warp.valid_lengths(data[SPECTROGRAMS], lengths)
 
@@ -278,12 +274,14 @@ class SpectrogramAugmentation(keras.layers.Layer):
         x = tf.convert_to_tensor(x)
         if not x.dtype.is_floating:
             raise TypeError(
-                f"`{SPECTROGRAMS}` must be a floating-point tensor. "
-                f"Received: dtype={x.dtype.name}"
+                f"`{SPECTROGRAMS}` must be a floating-point tensor. Received: dtype={x.dtype.name}"
             )
         if x.shape.rank not in (3, 4):
-            layout = ("(batch, channels, time, freq)" if self.data_format ==
-                      "channels_first" else "(batch, time, freq, channels)")
+            layout = (
+                "(batch, channels, time, freq)"
+                if self.data_format == "channels_first"
+                else "(batch, time, freq, channels)"
+            )
             raise ValueError(
                 f"`{SPECTROGRAMS}` must have shape (batch, time, freq) or "
                 f"{layout}. Received: shape={x.shape}"

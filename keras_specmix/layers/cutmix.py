@@ -68,7 +68,13 @@ class CutMix(MixingLayer):
     def sample_params(self, data, seed):
         shape = tf.shape(data[SPECTROGRAMS])
         return mixing.sample_cutmix_params(
-            seed, shape[0], shape[1], shape[2], self.alpha, self.axes, self.prob,
+            seed,
+            shape[0],
+            shape[1],
+            shape[2],
+            self.alpha,
+            self.axes,
+            self.prob,
             lengths=self.lengths(data),
         )
 

@@ -67,14 +67,9 @@ class FrequencyMasking(MaskingAugmentation):
         seed=None,
         **kwargs,
     ):
-        super().__init__(mask_value=mask_value, per_channel=per_channel, seed=seed,
-                         **kwargs)
-        self.freq_mask_param = _validation.check_int(
-            "freq_mask_param", freq_mask_param, minimum=0
-        )
-        self.num_freq_masks = _validation.check_int(
-            "num_freq_masks", num_freq_masks, minimum=0
-        )
+        super().__init__(mask_value=mask_value, per_channel=per_channel, seed=seed, **kwargs)
+        self.freq_mask_param = _validation.check_int("freq_mask_param", freq_mask_param, minimum=0)
+        self.num_freq_masks = _validation.check_int("num_freq_masks", num_freq_masks, minimum=0)
 
     def sample_params(self, data, seed):
         shape = tf.shape(data[SPECTROGRAMS])
@@ -89,7 +84,5 @@ class FrequencyMasking(MaskingAugmentation):
 
     def get_config(self):
         config = super().get_config()
-        config.update(
-            freq_mask_param=self.freq_mask_param, num_freq_masks=self.num_freq_masks
-        )
+        config.update(freq_mask_param=self.freq_mask_param, num_freq_masks=self.num_freq_masks)
         return config

@@ -29,9 +29,7 @@ class MaskingAugmentation(SpectrogramAugmentation):
         return ops.mask_groups(tf.shape(data[SPECTROGRAMS]), self.per_channel)
 
     def transform(self, data, params):
-        x = ops.apply_masks(
-            data[SPECTROGRAMS], params, self.mask_value, self.lengths(data)
-        )
+        x = ops.apply_masks(data[SPECTROGRAMS], params, self.mask_value, self.lengths(data))
         return {**data, SPECTROGRAMS: x}
 
     def get_config(self):

@@ -40,9 +40,7 @@ class MixingLayer(SpectrogramAugmentation):
 
     requires_labels = True
 
-    def __init__(
-        self, num_classes=None, prob=1.0, return_mix_info=False, seed=None, **kwargs
-    ):
+    def __init__(self, num_classes=None, prob=1.0, return_mix_info=False, seed=None, **kwargs):
         super().__init__(seed=seed, **kwargs)
         if num_classes is not None:
             num_classes = _validation.check_int("num_classes", num_classes, minimum=1)
@@ -55,9 +53,7 @@ class MixingLayer(SpectrogramAugmentation):
         raise NotImplementedError
 
     def transform(self, data, params):
-        x_out, y_out, lam = self.mix(
-            data[SPECTROGRAMS], data[LABELS], params, self.lengths(data)
-        )
+        x_out, y_out, lam = self.mix(data[SPECTROGRAMS], data[LABELS], params, self.lengths(data))
         out = {**data, SPECTROGRAMS: x_out, LABELS: y_out}
         if self.return_mix_info:
             out[MIX_WEIGHTS] = lam
@@ -116,12 +112,11 @@ class MixingLayer(SpectrogramAugmentation):
                     "pass `num_classes` to one-hot them, or give one-hot labels. "
                     "Received: num_classes=None"
                 )
-            y = tf.one_hot(_checked_class_ids(y, self.num_classes, name),
-                           self.num_classes, dtype=tf.float32)
+            y = tf.one_hot(
+                _checked_class_ids(y, self.num_classes, name), self.num_classes, dtype=tf.float32
+            )
         elif y.shape.rank == 2:
-            if self.num_classes is not None and y.shape[1] not in (
-                None, self.num_classes
-            ):
+            if self.num_classes is not None and y.shape[1] not in (None, self.num_classes):
                 raise ValueError(
                     f"{name}: labels have {y.shape[1]} classes but "
                     f"num_classes={self.num_classes}. Received: shape={y.shape}"
@@ -153,8 +148,10 @@ def _checked_class_ids(labels, num_classes, name):
     if _compat.in_xla_context():
         return labels
     valid = tf.reduce_all((labels >= 0) & (labels < num_classes))
-    message = (f"{name}: sparse labels must be class ids in [0, {num_classes}) "
-               f"(num_classes={num_classes}). Received: labels=")
+    message = (
+        f"{name}: sparse labels must be class ids in [0, {num_classes}) "
+        f"(num_classes={num_classes}). Received: labels="
+    )
     if tf.executing_eagerly():
         if not bool(valid):
             raise ValueError(message + str(labels.numpy().tolist()))

@@ -132,8 +132,7 @@ class SpecAugment(MaskingAugmentation):
         seed=None,
         **kwargs,
     ):
-        super().__init__(mask_value=mask_value, per_channel=per_channel, seed=seed,
-                         **kwargs)
+        super().__init__(mask_value=mask_value, per_channel=per_channel, seed=seed, **kwargs)
         self.policy = policy
         self.arguments = dict(
             time_warp_param=time_warp_param,
@@ -186,9 +185,7 @@ class SpecAugment(MaskingAugmentation):
     def transform(self, data, params):
         if self.time_warp_param == 0:
             params = {k: v for k, v in params.items() if not k.startswith("warp_")}
-        x = ops.apply_spec_augment(
-            data[SPECTROGRAMS], params, self.mask_value, self.lengths(data)
-        )
+        x = ops.apply_spec_augment(data[SPECTROGRAMS], params, self.mask_value, self.lengths(data))
         return {**data, SPECTROGRAMS: x}
 
     def get_config(self):

@@ -125,7 +125,6 @@ def _band_counts(axis, low, high):
     high = _validation.check_int(high_name, high, minimum=0)
     if low > high:
         raise ValueError(
-            f"`{low_name}` must be <= `{high_name}` ({high}). "
-            f"Received: {low_name}={low}"
+            f"`{low_name}` must be <= `{high_name}` ({high}). Received: {low_name}={low}"
         )
     return low, high

@@ -84,8 +84,7 @@ class TimeMasking(MaskingAugmentation):
         seed=None,
         **kwargs,
     ):
-        super().__init__(mask_value=mask_value, per_channel=per_channel, seed=seed,
-                         **kwargs)
+        super().__init__(mask_value=mask_value, per_channel=per_channel, seed=seed, **kwargs)
         (
             self.time_mask_param,
             self.num_time_masks,

@@ -65,9 +65,7 @@ class TimeWarp(SpectrogramAugmentation):
 
     def __init__(self, time_warp_param=80, seed=None, **kwargs):
         super().__init__(seed=seed, **kwargs)
-        self.time_warp_param = _validation.check_int(
-            "time_warp_param", time_warp_param, minimum=0
-        )
+        self.time_warp_param = _validation.check_int("time_warp_param", time_warp_param, minimum=0)
 
     def sample_params(self, data, seed):
         x = data[SPECTROGRAMS]

@@ -1,7 +1,7 @@
 """Pure functional core: stateless, batched, XLA-safe TensorFlow functions."""
 
-from keras_specmix.ops import masks
 from keras_specmix.ops import fusion
+from keras_specmix.ops import masks
 from keras_specmix.ops import mixing
 from keras_specmix.ops import random
 from keras_specmix.ops import spec_augment

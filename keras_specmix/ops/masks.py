@@ -115,9 +115,7 @@ def sample_starts(seed, widths, length):
     """
     widths = tf.cast(widths, tf.int32)
     length = tf.cast(length, tf.int32)
-    return random_ops.uniform_int(
-        seed, tf.shape(widths), 0, tf.maximum(length - widths, 0)
-    )
+    return random_ops.uniform_int(seed, tf.shape(widths), 0, tf.maximum(length - widths, 0))
 
 
 def region_mask(time_mask, freq_mask, combine):
@@ -138,9 +136,7 @@ def region_mask(time_mask, freq_mask, combine):
         return t | f
     if combine == INTERSECTION:
         return t & f
-    raise ValueError(
-        f"`combine` must be 'union' or 'intersection'. Received: combine={combine!r}"
-    )
+    raise ValueError(f"`combine` must be 'union' or 'intersection'. Received: combine={combine!r}")
 
 
 def region_fraction(time_mask, freq_mask, combine, lengths=None, span=None):

@@ -157,12 +157,8 @@ def apply_region_mix(x, y, params, combine, lengths=None):
     partner = tf.cast(params["partner"], tf.int32)
     unmixed = self_paired(partner)[:, tf.newaxis]
     shape = tf.shape(x)
-    time_mask = masks.interval_mask(
-        params["time_starts"], params["time_widths"], shape[1]
-    )
-    freq_mask = masks.interval_mask(
-        params["freq_starts"], params["freq_widths"], shape[2]
-    )
+    time_mask = masks.interval_mask(params["time_starts"], params["time_widths"], shape[1])
+    freq_mask = masks.interval_mask(params["freq_starts"], params["freq_widths"], shape[2])
     # Unmixed examples get an empty region: a union needs both masks empty,
     # an intersection just one, so clearing both serves either rule.
     time_mask = time_mask & ~unmixed
@@ -210,7 +206,13 @@ def _clipped_interval(seed, batch_size, length, size):
 
 
 def sample_cutmix_params(
-    seed, batch_size, time_length, freq_length, alpha=0.4, axes="both", prob=1.0,
+    seed,
+    batch_size,
+    time_length,
+    freq_length,
+    alpha=0.4,
+    axes="both",
+    prob=1.0,
     lengths=None,
 ):
     """Draws CutMix boxes: λ ~ Beta(alpha, alpha), a box of share ≈ 1 − λ.
@@ -249,15 +251,11 @@ def sample_cutmix_params(
         return tf.cast(tf.floor(share * tf.cast(length, tf.float32)), tf.int32)
 
     if axes in ("both", "time"):
-        t_start, t_width = _clipped_interval(
-            seeds[2], batch_size, time_length, side(time_length)
-        )
+        t_start, t_width = _clipped_interval(seeds[2], batch_size, time_length, side(time_length))
     else:
         t_start, t_width = _full_interval(batch_size, time_length)
     if axes in ("both", "freq"):
-        f_start, f_width = _clipped_interval(
-            seeds[3], batch_size, freq_length, side(freq_length)
-        )
+        f_start, f_width = _clipped_interval(seeds[3], batch_size, freq_length, side(freq_length))
     else:
         f_start, f_width = _full_interval(batch_size, freq_length)
     return _region_params(partner, (t_start, t_width), (f_start, f_width))
@@ -332,14 +330,22 @@ def sample_specmix_params(
     """
     gamma = _validation.check_range_or_float("gamma", gamma, 0.0, 1.0)
     _validation.check_float("prob", prob, 0.0, 1.0)
-    for name, value in (("min_freq_bands", min_freq_bands), ("max_freq_bands", max_freq_bands),
-                        ("min_time_bands", min_time_bands), ("max_time_bands", max_time_bands)):
+    for name, value in (
+        ("min_freq_bands", min_freq_bands),
+        ("max_freq_bands", max_freq_bands),
+        ("min_time_bands", min_time_bands),
+        ("max_time_bands", max_time_bands),
+    ):
         _validation.check_int(name, value, minimum=0)
-    for axis, low, high in (("freq", min_freq_bands, max_freq_bands),
-                            ("time", min_time_bands, max_time_bands)):
+    for axis, low, high in (
+        ("freq", min_freq_bands, max_freq_bands),
+        ("time", min_time_bands, max_time_bands),
+    ):
         if low > high:
-            raise ValueError(f"`min_{axis}_bands` must be <= `max_{axis}_bands` ({high}). "
-                             f"Received: min_{axis}_bands={low}")
+            raise ValueError(
+                f"`min_{axis}_bands` must be <= `max_{axis}_bands` ({high}). "
+                f"Received: min_{axis}_bands={low}"
+            )
     seeds = random_ops.split_seed(seed, 5)
     partner = random_ops.pair_indices(seeds[4], batch_size)
     if lengths is not None:
@@ -351,12 +357,20 @@ def sample_specmix_params(
         ratio = tf.fill([batch_size], tf.constant(gamma, tf.float64))
     skip = _skip(seeds[1], batch_size, prob)
     f_starts, f_widths = _bands(
-        seeds[2], band_width(ratio, freq_length), freq_length,
-        min_freq_bands, max_freq_bands, skip,
+        seeds[2],
+        band_width(ratio, freq_length),
+        freq_length,
+        min_freq_bands,
+        max_freq_bands,
+        skip,
     )
     t_starts, t_widths = _bands(
-        seeds[3], band_width(ratio, time_length), _per_example(time_length),
-        min_time_bands, max_time_bands, skip,
+        seeds[3],
+        band_width(ratio, time_length),
+        _per_example(time_length),
+        min_time_bands,
+        max_time_bands,
+        skip,
     )
     return _region_params(partner, (t_starts, t_widths), (f_starts, f_widths))
 

@@ -118,25 +118,19 @@ def _log_gamma_boosted(seed, shape, alpha, num_trials):
     c = 1.0 / tf.sqrt(9.0 * d)
     trial_shape = tf.concat([[num_trials], shape], axis=0)
     x = tf.random.stateless_normal(trial_shape, seed=seeds[0])
-    u = tf.random.stateless_uniform(
-        trial_shape, seed=seeds[1], minval=1e-12, maxval=1.0
-    )
+    u = tf.random.stateless_uniform(trial_shape, seed=seeds[1], minval=1e-12, maxval=1.0)
     v = 1.0 + c * x
     v_pos = tf.maximum(v, 1e-12)
     v3 = v_pos * v_pos * v_pos
     log_v3 = 3.0 * tf.math.log(v_pos)
-    accept = (v > 0.0) & (
-        tf.math.log(u) < 0.5 * x * x + d - d * v3 + d * log_v3
-    )
+    accept = (v > 0.0) & (tf.math.log(u) < 0.5 * x * x + d - d * v3 + d * log_v3)
     # First accepted trial; if none (p < 1e-10) fall back to the mode, d.
     first = tf.argmax(tf.cast(accept, tf.int32), axis=0, output_type=tf.int32)
     chosen = tf.one_hot(first, num_trials, axis=0, dtype=tf.float32)
     any_accept = tf.reduce_any(accept, axis=0)
     log_g1 = tf.math.log(d) + tf.reduce_sum(chosen * log_v3, axis=0)
     log_g1 = tf.where(any_accept, log_g1, tf.math.log(d))
-    boost = tf.random.stateless_uniform(
-        shape, seed=seeds[2], minval=1e-30, maxval=1.0
-    )
+    boost = tf.random.stateless_uniform(shape, seed=seeds[2], minval=1e-30, maxval=1.0)
     return log_g1 + tf.math.log(boost) / alpha
 
 

@@ -40,14 +40,38 @@ MEAN = "mean"
 
 #: Table 1 of Park et al. (2019): W, F, m_F, T, p, m_T.
 POLICIES = {
-    "LB": dict(time_warp_param=80, freq_mask_param=27, num_freq_masks=1,
-               time_mask_param=100, time_mask_max_ratio=1.0, num_time_masks=1),
-    "LD": dict(time_warp_param=80, freq_mask_param=27, num_freq_masks=2,
-               time_mask_param=100, time_mask_max_ratio=1.0, num_time_masks=2),
-    "SM": dict(time_warp_param=40, freq_mask_param=15, num_freq_masks=2,
-               time_mask_param=70, time_mask_max_ratio=0.2, num_time_masks=2),
-    "SS": dict(time_warp_param=40, freq_mask_param=27, num_freq_masks=2,
-               time_mask_param=70, time_mask_max_ratio=0.2, num_time_masks=2),
+    "LB": dict(
+        time_warp_param=80,
+        freq_mask_param=27,
+        num_freq_masks=1,
+        time_mask_param=100,
+        time_mask_max_ratio=1.0,
+        num_time_masks=1,
+    ),
+    "LD": dict(
+        time_warp_param=80,
+        freq_mask_param=27,
+        num_freq_masks=2,
+        time_mask_param=100,
+        time_mask_max_ratio=1.0,
+        num_time_masks=2,
+    ),
+    "SM": dict(
+        time_warp_param=40,
+        freq_mask_param=15,
+        num_freq_masks=2,
+        time_mask_param=70,
+        time_mask_max_ratio=0.2,
+        num_time_masks=2,
+    ),
+    "SS": dict(
+        time_warp_param=40,
+        freq_mask_param=27,
+        num_freq_masks=2,
+        time_mask_param=70,
+        time_mask_max_ratio=0.2,
+        num_time_masks=2,
+    ),
 }
 
 
@@ -62,8 +86,7 @@ def check_mask_value(mask_value):
         return _validation.check_choice("mask_value", mask_value, {MEAN})
     if isinstance(mask_value, bool) or not isinstance(mask_value, numbers.Real):
         raise TypeError(
-            "`mask_value` must be a float or 'mean'. "
-            f"Received: mask_value={mask_value!r}"
+            f"`mask_value` must be a float or 'mean'. Received: mask_value={mask_value!r}"
         )
     return _validation.check_float("mask_value", mask_value)
 
@@ -84,9 +107,7 @@ def mask_groups(shape, per_channel):
     return 1
 
 
-def sample_freq_mask_params(
-    seed, batch_size, freq_length, freq_mask_param, num_masks, groups=1
-):
+def sample_freq_mask_params(seed, batch_size, freq_length, freq_mask_param, num_masks, groups=1):
     """Draws frequency masks: width uniform in ``{0, ..., F}``, start uniform.
 
     Each of the ``num_masks`` masks of each example (and group) has a width
@@ -334,16 +355,25 @@ def sample_spec_augment_params(
     lengths = tf.clip_by_value(tf.cast(lengths, tf.int32), 0, shape[1])
     groups = mask_groups(shape, per_channel)
     seed_warp, seed_freq, seed_time = random_ops.split_seed(seed, 3)
-    params = warp.sample_time_warp_params(
-        seed_warp, batch_size, lengths, time_warp_param
+    params = warp.sample_time_warp_params(seed_warp, batch_size, lengths, time_warp_param)
+    params.update(
+        sample_freq_mask_params(
+            seed_freq, batch_size, shape[2], freq_mask_param, num_freq_masks, groups
+        )
     )
-    params.update(sample_freq_mask_params(
-        seed_freq, batch_size, shape[2], freq_mask_param, num_freq_masks, groups
-    ))
-    params.update(sample_time_mask_params(
-        seed_time, batch_size, lengths, time_mask_param, num_time_masks,
-        time_mask_max_ratio, time_mask_count_ratio, time_mask_size_ratio, groups,
-    ))
+    params.update(
+        sample_time_mask_params(
+            seed_time,
+            batch_size,
+            lengths,
+            time_mask_param,
+            num_time_masks,
+            time_mask_max_ratio,
+            time_mask_count_ratio,
+            time_mask_size_ratio,
+            groups,
+        )
+    )
     return params
 
 

@@ -54,8 +54,7 @@ def valid_lengths(x, lengths=None):
     lengths = tf.convert_to_tensor(lengths)
     if lengths.shape.rank != 1:
         raise ValueError(
-            "`lengths` must have shape (batch,). "
-            f"Received: lengths.shape={lengths.shape}"
+            f"`lengths` must have shape (batch,). Received: lengths.shape={lengths.shape}"
         )
     return tf.clip_by_value(tf.cast(lengths, tf.int32), 0, shape[1])
 
@@ -137,8 +136,8 @@ def apply_time_warp(x, params, lengths=None):
     ``out[b, t] = (1 − f)·x[b, i] + f·x[b, i + 1]`` with ``i = floor(src(t))``
     and ``f = src(t) − i`` (see ``warp_source_positions``), on every
     frequency bin and channel; ``f = 0`` copies ``x[b, i]`` exactly, and
-    non-finite values never produce a NaN (``keras_specmix.ops.masks.blend``). Padded frames (``t >= lengths[b]``) are
-    returned unchanged.
+    non-finite values never produce a NaN (``keras_specmix.ops.masks.blend``).
+    Padded frames (``t >= lengths[b]``) are returned unchanged.
 
     Args:
         x: float ``(batch, time, freq[, channels])``; ``time`` may be unknown.

@@ -118,7 +118,8 @@ def test_degenerate_shapes_augment_without_error(layer_cls, shape):
 def test_a_batch_of_one_comes_back_unmixed(layer_cls):
     x = _x(1, 10, 8)
     out = layer_cls(num_classes=3, return_mix_info=True, seed=0)(
-        {"spectrograms": x, "labels": tf.constant([2])})
+        {"spectrograms": x, "labels": tf.constant([2])}
+    )
     np.testing.assert_array_equal(out["spectrograms"], x)
     np.testing.assert_array_equal(out["labels"], [[0.0, 0.0, 1.0]])
     np.testing.assert_array_equal(out["mix_weights"], [1.0])
@@ -191,9 +192,10 @@ def test_infinite_cells_never_become_nan_static_or_not(layer_cls, static):
     x[::2, 5] = INF
     layer = layer_cls(num_classes=3, seed=4)
     spec = tf.TensorSpec([8, 20, 16, 2] if static else [None, None, 16, 2])
-    fn = tf.function(lambda d: layer(d),
-                     input_signature=[{"spectrograms": spec,
-                                       "labels": tf.TensorSpec([None], tf.int32)}])
+    fn = tf.function(
+        lambda d: layer(d),
+        input_signature=[{"spectrograms": spec, "labels": tf.TensorSpec([None], tf.int32)}],
+    )
     out = fn({"spectrograms": x, "labels": np.arange(8, dtype="int32") % 3})
     assert not np.any(np.isnan(out["spectrograms"].numpy()))
 
@@ -203,19 +205,25 @@ def test_static_and_dynamic_shapes_give_the_same_result():
     x[:, :, 3] = -INF
     data = {"spectrograms": x, "labels": np.arange(8, dtype="int32") % 3}
     layer = ks.SpecMix(num_classes=3)
-    dynamic = tf.function(lambda d: layer.augment(d, [1, 2]), input_signature=[{
-        "spectrograms": tf.TensorSpec([None, None, 16, 2]),
-        "labels": tf.TensorSpec([None], tf.int32)}])
-    np.testing.assert_array_equal(layer.augment(data, [1, 2])["spectrograms"],
-                                  dynamic(data)["spectrograms"])
+    dynamic = tf.function(
+        lambda d: layer.augment(d, [1, 2]),
+        input_signature=[
+            {
+                "spectrograms": tf.TensorSpec([None, None, 16, 2]),
+                "labels": tf.TensorSpec([None], tf.int32),
+            }
+        ],
+    )
+    np.testing.assert_array_equal(
+        layer.augment(data, [1, 2])["spectrograms"], dynamic(data)["spectrograms"]
+    )
 
 
 def test_mean_mask_value_ignores_infinite_cells():
     x = np.ones([2, 30, 8], "float32")
     x[:, 0] = -INF
     x[:, 1] = INF
-    out = ks.SpecAugment(mask_value="mean", time_warp_param=0, freq_mask_param=8,
-                         seed=1)(x).numpy()
+    out = ks.SpecAugment(mask_value="mean", time_warp_param=0, freq_mask_param=8, seed=1)(x).numpy()
     assert not np.any(np.isnan(out))
     assert set(np.unique(out[np.isfinite(out)])) <= {1.0}
 
@@ -241,9 +249,13 @@ def test_a_padding_mask_of_rank_one_is_refused():
 
 def test_float_lengths_are_refused():
     with pytest.raises(TypeError, match="`lengths` must be an integer tensor"):
-        ks.SpecMix(num_classes=3)({"spectrograms": _x(2, 4, 8),
-                                   "labels": tf.constant([0, 1]),
-                                   "lengths": tf.constant([4.0, 2.0])})
+        ks.SpecMix(num_classes=3)(
+            {
+                "spectrograms": _x(2, 4, 8),
+                "labels": tf.constant([0, 1]),
+                "lengths": tf.constant([4.0, 2.0]),
+            }
+        )
 
 
 def test_lengths_of_rank_two_are_refused():
@@ -255,15 +267,18 @@ def test_lengths_beyond_the_time_axis_mean_full_clips():
     x = _x(4, 30, 8)
     layer = ks.SpecMix(num_classes=3)
     full = layer.augment({"spectrograms": x, "labels": tf.constant([0, 1, 2, 0])}, [5, 5])
-    over = layer.augment({"spectrograms": x, "labels": tf.constant([0, 1, 2, 0]),
-                          "lengths": tf.fill([4], 99)}, [5, 5])
+    over = layer.augment(
+        {"spectrograms": x, "labels": tf.constant([0, 1, 2, 0]), "lengths": tf.fill([4], 99)},
+        [5, 5],
+    )
     np.testing.assert_array_equal(full["spectrograms"], over["spectrograms"])
 
 
 def test_zero_and_negative_lengths_leave_the_clip_untouched():
     x = _x(2, 30, 8)
     out = ks.SpecAugment(seed=0, time_warp_param=2)(
-        {"spectrograms": x, "lengths": tf.constant([0, -5])})
+        {"spectrograms": x, "lengths": tf.constant([0, -5])}
+    )
     np.testing.assert_array_equal(out["spectrograms"], x)
 
 
@@ -283,48 +298,57 @@ def test_channels_first_is_read_as_channels_first():
 
 
 # ------------------------------------------------------------- arguments
-@pytest.mark.parametrize("kwargs, name", [
-    ({"data_format": "channels_middle"}, "data_format"),
-    ({"seed": -1}, "seed"),
-    ({"seed": 1.5}, "seed"),
-    ({"gamma": 1.5}, "gamma"),
-    ({"gamma": (0.8, 0.2)}, "gamma"),
-    ({"prob": -3}, "prob"),
-    ({"num_classes": 0}, "num_classes"),
-    ({"return_mix_info": "yes"}, "return_mix_info"),
-    ({"min_time_bands": 3, "max_time_bands": 1}, "min_time_bands"),
-])
+@pytest.mark.parametrize(
+    "kwargs, name",
+    [
+        ({"data_format": "channels_middle"}, "data_format"),
+        ({"seed": -1}, "seed"),
+        ({"seed": 1.5}, "seed"),
+        ({"gamma": 1.5}, "gamma"),
+        ({"gamma": (0.8, 0.2)}, "gamma"),
+        ({"prob": -3}, "prob"),
+        ({"num_classes": 0}, "num_classes"),
+        ({"return_mix_info": "yes"}, "return_mix_info"),
+        ({"min_time_bands": 3, "max_time_bands": 1}, "min_time_bands"),
+    ],
+)
 def test_bad_specmix_arguments_name_the_argument(kwargs, name):
     with pytest.raises((TypeError, ValueError), match=f"`{name}`"):
         ks.SpecMix(**kwargs)
 
 
-@pytest.mark.parametrize("kwargs, name", [
-    ({"mask_value": "median"}, "mask_value"),
-    ({"mask_value": INF}, "mask_value"),
-    ({"policy": "XL"}, "policy"),
-    ({"time_mask_max_ratio": 1.5}, "time_mask_max_ratio"),
-    ({"per_channel": 1}, "per_channel"),
-    ({"time_warp_param": -1}, "time_warp_param"),
-])
+@pytest.mark.parametrize(
+    "kwargs, name",
+    [
+        ({"mask_value": "median"}, "mask_value"),
+        ({"mask_value": INF}, "mask_value"),
+        ({"policy": "XL"}, "policy"),
+        ({"time_mask_max_ratio": 1.5}, "time_mask_max_ratio"),
+        ({"per_channel": 1}, "per_channel"),
+        ({"time_warp_param": -1}, "time_warp_param"),
+    ],
+)
 def test_bad_spec_augment_arguments_name_the_argument(kwargs, name):
     with pytest.raises((TypeError, ValueError), match=f"`{name}`"):
         ks.SpecAugment(**kwargs)
 
 
-@pytest.mark.parametrize("call, name", [
-    (lambda: ops.stateless_beta([1, 2], [4], alpha=0), "alpha"),
-    (lambda: ops.stateless_beta([1, 2], [4], alpha=float("nan")), "alpha"),
-    (lambda: ops.stateless_beta([1, 2], [4], alpha=0.4, beta=-1.0), "beta"),
-    (lambda: ops.sample_specmix_params([1, 2], 4, 10, 10, gamma=1.5), "gamma"),
-    (lambda: ops.sample_specmix_params([1, 2], 4, 10, 10, prob=-3), "prob"),
-    (lambda: ops.sample_mixup_params([1, 2], 4, prob=2.0), "prob"),
-    (lambda: ops.sample_mixup_params([1, 2], 4, alpha=-0.4), "alpha"),
-    (lambda: ops.sample_cutmix_params([1, 2], 4, 10, 10, axes="diagonal"), "axes"),
-    (lambda: ops.sample_freq_mask_params([1, 2], 4, 10, 3, num_masks=-1), "num_masks"),
-    (lambda: ops.sample_time_mask_params([1, 2], 2, [5, 5], -2, 1), "time_mask_param"),
-    (lambda: ops.sample_time_warp_params([1, 2], 2, [50, 50], -1), "time_warp_param"),
-])
+@pytest.mark.parametrize(
+    "call, name",
+    [
+        (lambda: ops.stateless_beta([1, 2], [4], alpha=0), "alpha"),
+        (lambda: ops.stateless_beta([1, 2], [4], alpha=float("nan")), "alpha"),
+        (lambda: ops.stateless_beta([1, 2], [4], alpha=0.4, beta=-1.0), "beta"),
+        (lambda: ops.sample_specmix_params([1, 2], 4, 10, 10, gamma=1.5), "gamma"),
+        (lambda: ops.sample_specmix_params([1, 2], 4, 10, 10, prob=-3), "prob"),
+        (lambda: ops.sample_mixup_params([1, 2], 4, prob=2.0), "prob"),
+        (lambda: ops.sample_mixup_params([1, 2], 4, alpha=-0.4), "alpha"),
+        (lambda: ops.sample_cutmix_params([1, 2], 4, 10, 10, axes="diagonal"), "axes"),
+        (lambda: ops.sample_freq_mask_params([1, 2], 4, 10, 3, num_masks=-1), "num_masks"),
+        (lambda: ops.sample_time_mask_params([1, 2], 2, [5, 5], -2, 1), "time_mask_param"),
+        (lambda: ops.sample_time_warp_params([1, 2], 2, [50, 50], -1), "time_warp_param"),
+    ],
+)
 def test_public_ops_validate_their_arguments(call, name):
     with pytest.raises((TypeError, ValueError), match=f"`{name}`"):
         call()
@@ -351,12 +375,18 @@ def test_augment_dataset_refuses_tuples_of_four():
 
 # ------------------------------------------------------------- MixingModel
 def _net():
-    return keras.Sequential([keras.Input((10, 8, 1)), keras.layers.Flatten(),
-                             keras.layers.Dense(3, activation="softmax")])
+    return keras.Sequential(
+        [
+            keras.Input((10, 8, 1)),
+            keras.layers.Flatten(),
+            keras.layers.Dense(3, activation="softmax"),
+        ]
+    )
 
 
-@pytest.mark.parametrize("loss", ["sparse_categorical_crossentropy",
-                                  keras.losses.SparseCategoricalCrossentropy()])
+@pytest.mark.parametrize(
+    "loss", ["sparse_categorical_crossentropy", keras.losses.SparseCategoricalCrossentropy()]
+)
 def test_mixing_model_refuses_a_sparse_loss_and_names_the_right_one(loss):
     model = ks.MixingModel(_net(), ks.SpecMix(num_classes=3))
     with pytest.raises(ValueError, match="categorical_crossentropy"):

@@ -17,8 +17,9 @@ import keras_specmix as ks
 
 #: 40 examples per property: 5 properties (two parametrised), 200 drawn inputs.
 EXAMPLES = 40
-SETTINGS = settings(max_examples=EXAMPLES, deadline=None,
-                    suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(
+    max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
 
 
 @st.composite
@@ -38,8 +39,9 @@ def batches(draw, with_lengths=True):
         flat[i % batch, cell] = -np.inf if i % 2 == 0 else np.inf
     lengths = None
     if with_lengths and draw(st.booleans()):
-        lengths = np.array(draw(st.lists(st.integers(0, time), min_size=batch,
-                                         max_size=batch)), "int32")
+        lengths = np.array(
+            draw(st.lists(st.integers(0, time), min_size=batch, max_size=batch)), "int32"
+        )
     seed = draw(st.integers(0, 2**31 - 2))
     return flat.reshape(shape), lengths, seed
 
@@ -64,7 +66,7 @@ def _padding(x, lengths):
 def _check_common(x, out, lengths):
     assert out.shape == x.shape and out.dtype == x.dtype
     pad = _padding(x, lengths)
-    np.testing.assert_array_equal(out[pad], x[pad])           # padding untouched
+    np.testing.assert_array_equal(out[pad], x[pad])  # padding untouched
     assert not np.any(np.isnan(out)), "a NaN from input that holds none"
 
 
@@ -114,8 +116,13 @@ def test_mixup_stays_between_the_pair_and_keeps_padding(case):
 def test_masks_change_only_masked_cells_to_the_mask_value(case, mask_value, per_channel):
     x, lengths, seed = case
     value = 0.0 if mask_value == "zero" else "mean"
-    layer = ks.SpecAugment(time_warp_param=0, freq_mask_param=4, time_mask_param=6,
-                           mask_value=value, per_channel=per_channel)
+    layer = ks.SpecAugment(
+        time_warp_param=0,
+        freq_mask_param=4,
+        time_mask_param=6,
+        mask_value=value,
+        per_channel=per_channel,
+    )
     x_out = layer.augment(_data(x, lengths, labels=False), seed)["spectrograms"].numpy()
     _check_common(x, x_out, lengths)
     changed = x_out != x
@@ -129,8 +136,11 @@ def test_masks_change_only_masked_cells_to_the_mask_value(case, mask_value, per_
 @given(batches(), st.integers(0, 6))
 def test_time_warp_keeps_end_frames_and_padding_and_makes_no_nan(case, width):
     x, lengths, seed = case
-    x_out = ks.TimeWarp(time_warp_param=width).augment(
-        _data(x, lengths, labels=False), seed)["spectrograms"].numpy()
+    x_out = (
+        ks.TimeWarp(time_warp_param=width)
+        .augment(_data(x, lengths, labels=False), seed)["spectrograms"]
+        .numpy()
+    )
     _check_common(x, x_out, lengths)
     valid = np.full(len(x), x.shape[1]) if lengths is None else lengths
     for b, length in enumerate(valid):
@@ -140,8 +150,9 @@ def test_time_warp_keeps_end_frames_and_padding_and_makes_no_nan(case, width):
 
 
 @SETTINGS
-@given(batches(with_lengths=False),
-       st.sampled_from([ks.MixUp, ks.CutMix, ks.SpecMix, ks.SpecAugment]))
+@given(
+    batches(with_lengths=False), st.sampled_from([ks.MixUp, ks.CutMix, ks.SpecMix, ks.SpecAugment])
+)
 def test_inference_is_the_identity_in_every_dtype(case, layer_cls):
     x, _, _ = case
     x = x.astype("float64")

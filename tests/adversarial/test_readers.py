@@ -38,10 +38,11 @@ def _bad_file_cases():
         "empty": (lambda p: p.write_bytes(b""), "empty"),
         "zero_frames": (lambda p: sf.write(p, np.zeros((0, 1)), 16000), "no audio frames"),
         "truncated": (truncated, "truncated"),
-        "junk_after_riff": (lambda p: p.write_bytes(b"RIFF\x00\x00\x00\x00WAVEjunk"),
-                            "libsndfile"),
-        "text_named_wav": (lambda p: p.write_bytes(b"hello, I am not audio\n" * 4),
-                           "not an audio file"),
+        "junk_after_riff": (lambda p: p.write_bytes(b"RIFF\x00\x00\x00\x00WAVEjunk"), "libsndfile"),
+        "text_named_wav": (
+            lambda p: p.write_bytes(b"hello, I am not audio\n" * 4),
+            "not an audio file",
+        ),
         "ogg_magic_only": (lambda p: p.write_bytes(b"OggS" + bytes(60)), "not an audio file"),
     }
 
@@ -70,10 +71,15 @@ def test_garbage_in_any_extension_is_never_ignored(tmp_path, name):
         assert len(D.from_directory(tmp_path, config=SMALL, on_error="skip").skipped) == 1
 
 
-@pytest.mark.parametrize("content, name", [("FLAC", "really_flac.wav"),
-                                           ("WAV", "really_wav.mp3"),
-                                           ("OGG", "really_ogg.dat"),
-                                           ("AIFF", "no_extension")])
+@pytest.mark.parametrize(
+    "content, name",
+    [
+        ("FLAC", "really_flac.wav"),
+        ("WAV", "really_wav.mp3"),
+        ("OGG", "really_ogg.dat"),
+        ("AIFF", "no_extension"),
+    ],
+)
 def test_wrong_or_missing_extension_is_read_by_content(tmp_path, content, name):
     # Specified result: libsndfile recognises the format from the bytes, so the
     # file is decoded correctly whatever its name says.
@@ -138,7 +144,7 @@ def test_corrupt_frames_found_while_decoding_name_the_file(tmp_path):
     path = tmp_path / "a" / "x.flac"
     sf.write(path, tone(1.0, 16000, 440), 16000, subtype="PCM_16")
     data = bytearray(path.read_bytes())
-    data[len(data) // 2: len(data) // 2 + 2000] = bytes(2000)
+    data[len(data) // 2 : len(data) // 2 + 2000] = bytes(2000)
     path.write_bytes(bytes(data))
     ds = D.from_directory(tmp_path, config=SMALL)
     with pytest.raises(tf.errors.OpError, match="x.flac.*libsndfile cannot decode"):
@@ -160,8 +166,7 @@ def test_float_samples_beyond_full_scale_are_kept(tmp_path):
     (tmp_path / "a").mkdir()
     audio = 4.0 * tone(0.1, 16000, 440)
     sf.write(tmp_path / "a" / "loud.wav", audio, 16000, subtype="FLOAT")
-    np.testing.assert_allclose(audio_io.load_audio(tmp_path / "a" / "loud.wav"), audio,
-                               atol=1e-6)
+    np.testing.assert_allclose(audio_io.load_audio(tmp_path / "a" / "loud.wav"), audio, atol=1e-6)
 
 
 def test_mixed_rates_without_resampling_name_the_file_and_the_option(tmp_path):
@@ -185,10 +190,16 @@ def test_mixed_channels(tmp_path):
     assert [x.shape[-1] for x, _ in ds.as_numpy_iterator()] == [3, 3]
 
 
-@pytest.mark.parametrize("kwargs, match", [
-    ({"channel": "left"}, "channel.*left"), ({"channel": -1}, "channel"),
-    ({"on_error": "ignore"}, "on_error.*ignore"), ({"clip_seconds": 0}, "clip_seconds"),
-    ({"clip_seconds": -1.0}, "clip_seconds")])
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"channel": "left"}, "channel.*left"),
+        ({"channel": -1}, "channel"),
+        ({"on_error": "ignore"}, "on_error.*ignore"),
+        ({"clip_seconds": 0}, "clip_seconds"),
+        ({"clip_seconds": -1.0}, "clip_seconds"),
+    ],
+)
 def test_bad_arguments_name_the_argument(tmp_path, kwargs, match):
     _good(tmp_path)
     with pytest.raises(ValueError, match=match):
@@ -199,8 +210,10 @@ def test_every_file_unreadable_with_skip_says_so(tmp_path):
     (tmp_path / "a").mkdir()
     (tmp_path / "a" / "x.wav").write_bytes(b"")
     (tmp_path / "a" / "y.mp3").write_bytes(b"junk")
-    with pytest.warns(UserWarning, match="Skipped 2"), \
-            pytest.raises(ValueError, match=r"No usable audio file.*2 skipped"):
+    with (
+        pytest.warns(UserWarning, match="Skipped 2"),
+        pytest.raises(ValueError, match=r"No usable audio file.*2 skipped"),
+    ):
         D.from_directory(tmp_path, config=SMALL, on_error="skip")
 
 

@@ -10,13 +10,11 @@ import pytest
 
 from keras_specmix.experiments import runner
 
-
 CASES = [
     # (argv, flag, value shown); "{tmp}" is replaced by a temporary folder.
     (["--data-dir", "/nonexistent"], "--data-dir", "/nonexistent"),
     (["--dataset", "folder", "--data-dir", "/nonexistent"], "--data-dir", "/nonexistent"),
-    (["--dataset", "tau2020_mobile", "--data-dir", "/nonexistent"], "--data-dir",
-     "/nonexistent"),
+    (["--dataset", "tau2020_mobile", "--data-dir", "/nonexistent"], "--data-dir", "/nonexistent"),
     (["--dataset", "csv", "--data-dir", "{tmp}"], "--data-dir", "{tmp}"),
     (["--num-locations", "1"], "--num-locations", "'1'"),
     (["--num-locations", "2"], "--num-locations", "'2'"),
@@ -29,8 +27,11 @@ CASES = [
     (["--weight-decay", "-0.1"], "--weight-decay", "'-0.1'"),
     (["--validation-fraction", "0"], "--validation-fraction", "'0'"),
     (["--validation-fraction", "nan"], "--validation-fraction", "'nan'"),
-    (["--dataset", "folder", "--data-dir", "{tmp}", "--clip-seconds", "inf"],
-     "--clip-seconds", "'inf'"),
+    (
+        ["--dataset", "folder", "--data-dir", "{tmp}", "--clip-seconds", "inf"],
+        "--clip-seconds",
+        "'inf'",
+    ),
     (["--time-warp", "-1"], "--time-warp", "'-1'"),
     (["--freq-mask", "-3"], "--freq-mask", "'-3'"),
     (["--time-mask", "x"], "--time-mask", "'x'"),
@@ -54,8 +55,9 @@ def test_bad_value_names_the_flag_and_the_value(argv, flag, value, tmp_path, cap
     argv = [fill.get(a, a) for a in argv]
     value = fill.get(value, value)
     with pytest.raises(SystemExit) as error:
-        runner.main(argv + ["--output-dir", str(tmp_path / "out")]
-                    if "--output-dir" not in argv else argv)
+        runner.main(
+            argv + ["--output-dir", str(tmp_path / "out")] if "--output-dir" not in argv else argv
+        )
     err = capsys.readouterr().err
     assert error.value.code == 2, err
     assert "usage:" in err and "Traceback" not in err

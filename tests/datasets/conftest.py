@@ -9,7 +9,8 @@ from keras_specmix.datasets import fakes
 def fake_tau(tmp_path):
     """A TAU 2020 Mobile development tree with 24-bit 0.3-s clips."""
     return fakes.write_fake_tau2020_mobile(
-        tmp_path / "TAU-urban-acoustic-scenes-2020-mobile-development")
+        tmp_path / "TAU-urban-acoustic-scenes-2020-mobile-development"
+    )
 
 
 @pytest.fixture(params=fakes.SECL_LAYOUTS)

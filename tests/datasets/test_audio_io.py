@@ -38,7 +38,8 @@ def decode_errors(folder):
     paths = list(ds.metadata["path"])
     assert sorted(paths) == sorted(written)  # nothing dropped, nothing ignored
     decoded = tf.data.Dataset.from_tensor_slices(paths).map(
-        lambda p: audio_io.decode_audio(p, RATE, "all", 2))
+        lambda p: audio_io.decode_audio(p, RATE, "all", 2)
+    )
     errors = {}
     for path, audio in zip(paths, decoded.as_numpy_iterator()):
         row, reference, rate = written[path]
@@ -71,10 +72,12 @@ def test_every_format_decodes_to_the_written_samples(all_formats, name):
 
 def test_every_format_gives_features_in_from_directory(all_formats):
     _, ds = all_formats
-    reference = pipeline.waveform_features(tf.constant(STEREO.mean(1, keepdims=True),
-                                                       tf.float32), SMALL)
-    features = list(D.from_directory(ds.metadata["path"][0].rsplit("/", 2)[0],
-                                     config=SMALL).as_numpy_iterator())
+    reference = pipeline.waveform_features(
+        tf.constant(STEREO.mean(1, keepdims=True), tf.float32), SMALL
+    )
+    features = list(
+        D.from_directory(ds.metadata["path"][0].rsplit("/", 2)[0], config=SMALL).as_numpy_iterator()
+    )
     assert len(features) == len(FORMAT_NAMES)
     for path, (x, _) in zip(ds.metadata["path"], features):
         assert x.shape[1:] == (16, 3) and np.isfinite(x).all(), path
@@ -84,8 +87,9 @@ def test_every_format_gives_features_in_from_directory(all_formats):
         # the loud (tone) bins are compared for them.
         loud = reference[:n, :, 0] > np.log(1e-3)
         atol = 2e-2 if lossless else 0.5
-        np.testing.assert_allclose(x[:n, :, 0][loud], reference[:n, :, 0].numpy()[loud],
-                                   atol=atol, err_msg=path)
+        np.testing.assert_allclose(
+            x[:n, :, 0][loud], reference[:n, :, 0].numpy()[loud], atol=atol, err_msg=path
+        )
 
 
 def test_inspect_reports_format_encoding_and_bits(tmp_path):
@@ -156,7 +160,7 @@ def test_channel_choice_mean_and_all(tmp_path):
     np.testing.assert_allclose(both[..., :3], first, atol=1e-5)
     np.testing.assert_allclose(both[..., 3:], second, atol=1e-5)
     mean = audio_io.load_audio(tmp_path / "a" / "x.wav", channel="mean")
-    np.testing.assert_allclose(mean[:, 0], audio.mean(1), atol=2 ** -22)
+    np.testing.assert_allclose(mean[:, 0], audio.mean(1), atol=2**-22)
     with pytest.raises(D.AudioFileError, match="x.wav.*channel 2"):
         one(channel=2)
 
@@ -184,9 +188,13 @@ def test_mixed_rates_channels_lengths_and_formats_in_one_folder(tmp_path):
 
 @pytest.mark.parametrize(
     "content, reason",
-    [(b"", "empty"), (b"RIFF\x00\x00\x00\x00WAVEjunk", "libsndfile.*data"),
-     (b"OggS" + b"\x00" * 60, "not an audio file"), (None, "truncated"),
-     (0, "no audio frames")],
+    [
+        (b"", "empty"),
+        (b"RIFF\x00\x00\x00\x00WAVEjunk", "libsndfile.*data"),
+        (b"OggS" + b"\x00" * 60, "not an audio file"),
+        (None, "truncated"),
+        (0, "no audio frames"),
+    ],
 )
 def test_broken_files_raise_naming_the_file_or_are_skipped(tmp_path, content, reason):
     bad = tmp_path / "a" / "bad.wav"

@@ -8,10 +8,9 @@ import tensorflow as tf
 
 from keras_specmix import datasets as D
 from keras_specmix.datasets import cache as cache_lib
-from keras_specmix.features import FrontEndConfig
-
 from keras_specmix.datasets.fakes import tone
 from keras_specmix.datasets.fakes import write_wav
+from keras_specmix.features import FrontEndConfig
 
 SMALL = FrontEndConfig(sample_rate=16000, n_fft=256, hop_length=128, n_mels=16)
 
@@ -19,8 +18,12 @@ SMALL = FrontEndConfig(sample_rate=16000, n_fft=256, hop_length=128, n_mels=16)
 def _folder(tmp_path, classes=("dog", "cat"), per_class=4):
     for c, name in enumerate(classes):
         for i in range(per_class):
-            write_wav(str(tmp_path / "data" / name / f"{i}.wav"),
-                      tone(0.2, 16000, 200 + 300 * c + 20 * i), 16000, 16)
+            write_wav(
+                str(tmp_path / "data" / name / f"{i}.wav"),
+                tone(0.2, 16000, 200 + 300 * c + 20 * i),
+                16000,
+                16,
+            )
     return tmp_path / "data"
 
 
@@ -30,8 +33,7 @@ def test_from_directory_labels_and_split(tmp_path):
     assert ds.class_names == ("cat", "dog")
     labels = [int(y) for _, y in ds]
     assert labels == [0] * 4 + [1] * 4
-    train, val = D.from_directory(root, config=SMALL, validation_split=0.25,
-                                  subset="both", seed=3)
+    train, val = D.from_directory(root, config=SMALL, validation_split=0.25, subset="both", seed=3)
     assert len(train.metadata["path"]) == 6 and len(val.metadata["path"]) == 2
     assert not set(train.metadata["path"]) & set(val.metadata["path"])
     with pytest.raises(ValueError, match="seed"):
@@ -46,8 +48,9 @@ def test_from_csv_splits_by_group(tmp_path):
     for name in ("cat", "dog"):
         rows += [f"{name}/{i}.wav,{name},dev{i % 4}" for i in range(4)]
     (root / "list.csv").write_text("\n".join(rows) + "\n")
-    train, val = D.from_csv(root / "list.csv", config=SMALL, validation_split=0.5,
-                            subset="both", seed=0)
+    train, val = D.from_csv(
+        root / "list.csv", config=SMALL, validation_split=0.5, subset="both", seed=0
+    )
     assert not set(train.metadata["group"]) & set(val.metadata["group"])
     assert len(set(val.metadata["group"])) == 2
     assert len(train.metadata["group"]) + len(val.metadata["group"]) == 8
@@ -61,8 +64,9 @@ def test_cache_round_trip_and_key(tmp_path):
     fresh = list(D.from_directory(root, config=SMALL).as_numpy_iterator())
     cached = D.from_directory(root, config=SMALL, cache_dir=tmp_path / "c", progress=False)
     again = D.from_directory(root, config=SMALL, cache_dir=tmp_path / "c", progress=False)
-    for (x0, y0), (x1, y1), (x2, y2) in zip(fresh, cached.as_numpy_iterator(),
-                                             again.as_numpy_iterator()):
+    for (x0, y0), (x1, y1), (x2, y2) in zip(
+        fresh, cached.as_numpy_iterator(), again.as_numpy_iterator()
+    ):
         np.testing.assert_array_equal(x0, x1)
         np.testing.assert_array_equal(x1, x2)
         assert y0 == y1 == y2

@@ -3,8 +3,8 @@ lengths, unreadable files skipped and reported, and the feature cache's temporar
 folders never leaking."""
 
 import json
-import re
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -23,9 +23,13 @@ from keras_specmix.experiments import sources
 
 TONES = {"beep": 300, "hum": 700, "whine": 1500}
 # (extension, libsndfile format, subtype, sample rate, channels, seconds)
-MIXED = [(".wav", "WAV", "PCM_16", 16000, 1, 0.4), (".flac", "FLAC", "PCM_24", 22050, 2, 0.6),
-         (".mp3", "MP3", "MPEG_LAYER_III", 44100, 1, 0.5),
-         (".ogg", "OGG", "VORBIS", 48000, 2, 0.3), (".aiff", "AIFF", "PCM_16", 8000, 1, 0.7)]
+MIXED = [
+    (".wav", "WAV", "PCM_16", 16000, 1, 0.4),
+    (".flac", "FLAC", "PCM_24", 22050, 2, 0.6),
+    (".mp3", "MP3", "MPEG_LAYER_III", 44100, 1, 0.5),
+    (".ogg", "OGG", "VORBIS", 48000, 2, 0.3),
+    (".aiff", "AIFF", "PCM_16", 8000, 1, 0.7),
+]
 
 
 def messy_folder(root, per_class=5, corrupt=True):
@@ -35,9 +39,13 @@ def messy_folder(root, per_class=5, corrupt=True):
         for k in range(per_class):
             ext, fmt, subtype, rate, channels, seconds = MIXED[(k + c) % len(MIXED)]
             (root / label).mkdir(parents=True, exist_ok=True)
-            sf.write(root / label / f"{label}{k}{ext}",
-                     fakes.tone(seconds, rate, TONES[label] + 5 * k, channels, seed=k),
-                     rate, format=fmt, subtype=subtype)
+            sf.write(
+                root / label / f"{label}{k}{ext}",
+                fakes.tone(seconds, rate, TONES[label] + 5 * k, channels, seed=k),
+                rate,
+                format=fmt,
+                subtype=subtype,
+            )
     if corrupt:
         (root / "hum" / "broken.wav").write_bytes(b"RIFF\x10\x00\x00\x00WAVEfmt garbage")
     return root
@@ -55,8 +63,9 @@ def test_select_covers_every_element_when_tf_data_does_not_know_the_length():
 
 def test_mixed_folder_without_cache_reads_every_split_and_reports_the_corrupt_file(tmp_path):
     root = messy_folder(tmp_path / "sounds")
-    with pytest.raises(datasets.AudioFileError,
-                       match="broken.wav.*on_error='skip'.*--skip-unreadable"):
+    with pytest.raises(
+        datasets.AudioFileError, match="broken.wav.*on_error='skip'.*--skip-unreadable"
+    ):
         sources.load_splits("folder", str(root), clip_seconds=0.5)
     splits = sources.load_splits("folder", str(root), clip_seconds=0.5, on_error="skip")
     assert [p for p, _ in splits.skipped] == [str(root / "hum" / "broken.wav")]
@@ -71,11 +80,34 @@ def test_mixed_folder_without_cache_reads_every_split_and_reports_the_corrupt_fi
 
 def test_runner_over_a_mixed_folder_skips_and_records_the_corrupt_file(tmp_path, capsys):
     root = messy_folder(tmp_path / "sounds")
-    argv = ["--dataset", "folder", "--data-dir", str(root), "--no-cache",
-            "--clip-seconds", "0.5", "--model", "small", "--width", "16", "--epochs", "1",
-            "--steps-per-epoch", "2", "--batch-size", "4", "--eval-batch-size", "4",
-            "--seeds", "0", "--augmentation", "none", "--quiet",
-            "--output-dir", str(tmp_path / "out")]
+    argv = [
+        "--dataset",
+        "folder",
+        "--data-dir",
+        str(root),
+        "--no-cache",
+        "--clip-seconds",
+        "0.5",
+        "--model",
+        "small",
+        "--width",
+        "16",
+        "--epochs",
+        "1",
+        "--steps-per-epoch",
+        "2",
+        "--batch-size",
+        "4",
+        "--eval-batch-size",
+        "4",
+        "--seeds",
+        "0",
+        "--augmentation",
+        "none",
+        "--quiet",
+        "--output-dir",
+        str(tmp_path / "out"),
+    ]
     with pytest.raises(SystemExit) as exit_info:  # an argparse message, not a traceback
         runner.main(argv)
     assert exit_info.value.code == 2
@@ -84,8 +116,9 @@ def test_runner_over_a_mixed_folder_skips_and_records_the_corrupt_file(tmp_path,
     out = capsys.readouterr().out
     assert "Skipped 1 unreadable file(s) (--skip-unreadable):" in out and "broken.wav" in out
     data = json.loads((tmp_path / "out" / "folder_small.json").read_text())
-    assert data["skipped_files"] == [[str(root / "hum" / "broken.wav"),
-                                      data["skipped_files"][0][1]]]
+    assert data["skipped_files"] == [
+        [str(root / "hum" / "broken.wav"), data["skipped_files"][0][1]]
+    ]
     assert "libsndfile" in data["skipped_files"][0][1]
     assert data["runs"][0]["settings"]["data"]["on_error"] == "skip"
 
@@ -131,19 +164,23 @@ def test_a_killed_extraction_leaves_nothing_after_the_next_run(tmp_path):
                     print("writing", flush=True)
                 time.sleep(0.05)
                 yield tf.zeros([2]), i
-        cache.write_feature_cache(slow(), {str(tmp_path / 'c' / 'a-1')!r}, progress=False)
+        cache.write_feature_cache(slow(), {str(tmp_path / "c" / "a-1")!r}, progress=False)
     """)
     env = dict(os.environ, PYTHONPATH=os.getcwd(), TF_CPP_MIN_LOG_LEVEL="3")
-    child = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE,
-                             env=env, text=True)
+    child = subprocess.Popen(
+        [sys.executable, "-c", script], stdout=subprocess.PIPE, env=env, text=True
+    )
     assert child.stdout.readline().strip() == "writing"
     child.send_signal(signal.SIGKILL)
     child.wait()
     leftovers = [e for e in os.listdir(tmp_path / "c") if ".tmp-" in e]
     assert len(leftovers) == 1  # what a killed writer leaves behind
     ds = cache_lib.cached_dataset(
-        lambda: tf.data.Dataset.from_tensor_slices((np.zeros((3, 2), np.float32),
-                                                    np.arange(3))),
-        tmp_path / "c", "b", "2", progress=False)
+        lambda: tf.data.Dataset.from_tensor_slices((np.zeros((3, 2), np.float32), np.arange(3))),
+        tmp_path / "c",
+        "b",
+        "2",
+        progress=False,
+    )
     assert sum(1 for _ in ds) == 3
     assert sorted(os.listdir(tmp_path / "c")) == ["b-2"]

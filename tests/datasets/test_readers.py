@@ -7,10 +7,9 @@ import numpy as np
 import pytest
 
 from keras_specmix import datasets as D
-from keras_specmix.features import FrontEndConfig
-
 from keras_specmix.datasets.fakes import TAU_TRAIN_ROWS as TAU_TRAIN
 from keras_specmix.datasets.fakes import write_wav
+from keras_specmix.features import FrontEndConfig
 
 CLIP = 0.3
 PAPER = FrontEndConfig()
@@ -43,8 +42,13 @@ def test_tau_splits_are_location_disjoint_and_test_joins_meta(fake_tau):
 
 
 @pytest.mark.parametrize(
-    "name, device", [("bus-paris-3-30-s10.wav", "s10"), ("audio/x-y-1-2-S1.wav", "s1"),
-                     ("metro_station-milan-5-9-a.wav", "a")])
+    "name, device",
+    [
+        ("bus-paris-3-30-s10.wav", "s10"),
+        ("audio/x-y-1-2-S1.wav", "s1"),
+        ("metro_station-milan-5-9-a.wav", "a"),
+    ],
+)
 def test_parse_tau_filename(name, device):
     assert D.parse_tau_filename(name)["device"] == device
 
@@ -79,7 +83,7 @@ def test_tau_comma_separated_meta_is_rejected(fake_tau):
 def test_tau_wrong_rate_is_an_error_unless_resampled(fake_tau):
     victim = fake_tau / "audio" / ("-".join(TAU_TRAIN[0]) + ".wav")
     write_wav(str(victim), np.zeros((4800, 1)) + 0.1, 48000, 24)
-    with pytest.raises(D.AudioFileError, match="48000 Hz.*" ):
+    with pytest.raises(D.AudioFileError, match="48000 Hz.*"):
         D.tau2020_mobile(fake_tau, "train", clip_seconds=CLIP)
 
 

@@ -32,8 +32,12 @@ y = np.eye(4, dtype="float32")[np.concatenate([np.arange(16) % 4] * 2)]
 dataset = tf.data.Dataset.from_tensors((x, y)).unbatch().batch(32)
 batch = next(iter(strategy.experimental_distribute_dataset(dataset)))
 
-layers = {"specmix": ks.SpecMix(gamma=0.3, seed=1), "mixup": ks.MixUp(seed=1),
-          "cutmix": ks.CutMix(seed=1), "specaugment": ks.SpecAugment(seed=1)}
+layers = {
+    "specmix": ks.SpecMix(gamma=0.3, seed=1),
+    "mixup": ks.MixUp(seed=1),
+    "cutmix": ks.CutMix(seed=1),
+    "specaugment": ks.SpecAugment(seed=1),
+}
 
 
 @tf.function
@@ -53,9 +57,10 @@ for key in ("batch_size", *layers):
     if key == "batch_size":
         report[key] = [int(v) for v in per_replica]
     else:
-        report[key] = {"max_abs_diff_between_replicas":
-                       float(np.max(np.abs(per_replica[0] - per_replica[1]))),
-                       "changed_input": float(np.max(np.abs(per_replica[0] - half)))}
+        report[key] = {
+            "max_abs_diff_between_replicas": float(np.max(np.abs(per_replica[0] - per_replica[1]))),
+            "changed_input": float(np.max(np.abs(per_replica[0] - half))),
+        }
 print("MIRRORED_CHECK " + json.dumps(report), flush=True)
 
 sys.exit(runner.main(sys.argv[1:] + ["--strategy", "mirrored", "--cpu-replicas", "2"]))

@@ -25,15 +25,39 @@ def mirrored(tmp_path_factory):
     out = tmp_path_factory.mktemp("mirrored")
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONPATH": str(ROOT)}
     proc = subprocess.run(
-        [sys.executable, str(SCRIPT), "--num-locations", "3", "--clips-per-location", "1",
-         "--epochs", "1", "--steps-per-epoch", "2", "--seeds", "0",
-         "--augmentation", "specmix", "--width", "4", "--quiet",
-         "--output-dir", str(out), "--cache-dir", str(out / "cache")],
-        capture_output=True, text=True, env=env, cwd=ROOT, timeout=300)
+        [
+            sys.executable,
+            str(SCRIPT),
+            "--num-locations",
+            "3",
+            "--clips-per-location",
+            "1",
+            "--epochs",
+            "1",
+            "--steps-per-epoch",
+            "2",
+            "--seeds",
+            "0",
+            "--augmentation",
+            "specmix",
+            "--width",
+            "4",
+            "--quiet",
+            "--output-dir",
+            str(out),
+            "--cache-dir",
+            str(out / "cache"),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=300,
+    )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     line = next(x for x in proc.stdout.splitlines() if x.startswith("MIRRORED_CHECK "))
     record = json.loads((out / "synthetic_small.json").read_text())
-    return json.loads(line[len("MIRRORED_CHECK "):]), record
+    return json.loads(line[len("MIRRORED_CHECK ") :]), record
 
 
 def test_global_batch_of_32_gives_16_per_replica(mirrored):

@@ -25,13 +25,18 @@ ONEDNN_IC_BLOCK = 16
 
 
 def _strided_1x1_convs(model):
-    return [(layer.name, layer.input.shape[-1]) for layer in model.layers
-            if isinstance(layer, keras.layers.Conv2D) and layer.kernel_size == (1, 1)
-            and layer.strides != (1, 1)]
+    return [
+        (layer.name, layer.input.shape[-1])
+        for layer in model.layers
+        if isinstance(layer, keras.layers.Conv2D)
+        and layer.kernel_size == (1, 1)
+        and layer.strides != (1, 1)
+    ]
 
 
-@pytest.mark.parametrize("name, width", [("small", 4), ("small", 8), ("small", 12),
-                                         ("two_path", 4)])
+@pytest.mark.parametrize(
+    "name, width", [("small", 4), ("small", 8), ("small", 12), ("two_path", 4)]
+)
 def test_no_strided_1x1_convolution_on_few_channels(name, width):
     model = models.build_model(name, (None, 128, 3), 3, width)
     bad = [(n, c) for n, c in _strided_1x1_convs(model) if c < ONEDNN_IC_BLOCK]
@@ -61,10 +66,15 @@ def test_small_width_trains_without_crashing(width):
         m.fit(x, np.arange(8) % 3, batch_size=4, epochs=2, verbose=0)
         print("trained")
     """)
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3",
-           "PYTHONPATH": os.pathsep.join([ROOT, os.environ.get("PYTHONPATH", "")])}
+    env = {
+        **os.environ,
+        "TF_CPP_MIN_LOG_LEVEL": "3",
+        "PYTHONPATH": os.pathsep.join([ROOT, os.environ.get("PYTHONPATH", "")]),
+    }
     env.pop("TF_ENABLE_ONEDNN_OPTS", None)  # the default (oneDNN on) is what users get
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          env=env, timeout=300)
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=300
+    )
     assert done.returncode == 0 and "trained" in done.stdout, (
-        f"exit status {done.returncode}: {done.stderr[-2000:]}")
+        f"exit status {done.returncode}: {done.stderr[-2000:]}"
+    )

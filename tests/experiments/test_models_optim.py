@@ -20,9 +20,9 @@ def test_models_take_any_time_length(name, width):
 
 def test_two_path_splits_the_frequency_axis():
     model = models.two_path_resnet((32, 16, 1), 3, width=2)
-    lambdas = [l for l in model.layers if isinstance(l, keras.layers.Lambda)]
+    lambdas = [layer for layer in model.layers if isinstance(layer, keras.layers.Lambda)]
     x = np.arange(32 * 16, dtype="float32").reshape(1, 32, 16, 1)
-    low, high = (np.asarray(l(x)) for l in lambdas[:2])
+    low, high = (np.asarray(split(x)) for split in lambdas[:2])
     np.testing.assert_array_equal(low, x[:, :, :8])
     np.testing.assert_array_equal(high, x[:, :, 8:])
 
@@ -43,8 +43,9 @@ def _one_step(optimizer, grad, value):
 def test_adam_l2_adds_the_decay_to_the_gradient_like_torch():
     w, g, decay = [1.0, -2.0, 0.5], [0.1, 0.3, -0.2], 0.5
     l2 = _one_step(optim.AdamL2(l2=decay, learning_rate=0.1), g, w)
-    plain = _one_step(keras.optimizers.Adam(learning_rate=0.1),
-                      np.array(g) + decay * np.array(w), w)
+    plain = _one_step(
+        keras.optimizers.Adam(learning_rate=0.1), np.array(g) + decay * np.array(w), w
+    )
     np.testing.assert_allclose(l2, plain, rtol=1e-6)
     decoupled = _one_step(optim.make_optimizer(0.1, decay, "decoupled"), g, w)
     assert not np.allclose(decoupled, l2)
@@ -67,8 +68,12 @@ def test_conditions_use_the_library_layers():
     params = conditions.AugmentationParams(gamma=(0.0, 1.0), alpha=0.2)
     assert conditions.make_augmentation("none", params, 0) is None
     layers = {c: conditions.make_augmentation(c, params, 3) for c in conditions.CONDITIONS[1:]}
-    assert [type(l).__name__ for l in layers.values()] == [
-        "MixUp", "CutMix", "SpecAugment", "SpecMix"]
+    assert [type(layer).__name__ for layer in layers.values()] == [
+        "MixUp",
+        "CutMix",
+        "SpecAugment",
+        "SpecMix",
+    ]
     assert layers["mixup"].alpha == 0.2 and layers["specmix"].seed == 3
     net = models.build_model("small", (None, 16, 3), 4, width=2)
     assert type(conditions.wrap_model(net, layers["specmix"])).__name__ == "MixingModel"

@@ -9,9 +9,15 @@ from keras_specmix.experiments import train
 
 
 def _run(condition, seed, accuracy):
-    return {"condition": condition, "seed": seed, "accuracy": accuracy,
-            "seen_devices_accuracy": accuracy + 5, "unseen_devices_accuracy": accuracy - 5,
-            "train_steps_per_second": 10.0, "per_device": {"a": accuracy + 5}}
+    return {
+        "condition": condition,
+        "seed": seed,
+        "accuracy": accuracy,
+        "seen_devices_accuracy": accuracy + 5,
+        "unseen_devices_accuracy": accuracy - 5,
+        "train_steps_per_second": 10.0,
+        "per_device": {"a": accuracy + 5},
+    }
 
 
 def test_accuracy_breakdown_by_class_and_device():
@@ -49,8 +55,9 @@ def test_summary_and_paired_verdicts():
     assert mixup["differences"] == [-1.0, 1.0, 3.0] and mixup["p_value"] > 0.3
     assert mixup["verdict"] == "no detectable difference"
     text = report.markdown_table(runs, "tau2020_mobile", "resnet101")
-    assert "| tau2020_mobile, resnet101 (ours) | 52.00 ± 2.00 | 53.00 ± 4.00 | 61.00 ± 1.00 |" \
-        in text
+    assert (
+        "| tau2020_mobile, resnet101 (ours) | 52.00 ± 2.00 | 53.00 ± 4.00 | 61.00 ± 1.00 |" in text
+    )
     assert "| 59.60 | 58.15 | 62.13 |" in text
     assert "| SpecMix − None | +10.00, +9.00, +8.00 | +9.00 |" in text
     assert "SpecMix vs None: +9.00 points" in text and ": better." in text
@@ -74,8 +81,10 @@ def test_comparisons_pair_only_the_shared_seeds():
 def test_paper_numbers_match_the_design_table():
     assert paper.paper_results("tau2020_mobile", "two_path")["specmix"] == 71.60
     assert paper.paper_results("secl_umons", "resnet101")["specaugment"] == 96.90
-    assert all(set(row) == {"none", "mixup", "cutmix", "specaugment", "specmix"}
-               for row in paper.PAPER_RESULTS.values())
+    assert all(
+        set(row) == {"none", "mixup", "cutmix", "specaugment", "specmix"}
+        for row in paper.PAPER_RESULTS.values()
+    )
 
 
 def test_store_is_resumable(tmp_path):

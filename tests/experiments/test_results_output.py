@@ -8,9 +8,26 @@ import pytest
 
 from keras_specmix.experiments import runner
 
-TINY = ["--num-locations", "3", "--clips-per-location", "1", "--epochs", "2",
-        "--steps-per-epoch", "2", "--batch-size", "8", "--width", "16", "--quiet",
-        "--augmentation", "none,specmix", "--seeds", "0", "--cache-dir"]
+TINY = [
+    "--num-locations",
+    "3",
+    "--clips-per-location",
+    "1",
+    "--epochs",
+    "2",
+    "--steps-per-epoch",
+    "2",
+    "--batch-size",
+    "8",
+    "--width",
+    "16",
+    "--quiet",
+    "--augmentation",
+    "none,specmix",
+    "--seeds",
+    "0",
+    "--cache-dir",
+]
 
 
 @pytest.fixture(scope="module")
@@ -39,14 +56,23 @@ def test_every_command_without_output_dir_trains_into_a_new_folder(two_default_r
     for folder in folders:
         assert sorted(r["condition"] for r in _runs(folder)) == ["none", "specmix"]
         assert {p.name for p in folder.iterdir()} == {
-            "synthetic_small.json", "synthetic_small.md", "synthetic_small.png",
-            "synthetic_small_confusion.png"}
+            "synthetic_small.json",
+            "synthetic_small.md",
+            "synthetic_small.png",
+            "synthetic_small_confusion.png",
+        }
 
 
 def test_reruns_are_bit_identical(two_default_runs):
     _, (first, second), _ = two_default_runs
-    keys = ("accuracy", "per_class", "per_device", "confusion_matrix",
-            "validation_accuracy_per_epoch", "train_loss_per_epoch")
+    keys = (
+        "accuracy",
+        "per_class",
+        "per_device",
+        "confusion_matrix",
+        "validation_accuracy_per_epoch",
+        "train_loss_per_epoch",
+    )
     for a, b in zip(_runs(first), _runs(second)):
         assert a["provenance"]["op_determinism"] is True
         assert {k: a[k] for k in keys} == {k: b[k] for k in keys}
@@ -55,15 +81,28 @@ def test_reruns_are_bit_identical(two_default_runs):
 def test_each_run_keeps_its_own_provenance(two_default_runs):
     cwd, (first, _), args = two_default_runs
     # A later command adds a run to the same file with another command line.
-    assert runner.main([*args[:-4], "--seeds", "1", "--augmentation", "none",
-                        "--cache-dir", str(cwd / "cache"), "--output-dir", str(first),
-                        "--no-op-determinism"]) == 0
+    assert (
+        runner.main(
+            [
+                *args[:-4],
+                "--seeds",
+                "1",
+                "--augmentation",
+                "none",
+                "--cache-dir",
+                str(cwd / "cache"),
+                "--output-dir",
+                str(first),
+                "--no-op-determinism",
+            ]
+        )
+        == 0
+    )
     runs = _runs(first)
     assert len(runs) == 3
     for run in runs:
         prov = run["provenance"]
-        assert set(prov["versions"]) >= {"python", "tensorflow", "keras", "numpy",
-                                         "keras_specmix"}
+        assert set(prov["versions"]) >= {"python", "tensorflow", "keras", "numpy", "keras_specmix"}
         assert {"git_commit", "git_dirty", "command", "cpu", "devices"} <= set(prov)
     assert [r["provenance"]["op_determinism"] for r in runs] == [True, True, False]
     assert "--no-op-determinism" in runs[2]["provenance"]["command"]
@@ -89,14 +128,21 @@ def test_determinism_switch_is_restored():
 def test_progress_prints_elapsed_and_time_left():
     lines, now = [], [100.0]
     progress = runner.Progress(4, lines.append, clock=lambda: now[0])
-    record = {"condition": "specmix", "seed": 2, "accuracy": 51.25, "best_epoch": 7,
-              "wall_time_s": 30.0}
+    record = {
+        "condition": "specmix",
+        "seed": 2,
+        "accuracy": 51.25,
+        "best_epoch": 7,
+        "wall_time_s": 30.0,
+    }
     now[0] = 130.0
     assert progress.finished(record) == pytest.approx(90.0)
     now[0] = 190.0
     assert progress.finished(record) == pytest.approx(90.0)  # 45 s per run, 2 to go
-    assert lines[0] == ("[1/4] specmix, seed 2: test accuracy 51.25% (best epoch 7), 30 s | "
-                        "elapsed 0:30, about 1:30 left")
+    assert lines[0] == (
+        "[1/4] specmix, seed 2: test accuracy 51.25% (best epoch 7), 30 s | "
+        "elapsed 0:30, about 1:30 left"
+    )
     assert lines[1].endswith("elapsed 1:30, about 1:30 left")
 
 

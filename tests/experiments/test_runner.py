@@ -10,15 +10,36 @@ from keras_specmix.experiments import runner
 from keras_specmix.experiments import sources
 from keras_specmix.experiments import train
 
-TINY = ["--num-locations", "3", "--clips-per-location", "1", "--epochs", "2",
-        "--steps-per-epoch", "2", "--batch-size", "8", "--width", "4", "--quiet"]
+TINY = [
+    "--num-locations",
+    "3",
+    "--clips-per-location",
+    "1",
+    "--epochs",
+    "2",
+    "--steps-per-epoch",
+    "2",
+    "--batch-size",
+    "8",
+    "--width",
+    "4",
+    "--quiet",
+]
 
 
 @pytest.fixture(scope="module")
 def tiny_run(tmp_path_factory):
     out = tmp_path_factory.mktemp("tiny")
-    args = TINY + ["--seeds", "0,1", "--augmentation", "none,specmix",
-                   "--output-dir", str(out), "--cache-dir", str(out / "cache")]
+    args = TINY + [
+        "--seeds",
+        "0,1",
+        "--augmentation",
+        "none,specmix",
+        "--output-dir",
+        str(out),
+        "--cache-dir",
+        str(out / "cache"),
+    ]
     assert runner.main(args) == 0
     return out, args
 
@@ -28,10 +49,15 @@ def test_writes_json_markdown_and_png(tiny_run):
     data = json.loads((out / "synthetic_small.json").read_text())
     runs = data["runs"]
     assert {"tensorflow", "keras", "keras_specmix", "numpy"} <= set(
-        runs[0]["provenance"]["versions"])
+        runs[0]["provenance"]["versions"]
+    )
     assert "git_commit" in runs[0]["provenance"]
     assert sorted((r["condition"], r["seed"]) for r in runs) == [
-        ("none", 0), ("none", 1), ("specmix", 0), ("specmix", 1)]
+        ("none", 0),
+        ("none", 1),
+        ("specmix", 0),
+        ("specmix", 1),
+    ]
     run = runs[0]
     assert len(run["per_class"]) == 10
     assert set(run["per_device"]) >= {"s4", "s5", "s6"}  # the unseen devices
@@ -62,8 +88,10 @@ def test_rerun_skips_finished_runs(tiny_run, monkeypatch, capsys):
 
     monkeypatch.setattr(train, "run_one", counting)
     args = [a if a != "none,specmix" else "none,specmix,mixup" for a in args]
-    assert runner.main([*args[:args.index("--seeds") + 1], "0",
-                        *args[args.index("--seeds") + 2:]]) == 0
+    assert (
+        runner.main([*args[: args.index("--seeds") + 1], "0", *args[args.index("--seeds") + 2 :]])
+        == 0
+    )
     assert calls == [("mixup", 0)]
     assert "2 of 3 runs already there (skipped)" in capsys.readouterr().out
     data = json.loads((out / "synthetic_small.json").read_text())
@@ -73,8 +101,21 @@ def test_rerun_skips_finished_runs(tiny_run, monkeypatch, capsys):
 def test_smoke_runs_resnet101_on_fake_tau(tmp_path, capsys):
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        assert runner.main(["--smoke", "--augmentation", "specmix", "--seeds", "0",
-                            "--quiet", "--output-dir", str(tmp_path)]) == 0
+        assert (
+            runner.main(
+                [
+                    "--smoke",
+                    "--augmentation",
+                    "specmix",
+                    "--seeds",
+                    "0",
+                    "--quiet",
+                    "--output-dir",
+                    str(tmp_path),
+                ]
+            )
+            == 0
+        )
     # The carved validation split states its length: Keras must not run off its end.
     assert not [w for w in caught if "ran out of data" in str(w.message)]
     data = json.loads((tmp_path / "tau2020_mobile_resnet101.json").read_text())
@@ -88,16 +129,19 @@ def test_smoke_runs_resnet101_on_fake_tau(tmp_path, capsys):
     assert "tau2020_mobile, resnet101 (paper, best test checkpoint) | 62.13 |" in table
 
 
-@pytest.mark.parametrize("argv, message", [
-    (["--gamma", "2"], "--gamma: expected a ratio in [0, 1]"),
-    (["--gamma", "0.8,0.2"], "--gamma"),
-    (["--seeds", "0,x"], "--seeds: expected distinct"),
-    (["--augmentation", "none,mixop"], "received 'none,mixop'"),
-    (["--epochs", "0"], "--epochs: expected an integer >= 1, received '0'"),
-    (["--dataset", "tau2020_mobile"], "--dataset tau2020_mobile needs --data-dir"),
-    (["--paper", "--smoke"], "--paper and --smoke are exclusive"),
-    (["--validation-fraction", "1.5"], "--validation-fraction: expected a number in (0, 1)"),
-])
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["--gamma", "2"], "--gamma: expected a ratio in [0, 1]"),
+        (["--gamma", "0.8,0.2"], "--gamma"),
+        (["--seeds", "0,x"], "--seeds: expected distinct"),
+        (["--augmentation", "none,mixop"], "received 'none,mixop'"),
+        (["--epochs", "0"], "--epochs: expected an integer >= 1, received '0'"),
+        (["--dataset", "tau2020_mobile"], "--dataset tau2020_mobile needs --data-dir"),
+        (["--paper", "--smoke"], "--paper and --smoke are exclusive"),
+        (["--validation-fraction", "1.5"], "--validation-fraction: expected a number in (0, 1)"),
+    ],
+)
 def test_bad_arguments_exit_with_a_clear_message(argv, message, capsys):
     with pytest.raises(SystemExit) as error:
         runner.main(argv)
@@ -112,11 +156,25 @@ def test_paper_preset(tmp_path):
     assert config.epochs * config.steps_per_epoch == 200_000
     assert config.lr_milestones == runner.PAPER_MILESTONES
     assert (config.learning_rate, config.weight_decay, config.weight_decay_mode) == (
-        1e-3, 1e-3, "l2")
+        1e-3,
+        1e-3,
+        "l2",
+    )
     assert load["paper_shape"] is True
-    config, _ = runner.resolve(parser.parse_args(
-        ["--paper", "--model", "two_path", "--dataset", "tau2020_mobile",
-         "--data-dir", str(tmp_path)]), parser)
+    config, _ = runner.resolve(
+        parser.parse_args(
+            [
+                "--paper",
+                "--model",
+                "two_path",
+                "--dataset",
+                "tau2020_mobile",
+                "--data-dir",
+                str(tmp_path),
+            ]
+        ),
+        parser,
+    )
     assert config.augmentation.gamma == (0.0, 1.0)
     config, _ = runner.resolve(parser.parse_args(["--gamma", "0,1"]), parser)
     assert config.augmentation.gamma == (0.0, 1.0)
@@ -125,11 +183,11 @@ def test_paper_preset(tmp_path):
 @pytest.mark.slow
 def test_smoke_all_five_conditions(tmp_path):
     """The CI smoke command as written in .ci/run (all five conditions)."""
-    assert runner.main(["--smoke", "--seeds", "0", "--quiet",
-                        "--output-dir", str(tmp_path)]) == 0
+    assert runner.main(["--smoke", "--seeds", "0", "--quiet", "--output-dir", str(tmp_path)]) == 0
     data = json.loads((tmp_path / "tau2020_mobile_resnet101.json").read_text())
     assert sorted(r["condition"] for r in data["runs"]) == sorted(
-        ["none", "mixup", "cutmix", "specaugment", "specmix"])
+        ["none", "mixup", "cutmix", "specaugment", "specmix"]
+    )
 
 
 def test_carved_splits_know_their_length():

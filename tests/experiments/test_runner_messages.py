@@ -38,20 +38,34 @@ def test_string_defaults_parse_like_the_command_line():
     assert args.augmentation == ["none", "mixup", "cutmix", "specaugment", "specmix"]
 
 
-@pytest.mark.parametrize("line, noise", [
-    ("WARNING: All log messages before absl::InitializeLog() is called are written to STDERR",
-     True),
-    ("I0000 00:00:1796082183.266799    8794 port.cc:153] oneDNN custom operations are on.",
-     True),
-    ("E0000 00:00:1.0  1 cuda_fft.cc:485] Unable to register cuFFT factory: Attempting to "
-     "register factory for plugin cuFFT when one has already been registered", True),
-    ("E0000 00:00:1.0  1 cuda_dnn.cc:8310] Unable to register cuDNN factory: x", True),
-    ("E0000 00:00:1.0  1 cuda_blas.cc:1418] Unable to register cuBLAS factory: x", True),
-    ("To enable the following instructions: AVX2 AVX512F FMA, in other operations, rebuild "
-     "TensorFlow with the appropriate compiler flags.", True),
-    ("E0000 00:00:1.0  1 some_kernel.cc:12] Out of memory allocating 4 GB", False),
-    ("ImportError: libcudart.so.12: cannot open shared object file", False),
-])
+@pytest.mark.parametrize(
+    "line, noise",
+    [
+        (
+            "WARNING: All log messages before absl::InitializeLog() is called are written "
+            "to STDERR",
+            True,
+        ),
+        (
+            "I0000 00:00:1796082183.266799    8794 port.cc:153] oneDNN custom operations are on.",
+            True,
+        ),
+        (
+            "E0000 00:00:1.0  1 cuda_fft.cc:485] Unable to register cuFFT factory: Attempting to "
+            "register factory for plugin cuFFT when one has already been registered",
+            True,
+        ),
+        ("E0000 00:00:1.0  1 cuda_dnn.cc:8310] Unable to register cuDNN factory: x", True),
+        ("E0000 00:00:1.0  1 cuda_blas.cc:1418] Unable to register cuBLAS factory: x", True),
+        (
+            "To enable the following instructions: AVX2 AVX512F FMA, in other operations, rebuild "
+            "TensorFlow with the appropriate compiler flags.",
+            True,
+        ),
+        ("E0000 00:00:1.0  1 some_kernel.cc:12] Out of memory allocating 4 GB", False),
+        ("ImportError: libcudart.so.12: cannot open shared object file", False),
+    ],
+)
 def test_startup_filter_drops_notices_and_keeps_errors(line, noise):
     assert entry.is_startup_noise(line) is noise
 
@@ -63,15 +77,29 @@ def test_only_the_runner_is_prepared():
 
 
 def test_command_line_error_shows_no_tensorflow_startup_lines():
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("TF_CPP_MIN_LOG_LEVEL", "TF_ENABLE_ONEDNN_OPTS")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("TF_CPP_MIN_LOG_LEVEL", "TF_ENABLE_ONEDNN_OPTS")
+    }
     env["PYTHONPATH"] = os.pathsep.join([ROOT, os.environ.get("PYTHONPATH", "")])
-    done = subprocess.run([sys.executable, "-m", "keras_specmix.experiments", "--epochs", "0"],
-                          capture_output=True, text=True, env=env, timeout=300)
+    done = subprocess.run(
+        [sys.executable, "-m", "keras_specmix.experiments", "--epochs", "0"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
     assert done.returncode == 2
     lines = done.stderr.strip().splitlines()
     assert lines[0].startswith("usage:")
     assert lines[-1].endswith("--epochs: expected an integer >= 1, received '0'")
-    for noise in ("absl::InitializeLog", "I0000", "oneDNN custom operations", "cuda",
-                  "cpu_feature_guard", "rebuild TensorFlow"):
+    for noise in (
+        "absl::InitializeLog",
+        "I0000",
+        "oneDNN custom operations",
+        "cuda",
+        "cpu_feature_guard",
+        "rebuild TensorFlow",
+    ):
         assert noise not in done.stderr, done.stderr

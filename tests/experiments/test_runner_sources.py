@@ -22,9 +22,25 @@ from keras_specmix.experiments import runner
 from keras_specmix.experiments import sources
 
 ROOT = pathlib.Path(__file__).parents[2]
-TINY = ["--model", "small", "--width", "4", "--epochs", "1", "--steps-per-epoch", "2",
-        "--batch-size", "4", "--eval-batch-size", "4", "--seeds", "0",
-        "--augmentation", "specmix", "--quiet"]
+TINY = [
+    "--model",
+    "small",
+    "--width",
+    "4",
+    "--epochs",
+    "1",
+    "--steps-per-epoch",
+    "2",
+    "--batch-size",
+    "4",
+    "--eval-batch-size",
+    "4",
+    "--seeds",
+    "0",
+    "--augmentation",
+    "specmix",
+    "--quiet",
+]
 TONES = {"beep": 300, "hum": 700, "whine": 1500}  # class -> tone frequency (Hz)
 
 
@@ -51,8 +67,9 @@ def _run(out, argv):
 def test_secl_umons(tmp_path, layout, cache):
     root = fakes.write_fake_secl_umons(tmp_path / "SECL-UMONS", layout)
     cache_args = ["--cache-dir", str(tmp_path / "cache")] if cache else ["--no-cache"]
-    run, data = _run(tmp_path / "out", ["--dataset", "secl_umons", "--data-dir", str(root),
-                                        *cache_args])
+    run, data = _run(
+        tmp_path / "out", ["--dataset", "secl_umons", "--data-dir", str(root), *cache_args]
+    )
     assert set(run["per_class"]) == set(fakes.SECL_CLASSES)
     # 6 training recordings, one held out for validation; 3 test recordings.
     assert data["data_sizes"] == {"train": 5, "validation": 1, "test": 3}
@@ -71,17 +88,23 @@ def test_secl_umons_features_state_their_channels(tmp_path):
 
 def _write_clips(folder, names, sample_rate, seconds=0.5):
     for k, (name, label) in enumerate(names):
-        fakes.write_wav(folder / name, fakes.tone(seconds, sample_rate, TONES[label] + 7 * k,
-                                                  seed=k), sample_rate, bits=16)
+        fakes.write_wav(
+            folder / name,
+            fakes.tone(seconds, sample_rate, TONES[label] + 7 * k, seed=k),
+            sample_rate,
+            bits=16,
+        )
 
 
 def test_folder_of_class_subfolders(tmp_path):
     root = tmp_path / "sounds"
     # 16-kHz files: the runner resamples them to its 44.1-kHz front end.
-    _write_clips(root, [(f"{label}/{label}{i}.wav", label) for label in TONES
-                        for i in range(5)], 16000)
-    run, data = _run(tmp_path / "out", ["--dataset", "folder", "--data-dir", str(root),
-                                        "--no-cache"])
+    _write_clips(
+        root, [(f"{label}/{label}{i}.wav", label) for label in TONES for i in range(5)], 16000
+    )
+    run, data = _run(
+        tmp_path / "out", ["--dataset", "folder", "--data-dir", str(root), "--no-cache"]
+    )
     assert set(run["per_class"]) == set(TONES)
     # 20% of the 15 files are the test split, 10% of the rest validation
     # (no group column: every file is its own group).
@@ -92,14 +115,22 @@ def test_folder_of_class_subfolders(tmp_path):
 def test_folder_of_clips_of_different_lengths_needs_clip_seconds(tmp_path):
     root = tmp_path / "sounds"
     for k, label in enumerate(sorted(TONES) * 4):  # 0.3 to 0.6 s
-        fakes.write_wav(root / label / f"{label}{k}.wav",
-                        fakes.tone(0.3 + 0.1 * (k % 4), 16000, TONES[label], seed=k),
-                        16000, bits=16)
-    with pytest.raises(ValueError, match=r"differ in length \(0\.300 s.*0\.600 s.*"
-                                         r"--clip-seconds"):
+        fakes.write_wav(
+            root / label / f"{label}{k}.wav",
+            fakes.tone(0.3 + 0.1 * (k % 4), 16000, TONES[label], seed=k),
+            16000,
+            bits=16,
+        )
+    with pytest.raises(
+        ValueError,
+        match=r"differ in length \(0\.300 s.*0\.600 s.*"
+        r"--clip-seconds",
+    ):
         sources.load_splits("folder", str(root))
-    run, data = _run(tmp_path / "out", ["--dataset", "folder", "--data-dir", str(root),
-                                        "--no-cache", "--clip-seconds", "0.45"])
+    run, data = _run(
+        tmp_path / "out",
+        ["--dataset", "folder", "--data-dir", str(root), "--no-cache", "--clip-seconds", "0.45"],
+    )
     assert data["runs"][0]["settings"]["data"]["clip_seconds"] == 0.45
     assert set(run["per_class"]) == set(TONES)
 
@@ -111,9 +142,15 @@ def test_clip_seconds_is_refused_for_fixed_length_datasets(capsys):
 
 
 def test_multi_worker_with_two_workers_stops_with_the_keras_limitation(monkeypatch, capsys):
-    monkeypatch.setenv("TF_CONFIG", json.dumps({
-        "cluster": {"worker": ["localhost:12345", "localhost:12346"]},
-        "task": {"type": "worker", "index": 0}}))
+    monkeypatch.setenv(
+        "TF_CONFIG",
+        json.dumps(
+            {
+                "cluster": {"worker": ["localhost:12345", "localhost:12346"]},
+                "task": {"type": "worker", "index": 0},
+            }
+        ),
+    )
     with pytest.raises(SystemExit):
         runner.main([*TINY, "--strategy", "multi-worker"])
     err = capsys.readouterr().err
@@ -125,9 +162,11 @@ def test_csv_with_groups(tmp_path):
     rows = [(f"clips/{label}_{g}.wav", label, f"mic{g}") for g in range(5) for label in TONES]
     _write_clips(root, [(path, label) for path, label, _ in rows], 22050)
     (root / "list.csv").write_text(
-        "path,label,group\n" + "".join(f"{p},{label},{g}\n" for p, label, g in rows))
-    run, data = _run(tmp_path / "out", ["--dataset", "csv", "--data-dir",
-                                        str(root / "list.csv"), "--no-cache"])
+        "path,label,group\n" + "".join(f"{p},{label},{g}\n" for p, label, g in rows)
+    )
+    run, data = _run(
+        tmp_path / "out", ["--dataset", "csv", "--data-dir", str(root / "list.csv"), "--no-cache"]
+    )
     assert set(run["per_class"]) == set(TONES)
     # 5 groups of 3 clips: 1 group tests, 1 validates, 3 train.
     assert data["data_sizes"] == {"train": 9, "validation": 3, "test": 3}
@@ -141,14 +180,16 @@ def test_spoken_digits(tmp_path, monkeypatch):
     # must not be touched here).
     monkeypatch.setattr(digits, "_default_dir", lambda: pytest.fail("rendered to the default"))
     wavs = tmp_path / "digits_wav"
-    run, data = _run(tmp_path / "out", ["--dataset", "digits", "--no-cache",
-                                        "--data-dir", str(wavs)])
+    run, data = _run(
+        tmp_path / "out", ["--dataset", "digits", "--no-cache", "--data-dir", str(wavs)]
+    )
     assert list(wavs.glob("wav-*/index.csv"))  # rendered under --data-dir
     assert list(run["per_class"]) == list(digits.CLASS_NAMES)
     assert data["data_sizes"] == {"train": 320, "validation": 80, "test": 160}
     # Devices are voice+variant; the test voices are never heard in training.
-    assert set(run["per_device"]) == {f"{voice}+{variant}" for voice in digits.VOICES["test"]
-                                      for variant in digits.VARIANTS}
+    assert set(run["per_device"]) == {
+        f"{voice}+{variant}" for voice in digits.VOICES["test"] for variant in digits.VARIANTS
+    }
     assert run["seen_devices_accuracy"] is None
     assert run["unseen_devices_accuracy"] == pytest.approx(run["accuracy"])
 
@@ -161,10 +202,29 @@ def test_multi_worker_strategy_as_one_local_worker(tmp_path):
     env.update(TF_CPP_MIN_LOG_LEVEL="3", PYTHONPATH=str(ROOT))
     out = tmp_path / "out"
     proc = subprocess.run(
-        [sys.executable, "-W", "always", "-m", "keras_specmix.experiments",
-         "--strategy", "multi-worker", "--num-locations", "3", "--clips-per-location", "1",
-         *TINY, "--output-dir", str(out), "--no-cache"],
-        capture_output=True, text=True, env=env, cwd=ROOT, timeout=300)
+        [
+            sys.executable,
+            "-W",
+            "always",
+            "-m",
+            "keras_specmix.experiments",
+            "--strategy",
+            "multi-worker",
+            "--num-locations",
+            "3",
+            "--clips-per-location",
+            "1",
+            *TINY,
+            "--output-dir",
+            str(out),
+            "--no-cache",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=300,
+    )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     assert "ran out of data" not in proc.stdout + proc.stderr
     data = json.loads((out / "synthetic_small.json").read_text())

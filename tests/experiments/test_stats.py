@@ -66,14 +66,17 @@ def test_power_and_seeds_needed_match_textbook_values():
     assert stats.seeds_needed(None) is None and stats.seeds_needed(0.0) == 2
     # Large n: close to the normal approximation (z_.975 + z_.8)^2 / d^2 + 1.
     assert stats.seeds_needed(10.0, effect=1.0) == pytest.approx(
-        (1.959964 + 0.841621) ** 2 * 100 + 1, abs=2)
+        (1.959964 + 0.841621) ** 2 * 100 + 1, abs=2
+    )
 
 
 @settings(max_examples=30, deadline=None)
-@given(st.lists(st.floats(-20, 20), min_size=2, max_size=10),
-       st.lists(st.floats(-20, 20), min_size=10, max_size=10))
+@given(
+    st.lists(st.floats(-20, 20), min_size=2, max_size=10),
+    st.lists(st.floats(-20, 20), min_size=10, max_size=10),
+)
 def test_interval_contains_the_mean_and_p_is_a_probability(a, b):
-    b = b[:len(a)]
+    b = b[: len(a)]
     out = stats.paired_difference(a, b)
     assert out["ci_low"] <= out["mean"] + 1e-9 and out["mean"] <= out["ci_high"] + 1e-9
     assert 0.0 <= out["p_value"] <= 1.0

@@ -22,8 +22,16 @@ def _signal(seconds=3.0, sr=44100, seed=0):
 
 def _librosa_log_mel(y, sr=44100, n_fft=2048, hop=1024, n_mels=128):
     mel = librosa.feature.melspectrogram(
-        y=y, sr=sr, n_fft=n_fft, hop_length=hop, n_mels=n_mels, fmin=0.0,
-        fmax=sr / 2, htk=True, norm=None)
+        y=y,
+        sr=sr,
+        n_fft=n_fft,
+        hop_length=hop,
+        n_mels=n_mels,
+        fmin=0.0,
+        fmax=sr / 2,
+        htk=True,
+        norm=None,
+    )
     return np.log(mel + 1e-8).T
 
 
@@ -37,16 +45,16 @@ def test_log_mel_matches_librosa_paper_settings():
 
 def test_log_mel_matches_librosa_other_settings():
     y = _signal(1.0, 16000)
-    ours = F.log_mel_spectrogram(y, sample_rate=16000, n_fft=512, hop_length=128,
-                                 n_mels=40).numpy()
+    ours = F.log_mel_spectrogram(y, sample_rate=16000, n_fft=512, hop_length=128, n_mels=40).numpy()
     ref = _librosa_log_mel(y, 16000, 512, 128, 40)
     np.testing.assert_allclose(ours, ref, atol=ATOL, rtol=0)
 
 
 def test_filterbank_equals_librosa():
     ours = F.mel_filterbank(44100, 2048, 128, 0.0, 22050.0)
-    ref = librosa.filters.mel(sr=44100, n_fft=2048, n_mels=128, fmin=0, fmax=22050,
-                              htk=True, norm=None)
+    ref = librosa.filters.mel(
+        sr=44100, n_fft=2048, n_mels=128, fmin=0, fmax=22050, htk=True, norm=None
+    )
     np.testing.assert_allclose(ours.T, ref, atol=1e-6)
 
 
@@ -76,9 +84,13 @@ def test_paper_shape_and_batch():
 
 @pytest.mark.parametrize(
     "kwargs, match",
-    [({"n_mels": 0}, "n_mels"), ({"fmax": 30000.0}, "fmax"),
-     ({"hop_length": 1.5}, "hop_length"), ({"deltas": 1}, "deltas"),
-     ({"log_offset": 0.0}, "log_offset")],
+    [
+        ({"n_mels": 0}, "n_mels"),
+        ({"fmax": 30000.0}, "fmax"),
+        ({"hop_length": 1.5}, "hop_length"),
+        ({"deltas": 1}, "deltas"),
+        ({"log_offset": 0.0}, "log_offset"),
+    ],
 )
 def test_config_errors_name_the_argument(kwargs, match):
     with pytest.raises((ValueError, TypeError), match=match):

@@ -57,8 +57,9 @@ def test_out_of_range_sparse_labels_fail_loudly(mode, labels):
     """tf.one_hot would turn them into all-zero targets without a word."""
     layer = ks.SpecMix(num_classes=4, seed=0)
     data = {"spectrograms": X[:4], "labels": tf.constant(labels)}
-    expected = (r"SpecMix: sparse labels must be class ids in \[0, 4\)(.|\n)*"
-                + r"\W+".join(map(str, labels)))
+    expected = r"SpecMix: sparse labels must be class ids in \[0, 4\)(.|\n)*" + r"\W+".join(
+        map(str, labels)
+    )
     error = ValueError if mode == "eager" else tf.errors.InvalidArgumentError
     with pytest.raises(error, match=expected):
         if mode == "eager":
@@ -100,7 +101,9 @@ def test_soft_labels_keep_their_float_dtype_and_sum_to_one():
 
 
 def test_mixup_output_is_the_convex_combination():
-    out = ks.MixUp(alpha=0.4, seed=5, return_mix_info=True)({"spectrograms": X[:6], "labels": Y[:6]})
+    out = ks.MixUp(alpha=0.4, seed=5, return_mix_info=True)(
+        {"spectrograms": X[:6], "labels": Y[:6]}
+    )
     lam = out["mix_weights"].numpy()[:, None, None, None]
     expected = lam * X[:6].numpy() + (1 - lam) * X.numpy()[out["partners"].numpy()]
     np.testing.assert_allclose(out["spectrograms"], expected, rtol=1e-5, atol=1e-6)
@@ -124,8 +127,10 @@ def test_prob_zero_is_the_identity_in_training():
 def test_inside_a_model_predict_is_identity_and_direct_call_augments():
     import keras
 
-    inputs = {"spectrograms": keras.Input((400, 128, 3), name="spectrograms"),
-              "labels": keras.Input((10,), name="labels")}
+    inputs = {
+        "spectrograms": keras.Input((400, 128, 3), name="spectrograms"),
+        "labels": keras.Input((10,), name="labels"),
+    }
     layer = ks.SpecMix(seed=0)
     model = keras.Model(inputs, layer(inputs))
     data = {"spectrograms": X[:4], "labels": Y[:4]}
@@ -144,8 +149,7 @@ def test_mixing_layer_on_a_bare_keras_tensor_says_to_use_mixing_model():
 
 @pytest.mark.parametrize("layer_cls", [ks.MixUp, ks.CutMix, ks.SpecMix])
 @pytest.mark.parametrize("mode", ["eager", "graph-unknown-time", "xla"])
-def test_padded_batches_keep_padding_and_take_partner_frames_only_where_they_exist(
-        layer_cls, mode):
+def test_padded_batches_keep_padding_and_take_partner_frames_only_where_they_exist(layer_cls, mode):
     x = tf.random.stateless_normal([8, 40, 16, 2], seed=[5, 6])
     lengths = tf.constant([40, 9, 25, 31, 0, 40, 17, 3])
     data = {"spectrograms": x, "labels": tf.range(8) % 4, "lengths": lengths}
@@ -155,11 +159,18 @@ def test_padded_batches_keep_padding_and_take_partner_frames_only_where_they_exi
     else:
         signature = None
         if mode == "graph-unknown-time":
-            signature = [{"spectrograms": tf.TensorSpec([8, None, 16, 2]),
-                          "labels": tf.TensorSpec([8], tf.int32),
-                          "lengths": tf.TensorSpec([8], tf.int32)}]
-        fn = tf.function(lambda d: layer.augment(d, tf.constant([1, 2])),
-                         input_signature=signature, jit_compile=mode == "xla")
+            signature = [
+                {
+                    "spectrograms": tf.TensorSpec([8, None, 16, 2]),
+                    "labels": tf.TensorSpec([8], tf.int32),
+                    "lengths": tf.TensorSpec([8], tf.int32),
+                }
+            ]
+        fn = tf.function(
+            lambda d: layer.augment(d, tf.constant([1, 2])),
+            input_signature=signature,
+            jit_compile=mode == "xla",
+        )
         out = fn(data)
     x_out, lam, partner = (out[k].numpy() for k in ("spectrograms", "mix_weights", "partners"))
     x = x.numpy()
@@ -171,8 +182,9 @@ def test_padded_batches_keep_padding_and_take_partner_frames_only_where_they_exi
         if layer_cls is not ks.MixUp:  # every valid cell is the example's or its partner's
             own = (x_out[b] == x[b]).all(-1)
             assert ((x_out[b] == x[partner[b]]).all(-1) | own).all()
-            assert lam[b] == pytest.approx(own[:n[b]].sum() / (n[b] * 16) if n[b] else 1.0,
-                                           abs=1e-6)
+            assert lam[b] == pytest.approx(
+                own[: n[b]].sum() / (n[b] * 16) if n[b] else 1.0, abs=1e-6
+            )
     assert lam[4] == 1.0  # the empty clip
 
 

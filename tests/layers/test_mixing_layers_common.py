@@ -7,22 +7,48 @@ from keras_specmix import MixUp
 from keras_specmix import SpecMix
 from tests.layer_checks import run_layer_checks
 
-COMMON_BAD = [("num_classes", 0), ("prob", 1.5), ("prob", -0.1), ("seed", -1),
-              ("return_mix_info", "yes")]
+COMMON_BAD = [
+    ("num_classes", 0),
+    ("prob", 1.5),
+    ("prob", -0.1),
+    ("seed", -1),
+    ("return_mix_info", "yes"),
+]
 
 CASES = {
-    "MixUp": (MixUp, {"alpha": 0.4, "num_classes": 5},
-              [("alpha", 0.0), ("alpha", -1.0), ("alpha", "big")]),
-    "CutMix": (CutMix, {"alpha": 1.0, "axes": "both", "num_classes": 5},
-               [("alpha", 0.0), ("axes", "diagonal")]),
+    "MixUp": (
+        MixUp,
+        {"alpha": 0.4, "num_classes": 5},
+        [("alpha", 0.0), ("alpha", -1.0), ("alpha", "big")],
+    ),
+    "CutMix": (
+        CutMix,
+        {"alpha": 1.0, "axes": "both", "num_classes": 5},
+        [("alpha", 0.0), ("axes", "diagonal")],
+    ),
     "CutMix-time": (CutMix, {"axes": "time", "num_classes": 5}, [("axes", "rows")]),
-    "SpecMix": (SpecMix, {"gamma": 0.3, "num_classes": 5},
-                [("gamma", 1.5), ("gamma", (0.6, 0.2)), ("gamma", (0.1, 0.2, 0.3)),
-                 ("max_freq_bands", -1), ("min_time_bands", 3)]),
-    "SpecMix-range": (SpecMix, {"gamma": (0.0, 1.0), "max_time_bands": 3,
-                                "num_classes": 5, "prob": 0.8,
-                                "return_mix_info": True},
-                      [("gamma", (-0.1, 0.5))]),
+    "SpecMix": (
+        SpecMix,
+        {"gamma": 0.3, "num_classes": 5},
+        [
+            ("gamma", 1.5),
+            ("gamma", (0.6, 0.2)),
+            ("gamma", (0.1, 0.2, 0.3)),
+            ("max_freq_bands", -1),
+            ("min_time_bands", 3),
+        ],
+    ),
+    "SpecMix-range": (
+        SpecMix,
+        {
+            "gamma": (0.0, 1.0),
+            "max_time_bands": 3,
+            "num_classes": 5,
+            "prob": 0.8,
+            "return_mix_info": True,
+        },
+        [("gamma", (-0.1, 0.5))],
+    ),
 }
 
 

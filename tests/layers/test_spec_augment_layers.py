@@ -11,30 +11,51 @@ from keras_specmix.layers.time_masking import TimeMasking
 from keras_specmix.layers.time_warp import TimeWarp
 from tests.layer_checks import run_layer_checks
 
-MASK_BAD = [("mask_value", "median"), ("mask_value", True), ("per_channel", "yes"),
-            ("seed", -1)]
-TIME_BAD = [("time_mask_param", -1), ("num_time_masks", 1.5),
-            ("time_mask_max_ratio", 1.5), ("time_mask_count_ratio", -0.1),
-            ("time_mask_size_ratio", 2.0)]
+MASK_BAD = [("mask_value", "median"), ("mask_value", True), ("per_channel", "yes"), ("seed", -1)]
+TIME_BAD = [
+    ("time_mask_param", -1),
+    ("num_time_masks", 1.5),
+    ("time_mask_max_ratio", 1.5),
+    ("time_mask_count_ratio", -0.1),
+    ("time_mask_size_ratio", 2.0),
+]
 
 # The shared checks use (batch, 24, 16, 3) inputs, so the widths are small.
 CASES = {
-    "TimeWarp": (TimeWarp, {"time_warp_param": 5},
-                 [("time_warp_param", -1), ("time_warp_param", 2.5), ("seed", -1)]),
-    "FrequencyMasking": (FrequencyMasking, {"freq_mask_param": 8, "num_freq_masks": 2},
-                         [("freq_mask_param", -1), ("num_freq_masks", -2)] + MASK_BAD),
-    "TimeMasking": (TimeMasking, {"time_mask_param": 8, "num_time_masks": 2,
-                                  "mask_value": "mean", "per_channel": True},
-                    TIME_BAD + MASK_BAD),
-    "SpecAugment": (SpecAugment, {"policy": "LD", "time_warp_param": 5,
-                                  "freq_mask_param": 8, "time_mask_param": 8},
-                    [("policy", "XX"), ("policy", "ld"), ("freq_mask_param", -3),
-                     ("time_warp_param", "big")] + TIME_BAD + MASK_BAD),
-    "SpecAugment-adaptive": (SpecAugment, {"time_warp_param": 3, "freq_mask_param": 4,
-                                           "num_time_masks": 5, "mask_value": -1.5,
-                                           "time_mask_count_ratio": 0.1,
-                                           "time_mask_size_ratio": 0.2},
-                             [("num_freq_masks", -1)]),
+    "TimeWarp": (
+        TimeWarp,
+        {"time_warp_param": 5},
+        [("time_warp_param", -1), ("time_warp_param", 2.5), ("seed", -1)],
+    ),
+    "FrequencyMasking": (
+        FrequencyMasking,
+        {"freq_mask_param": 8, "num_freq_masks": 2},
+        [("freq_mask_param", -1), ("num_freq_masks", -2)] + MASK_BAD,
+    ),
+    "TimeMasking": (
+        TimeMasking,
+        {"time_mask_param": 8, "num_time_masks": 2, "mask_value": "mean", "per_channel": True},
+        TIME_BAD + MASK_BAD,
+    ),
+    "SpecAugment": (
+        SpecAugment,
+        {"policy": "LD", "time_warp_param": 5, "freq_mask_param": 8, "time_mask_param": 8},
+        [("policy", "XX"), ("policy", "ld"), ("freq_mask_param", -3), ("time_warp_param", "big")]
+        + TIME_BAD
+        + MASK_BAD,
+    ),
+    "SpecAugment-adaptive": (
+        SpecAugment,
+        {
+            "time_warp_param": 3,
+            "freq_mask_param": 4,
+            "num_time_masks": 5,
+            "mask_value": -1.5,
+            "time_mask_count_ratio": 0.1,
+            "time_mask_size_ratio": 0.2,
+        },
+        [("num_freq_masks", -1)],
+    ),
 }
 
 
@@ -67,9 +88,7 @@ def test_ld_policy_on_a_scene_batch_everywhere(tmp_path):
     model.save(str(tmp_path / "m.keras"))
     loaded = keras.saving.load_model(str(tmp_path / "m.keras"))
     assert loaded.layers[-1].get_config() == model.layers[-1].get_config()
-    np.testing.assert_array_equal(
-        loaded(x, training=True).numpy(), model(x, training=True).numpy()
-    )
+    np.testing.assert_array_equal(loaded(x, training=True).numpy(), model(x, training=True).numpy())
     np.testing.assert_array_equal(loaded.predict(x, verbose=0), x.numpy())
     loaded.export(str(tmp_path / "served"))
     served = tf.saved_model.load(str(tmp_path / "served")).serve(x)
@@ -77,13 +96,23 @@ def test_ld_policy_on_a_scene_batch_everywhere(tmp_path):
 
 
 # ------------------------------------------------------------ dict inputs
-@pytest.mark.parametrize("layer_cls, kwargs", [
-    (TimeWarp, {"time_warp_param": 6}),
-    (FrequencyMasking, {"freq_mask_param": 10, "num_freq_masks": 3}),
-    (TimeMasking, {"time_mask_param": 20, "num_time_masks": 3, "per_channel": True}),
-    (SpecAugment, {"time_warp_param": 6, "freq_mask_param": 10, "time_mask_param": 20,
-                   "mask_value": "mean"}),
-])
+@pytest.mark.parametrize(
+    "layer_cls, kwargs",
+    [
+        (TimeWarp, {"time_warp_param": 6}),
+        (FrequencyMasking, {"freq_mask_param": 10, "num_freq_masks": 3}),
+        (TimeMasking, {"time_mask_param": 20, "num_time_masks": 3, "per_channel": True}),
+        (
+            SpecAugment,
+            {
+                "time_warp_param": 6,
+                "freq_mask_param": 10,
+                "time_mask_param": 20,
+                "mask_value": "mean",
+            },
+        ),
+    ],
+)
 def test_lengths_keep_padding_untouched_and_labels_pass_through(layer_cls, kwargs):
     x = tf.random.stateless_normal([8, 60, 32, 2], seed=[4, 4])
     lengths = tf.constant([60, 59, 40, 30, 20, 15, 13, 0])
@@ -107,9 +136,11 @@ def test_lengths_keep_padding_untouched_and_labels_pass_through(layer_cls, kwarg
 
 
 def test_training_false_returns_dict_unchanged():
-    data = {"spectrograms": tf.random.normal([2, 30, 8]),
-            "lengths": tf.constant([30, 9]),
-            "labels": tf.constant([1, 0])}
+    data = {
+        "spectrograms": tf.random.normal([2, 30, 8]),
+        "lengths": tf.constant([30, 9]),
+        "labels": tf.constant([1, 0]),
+    }
     out = SpecAugment(policy="SS", seed=0)(data, training=False)
     for key in data:
         np.testing.assert_array_equal(out[key], data[key])
@@ -126,15 +157,26 @@ def test_bad_lengths_raise():
 
 
 # ------------------------------------------------------ policy and options
-@pytest.mark.parametrize("policy, expected", [
-    ("LB", (80, 27, 1, 100, 1, 1.0)), ("LD", (80, 27, 2, 100, 2, 1.0)),
-    ("SM", (40, 15, 2, 70, 2, 0.2)), ("SS", (40, 27, 2, 70, 2, 0.2)),
-    (None, (80, 27, 2, 100, 2, 1.0)),
-])
+@pytest.mark.parametrize(
+    "policy, expected",
+    [
+        ("LB", (80, 27, 1, 100, 1, 1.0)),
+        ("LD", (80, 27, 2, 100, 2, 1.0)),
+        ("SM", (40, 15, 2, 70, 2, 0.2)),
+        ("SS", (40, 27, 2, 70, 2, 0.2)),
+        (None, (80, 27, 2, 100, 2, 1.0)),
+    ],
+)
 def test_policies(policy, expected):
     layer = SpecAugment(policy=policy)
-    got = (layer.time_warp_param, layer.freq_mask_param, layer.num_freq_masks,
-           layer.time_mask_param, layer.num_time_masks, layer.time_mask_max_ratio)
+    got = (
+        layer.time_warp_param,
+        layer.freq_mask_param,
+        layer.num_freq_masks,
+        layer.time_mask_param,
+        layer.num_time_masks,
+        layer.time_mask_max_ratio,
+    )
     assert got == expected
 
 
@@ -187,17 +229,18 @@ def test_saved_training_step_keeps_augmenting(tmp_path):
     """A tf.Module step calling the layer with training=True survives
     tf.saved_model save/load and draws fresh masks at every call."""
     module = tf.Module()
-    module.layer = SpecAugment(time_warp_param=3, freq_mask_param=6,
-                               time_mask_param=6, seed=2)
-    spec = {"spectrograms": tf.TensorSpec([None, None, 16], tf.float32),
-            "lengths": tf.TensorSpec([None], tf.int32)}
-    module.step = tf.function(lambda d: module.layer(d, training=True),
-                              input_signature=[spec], autograph=False)
+    module.layer = SpecAugment(time_warp_param=3, freq_mask_param=6, time_mask_param=6, seed=2)
+    spec = {
+        "spectrograms": tf.TensorSpec([None, None, 16], tf.float32),
+        "lengths": tf.TensorSpec([None], tf.int32),
+    }
+    module.step = tf.function(
+        lambda d: module.layer(d, training=True), input_signature=[spec], autograph=False
+    )
     tf.saved_model.save(module, str(tmp_path / "step"))
     loaded = tf.saved_model.load(str(tmp_path / "step"))  # keep it alive
     step = loaded.step
-    data = {"spectrograms": tf.random.normal([4, 30, 16]),
-            "lengths": tf.constant([30, 20, 10, 5])}
+    data = {"spectrograms": tf.random.normal([4, 30, 16]), "lengths": tf.constant([30, 20, 10, 5])}
     first, second = step(data)["spectrograms"], step(data)["spectrograms"]
     assert not np.array_equal(first.numpy(), second.numpy())
     np.testing.assert_array_equal(first[1, 20:], data["spectrograms"][1, 20:])

@@ -18,8 +18,14 @@ def _pairs():
     cutmix = mixing.sample_cutmix_params([1, 2], 6, 50, 20)
     mixup = mixing.sample_mixup_params([1, 3], 6)
     augment = spec_augment.sample_spec_augment_params(
-        [1, 4], tf.shape(X), time_warp_param=5, freq_mask_param=5, num_freq_masks=2,
-        time_mask_param=10, num_time_masks=2)
+        [1, 4],
+        tf.shape(X),
+        time_warp_param=5,
+        freq_mask_param=5,
+        num_freq_masks=2,
+        time_mask_param=10,
+        num_time_masks=2,
+    )
     return [
         (mixing.apply_region_mix, (X, Y, specmix, "union"), True),
         (mixing.apply_region_mix, (X, Y, cutmix, "intersection"), True),
@@ -45,8 +51,7 @@ def test_unknown_shapes_and_disabled_fusion_use_plain_ops():
     probe = fusion.fused(lambda x: (calls.append(tf.executing_eagerly()), x * 2.0)[1])
     probe(X)  # static shape: runs as a compiled tf.function (traced, not eager)
     assert calls == [False]
-    fn = tf.function(lambda x: probe(x),
-                     input_signature=[tf.TensorSpec([None, None, 20, 3])])
+    fn = tf.function(lambda x: probe(x), input_signature=[tf.TensorSpec([None, None, 20, 3])])
     fn(X)  # unknown dims: traced once as plain ops inside the outer function
     fusion.set_enabled(False)
     try:

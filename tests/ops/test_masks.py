@@ -23,8 +23,7 @@ def test_interval_mask_covers_exactly_start_to_start_plus_width():
 def test_interval_mask_with_unknown_length_under_xla():
     fn = tf.function(
         lambda s, w, n: masks.interval_mask(s, w, n),
-        input_signature=[tf.TensorSpec([None, None], tf.int32)] * 2
-        + [tf.TensorSpec([], tf.int32)],
+        input_signature=[tf.TensorSpec([None, None], tf.int32)] * 2 + [tf.TensorSpec([], tf.int32)],
         jit_compile=True,
     )
     got = fn(tf.constant([[1]]), tf.constant([[2]]), tf.constant(4))

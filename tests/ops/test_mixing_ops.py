@@ -23,11 +23,11 @@ def _numpy_region_mix(x, y, params, union, lengths=None):
         t_in = np.zeros(x.shape[1], bool)
         f_in = np.zeros(x.shape[2], bool)
         for s, w in zip(params["time_starts"][b], params["time_widths"][b]):
-            t_in[s:s + w] = True
+            t_in[s : s + w] = True
         for s, w in zip(params["freq_starts"][b], params["freq_widths"][b]):
-            f_in[s:s + w] = True
+            f_in[s : s + w] = True
         region = (t_in[:, None] | f_in[None, :]) if union else (t_in[:, None] & f_in[None, :])
-        region[min(lengths[b], lengths[p]):] = False  # partner content only where both have frames
+        region[min(lengths[b], lengths[p]) :] = False  # partner content only where both have frames
         x_out[b][region] = x[p][region]
         lam[b] = 1 - region.sum() / max(lengths[b] * x.shape[2], 1)
     y_out = lam[:, None] * y + (1 - lam[:, None]) * y[params["partner"]]
@@ -50,8 +50,9 @@ def test_apply_specmix_exact_from_injected_params():
         "freq_starts": np.array([[5, 0], [0, 0], [8, 0], [0, 0]]),
         "freq_widths": np.array([[3, 0], [0, 0], [2, 0], [4, 0]]),
     }
-    got = mixing.apply_specmix(tf.constant(x), tf.constant(y),
-                               {k: tf.constant(v) for k, v in params.items()})
+    got = mixing.apply_specmix(
+        tf.constant(x), tf.constant(y), {k: tf.constant(v) for k, v in params.items()}
+    )
     expected = _numpy_region_mix(x, y, params, union=True)
     np.testing.assert_array_equal(got[0], expected[0])  # bit for bit
     np.testing.assert_allclose(got[1], expected[1], rtol=1e-6)
@@ -70,12 +71,12 @@ def test_apply_cutmix_exact_from_injected_params():
         "freq_starts": np.array([[2], [0], [9], [0]]),
         "freq_widths": np.array([[4], [10], [1], [0]]),
     }
-    got = mixing.apply_cutmix(tf.constant(x), tf.constant(y),
-                              {k: tf.constant(v) for k, v in params.items()})
+    got = mixing.apply_cutmix(
+        tf.constant(x), tf.constant(y), {k: tf.constant(v) for k, v in params.items()}
+    )
     expected = _numpy_region_mix(x, y, params, union=False)
     np.testing.assert_array_equal(got[0], expected[0])
-    np.testing.assert_allclose(got[2], [1 - 12 / 120, 1 - 70 / 120, 1 - 1 / 120, 1.0],
-                               rtol=1e-6)
+    np.testing.assert_allclose(got[2], [1 - 12 / 120, 1 - 70 / 120, 1 - 1 / 120, 1.0], rtol=1e-6)
 
 
 def test_apply_mixup_exact_and_self_pair_untouched():
@@ -102,8 +103,12 @@ def test_region_mix_with_lengths_pastes_only_where_both_clips_have_frames(union)
         "freq_widths": np.array([[2, 0], [10, 0], [2, 0], [3, 0], [4, 0]]),
     }
     apply = mixing.apply_specmix if union else mixing.apply_cutmix
-    got = apply(tf.constant(x), tf.constant(y), {k: tf.constant(v) for k, v in params.items()},
-                lengths=tf.constant(lengths))
+    got = apply(
+        tf.constant(x),
+        tf.constant(y),
+        {k: tf.constant(v) for k, v in params.items()},
+        lengths=tf.constant(lengths),
+    )
     expected = _numpy_region_mix(x, y, params, union, lengths)
     np.testing.assert_array_equal(got[0], expected[0])  # bit for bit
     np.testing.assert_allclose(got[1], expected[1], rtol=1e-6)
@@ -117,25 +122,28 @@ def test_mixup_with_lengths_blends_the_shared_span_only():
     x, y = _random_batch(batch=3)
     params = {"partner": tf.constant([1, 2, 0]), "lam": tf.constant([0.25, 0.6, 0.3])}
     lengths = tf.constant([12, 4, 9])
-    x_out, y_out, lam = mixing.apply_mixup(tf.constant(x), tf.constant(y), params,
-                                           lengths=lengths)
-    np.testing.assert_allclose(x_out[0, :4], 0.25 * x[0, :4] + 0.75 * x[1, :4],
-                               rtol=1e-6, atol=1e-6)
+    x_out, y_out, lam = mixing.apply_mixup(tf.constant(x), tf.constant(y), params, lengths=lengths)
+    np.testing.assert_allclose(
+        x_out[0, :4], 0.25 * x[0, :4] + 0.75 * x[1, :4], rtol=1e-6, atol=1e-6
+    )
     np.testing.assert_array_equal(x_out[0, 4:], x[0, 4:])  # partner 1 has 4 frames
-    np.testing.assert_allclose(x_out[1, :4], 0.6 * x[1, :4] + 0.4 * x[2, :4],
-                               rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(x_out[1, :4], 0.6 * x[1, :4] + 0.4 * x[2, :4], rtol=1e-6, atol=1e-6)
     np.testing.assert_array_equal(x_out[1, 4:], x[1, 4:])  # its own padding
     # λ: the share of the example's own valid frames it keeps.
     np.testing.assert_allclose(lam, [1 - 0.75 * 4 / 12, 0.6, 1 - 0.7 * 9 / 9], rtol=1e-6)
-    np.testing.assert_allclose(y_out, lam.numpy()[:, None] * y
-                               + (1 - lam.numpy()[:, None]) * y[[1, 2, 0]], rtol=1e-6)
+    np.testing.assert_allclose(
+        y_out, lam.numpy()[:, None] * y + (1 - lam.numpy()[:, None]) * y[[1, 2, 0]], rtol=1e-6
+    )
 
 
-@pytest.mark.parametrize("sampler", [
-    lambda s, b, **k: mixing.sample_specmix_params(s, b, T, F, gamma=(0.0, 1.0), **k),
-    lambda s, b, **k: mixing.sample_cutmix_params(s, b, T, F, alpha=1.0, **k),
-    lambda s, b, **k: mixing.sample_cutmix_params(s, b, T, F, axes="time", **k),
-])
+@pytest.mark.parametrize(
+    "sampler",
+    [
+        lambda s, b, **k: mixing.sample_specmix_params(s, b, T, F, gamma=(0.0, 1.0), **k),
+        lambda s, b, **k: mixing.sample_cutmix_params(s, b, T, F, alpha=1.0, **k),
+        lambda s, b, **k: mixing.sample_cutmix_params(s, b, T, F, axes="time", **k),
+    ],
+)
 def test_samplers_with_lengths_draw_time_intervals_in_the_shared_span(sampler):
     lengths = tf.constant(np.random.default_rng(0).integers(0, T + 1, 512), tf.int32)
     params = sampler([4, 2], 512, lengths=lengths)
@@ -157,12 +165,17 @@ def _marker_batch(batch):
     return x, tf.eye(batch)
 
 
-@pytest.mark.parametrize("sampler,apply", [
-    (lambda s, b: mixing.sample_specmix_params(s, b, T, F, gamma=(0.0, 1.0)),
-     mixing.apply_specmix),
-    (lambda s, b: mixing.sample_cutmix_params(s, b, T, F, alpha=1.0), mixing.apply_cutmix),
-    (lambda s, b: mixing.sample_cutmix_params(s, b, T, F, axes="freq"), mixing.apply_cutmix),
-])
+@pytest.mark.parametrize(
+    "sampler,apply",
+    [
+        (
+            lambda s, b: mixing.sample_specmix_params(s, b, T, F, gamma=(0.0, 1.0)),
+            mixing.apply_specmix,
+        ),
+        (lambda s, b: mixing.sample_cutmix_params(s, b, T, F, alpha=1.0), mixing.apply_cutmix),
+        (lambda s, b: mixing.sample_cutmix_params(s, b, T, F, axes="freq"), mixing.apply_cutmix),
+    ],
+)
 def test_lambda_is_the_share_kept_and_labels_follow(sampler, apply):
     x, y = _marker_batch(64)
     for seed in range(5):
@@ -186,11 +199,17 @@ def _specmix_lambdas(gamma, draws=20_000, **kwargs):
     return params, _lam_only(params).numpy()
 
 
-@pytest.mark.parametrize("gamma,mean,sd", [
-    # Expected λ mean and sd of the clean algorithm on 128 x 400 with {0, 1, 2} bands of each
-    # kind, from an independent NumPy simulation (values rounded to 2 decimals)
-    (0.1, 0.82, 0.10), (0.2, 0.67, 0.17), (0.3, 0.55, 0.23), ((0.0, 1.0), 0.43, 0.35),
-])
+@pytest.mark.parametrize(
+    "gamma,mean,sd",
+    [
+        # Expected λ mean and sd of the clean algorithm on 128 x 400 with {0, 1, 2} bands of each
+        # kind, from an independent NumPy simulation (values rounded to 2 decimals)
+        (0.1, 0.82, 0.10),
+        (0.2, 0.67, 0.17),
+        (0.3, 0.55, 0.23),
+        ((0.0, 1.0), 0.43, 0.35),
+    ],
+)
 def test_specmix_lambda_statistics_on_128x400(gamma, mean, sd):
     _, lam = _specmix_lambdas(gamma)
     # 20k draws: s.e. of the mean <= 0.0025; the reference values are rounded
@@ -252,10 +271,11 @@ def test_cutmix_box_sides_follow_lambda_before_clipping():
     # Clipping only shrinks a box: sides never exceed the axis, and the
     # aspect ratio of unclipped boxes is T:F (sides ~ T*r and F*r).
     assert widths_t.max() <= T and widths_f.max() <= F
-    unclipped = (params["time_starts"].numpy()[:, 0] > 0) & (
-        params["time_starts"].numpy()[:, 0] + widths_t < T
-    ) & (params["freq_starts"].numpy()[:, 0] > 0) & (
-        params["freq_starts"].numpy()[:, 0] + widths_f < F
+    unclipped = (
+        (params["time_starts"].numpy()[:, 0] > 0)
+        & (params["time_starts"].numpy()[:, 0] + widths_t < T)
+        & (params["freq_starts"].numpy()[:, 0] > 0)
+        & (params["freq_starts"].numpy()[:, 0] + widths_f < F)
     )
     ratio = widths_t[unclipped] / T - widths_f[unclipped] / F
     assert np.abs(ratio).max() < 1.0 / F + 1.0 / T

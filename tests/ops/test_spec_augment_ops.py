@@ -13,23 +13,26 @@ def reference_masks(x, params, value):
     out = np.array(x, copy=True)
     for b in range(x.shape[0]):
         for s, w in zip(params["time_starts"][b], params["time_widths"][b]):
-            out[b, int(s):int(s) + int(w)] = value
+            out[b, int(s) : int(s) + int(w)] = value
         for s, w in zip(params["freq_starts"][b], params["freq_widths"][b]):
-            out[b, :, int(s):int(s) + int(w)] = value
+            out[b, :, int(s) : int(s) + int(w)] = value
     return out
 
 
 def _params(ts, tw, fs, fw):
-    return {"time_starts": tf.constant(ts), "time_widths": tf.constant(tw),
-            "freq_starts": tf.constant(fs), "freq_widths": tf.constant(fw)}
+    return {
+        "time_starts": tf.constant(ts),
+        "time_widths": tf.constant(tw),
+        "freq_starts": tf.constant(fs),
+        "freq_widths": tf.constant(fw),
+    }
 
 
 def test_mask_edges_exact():
     x = np.ones((2, 6, 5), np.float32)
     # Example 0: frames [1, 3), bins [4, 5) (touches the last bin).
     # Example 1: an empty time mask, bins [0, 2) and an overlapping [1, 3).
-    params = _params([[1, 0], [5, 0]], [[2, 0], [0, 0]],
-                     [[4, 0], [0, 1]], [[1, 0], [2, 2]])
+    params = _params([[1, 0], [5, 0]], [[2, 0], [0, 0]], [[4, 0], [0, 1]], [[1, 0], [2, 2]])
     out = sa.apply_masks(tf.constant(x), params).numpy()
     expected = np.ones_like(x)
     expected[0, 1:3] = 0
@@ -80,8 +83,13 @@ def test_padding_untouched_under_sampled_spec_augment():
     x = tf.random.stateless_normal([16, 60, 20, 2], seed=[3, 3])
     lengths = tf.range(16) * 4
     params = sa.sample_spec_augment_params(
-        [5, 5], tf.shape(x), lengths, time_warp_param=5, freq_mask_param=10,
-        time_mask_param=20, per_channel=True,
+        [5, 5],
+        tf.shape(x),
+        lengths,
+        time_warp_param=5,
+        freq_mask_param=10,
+        time_mask_param=20,
+        per_channel=True,
     )
     out = sa.apply_spec_augment(x, params, "mean", lengths).numpy()
     for b, n in enumerate(lengths.numpy()):
@@ -130,12 +138,10 @@ def test_freq_mask_width_capped_by_the_number_of_bins():
 def test_time_mask_statistics_and_p_cap():
     n = 20000
     lengths = tf.constant([400] * (n // 2) + [150] * (n // 2))
-    params = sa.sample_time_mask_params(
-        [2, 2], n, lengths, 100, 1, time_mask_max_ratio=0.2
-    )
+    params = sa.sample_time_mask_params([2, 2], n, lengths, 100, 1, time_mask_max_ratio=0.2)
     widths = params["time_widths"].numpy()[:, 0, 0]
     starts = params["time_starts"].numpy()[:, 0, 0]
-    long, short = widths[: n // 2], widths[n // 2:]
+    long, short = widths[: n // 2], widths[n // 2 :]
     # min(T, floor(p * len)): 80 for 400 frames, 30 for 150 frames.
     assert long.max() == 80 and short.max() == 30 and widths.min() == 0
     for sample, high in ((long, 80), (short, 30)):
@@ -144,7 +150,7 @@ def test_time_mask_statistics_and_p_cap():
         assert abs(sample.mean() - mean) < 5 * np.sqrt(var / len(sample))
         assert abs(sample.var() / var - 1) < 0.05
         assert stats.chisquare(np.bincount(sample, minlength=high + 1)).pvalue > 1e-3
-    short_starts = starts[n // 2:][short == 10]
+    short_starts = starts[n // 2 :][short == 10]
     counts = np.bincount(short_starts, minlength=141)
     assert len(counts) == 141 and stats.chisquare(counts).pvalue > 1e-3
 
@@ -187,8 +193,13 @@ def test_masked_fraction_matches_expectation():
 
 def test_policies_table():
     assert sa.POLICIES["LB"] == dict(
-        time_warp_param=80, freq_mask_param=27, num_freq_masks=1,
-        time_mask_param=100, time_mask_max_ratio=1.0, num_time_masks=1)
+        time_warp_param=80,
+        freq_mask_param=27,
+        num_freq_masks=1,
+        time_mask_param=100,
+        time_mask_max_ratio=1.0,
+        num_time_masks=1,
+    )
     assert sa.POLICIES["SS"]["freq_mask_param"] == 27
     assert sa.POLICIES["SM"]["freq_mask_param"] == 15
     assert sa.POLICIES["SM"]["time_mask_max_ratio"] == 0.2
@@ -202,8 +213,14 @@ def test_spec_augment_compiles_under_xla_with_unknown_time():
     @tf.function(jit_compile=True, input_signature=[spec, lengths_spec])
     def run(x, lengths):
         params = sa.sample_spec_augment_params(
-            [1, 2], tf.shape(x), lengths, time_warp_param=3, freq_mask_param=4,
-            time_mask_param=5, time_mask_count_ratio=0.1, num_time_masks=4,
+            [1, 2],
+            tf.shape(x),
+            lengths,
+            time_warp_param=3,
+            freq_mask_param=4,
+            time_mask_param=5,
+            time_mask_count_ratio=0.1,
+            num_time_masks=4,
             per_channel=True,
         )
         return sa.apply_spec_augment(x, params, "mean", lengths)

@@ -24,15 +24,15 @@ def reference_warp(x, anchor, shift, length):
     frames = np.arange(x.shape[0], dtype=np.float64)
     flat = x.reshape(x.shape[0], -1)
     for column in range(flat.shape[1]):
-        out.reshape(x.shape[0], -1)[:length, column] = np.interp(
-            src, frames, flat[:, column]
-        )
+        out.reshape(x.shape[0], -1)[:length, column] = np.interp(src, frames, flat[:, column])
     return out
 
 
 def _params(anchors, shifts):
-    return {"warp_anchors": tf.constant(anchors, tf.int32),
-            "warp_shifts": tf.constant(shifts, tf.int32)}
+    return {
+        "warp_anchors": tf.constant(anchors, tf.int32),
+        "warp_shifts": tf.constant(shifts, tf.int32),
+    }
 
 
 def test_matches_numpy_reference_on_injected_params():
@@ -138,8 +138,10 @@ def test_compiles_under_xla_with_unknown_time(rank):
         out, params = run(x, lengths)
         for b in range(3):
             expected = reference_warp(
-                x[b].numpy(), int(params["warp_anchors"][b]),
-                int(params["warp_shifts"][b]), int(lengths[b]),
+                x[b].numpy(),
+                int(params["warp_anchors"][b]),
+                int(params["warp_shifts"][b]),
+                int(lengths[b]),
             )
             np.testing.assert_allclose(out[b].numpy(), expected, atol=1e-5)
 
