@@ -28,13 +28,13 @@ def test_help_states_every_default_exactly_once():
         assert count <= 1, (action.dest, text)
         assert "(default: None)" not in text and "(default: False)" not in text
     full = runner.build_parser().format_help()
-    assert "(default: ['none'" not in full and "(default: [0, 1, 2])" not in full
-    assert "(default: all)" in full and "(default: 0,1,2)" in full
+    assert "(default: ['none'" not in full and "(default: [0, 1, 2, 3])" not in full
+    assert "(default: all)" in full and "(default: 0,1,2,3)" in full
 
 
 def test_string_defaults_parse_like_the_command_line():
     args = runner.build_parser().parse_args([])
-    assert args.seeds == [0, 1, 2]
+    assert args.seeds == [0, 1, 2, 3]
     assert args.augmentation == ["none", "mixup", "cutmix", "specaugment", "specmix"]
 
 
