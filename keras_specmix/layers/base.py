@@ -205,6 +205,22 @@ class SpectrogramAugmentation(keras.layers.Layer):
         )
         return random_ops.seed_from_state(state)
 
+    def load_own_variables(self, store):
+        """Restores the seed state from a ``.keras`` file, old or from another backend.
+
+        Files written by keras_specmix 0.1 hold no state for these layers (the
+        layer then starts from its ``seed``); on a backend where the state is
+        a TensorFlow variable rather than a Keras weight, a saved state is
+        assigned to that variable.
+        """
+        keys = list(store.keys())
+        if not keys:
+            return
+        if self._tf_seed_state is not None and len(keys) == 1:
+            self._tf_seed_state.assign(tf.constant(store[keys[0]], tf.int64))
+            return
+        super().load_own_variables(store)
+
     def _trackable_children(self, save_type="checkpoint", **kwargs):
         # A tf.Module holding this layer must save its seed state, so that a
         # reloaded tf.function keeps drawing fresh seeds.
