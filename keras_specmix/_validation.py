@@ -127,6 +127,31 @@ def check_ratio(name, value, optional=False):
     return check_float(name, value, 0.0, 1.0)
 
 
+def check_band_counts(axis, low, high):
+    """Validates ``min_<axis>_bands <= max_<axis>_bands``, both ints >= 0.
+
+    Args:
+        axis: ``"freq"`` or ``"time"``, for the argument names.
+        low: the ``min_<axis>_bands`` received.
+        high: the ``max_<axis>_bands`` received.
+
+    Returns:
+        ``(low, high)`` as ints.
+
+    Raises:
+        TypeError: if either is not an int.
+        ValueError: if either is negative or ``low > high``.
+    """
+    low_name, high_name = f"min_{axis}_bands", f"max_{axis}_bands"
+    low = check_int(low_name, low, minimum=0)
+    high = check_int(high_name, high, minimum=0)
+    if low > high:
+        raise ValueError(
+            f"`{low_name}` must be <= `{high_name}` ({high}). Received: {low_name}={low}"
+        )
+    return low, high
+
+
 def check_seed(value):
     """Validates a layer seed: an int >= 0, or None.
 

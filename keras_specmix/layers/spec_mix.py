@@ -80,10 +80,10 @@ class SpecMix(MixingLayer):
     ):
         super().__init__(**kwargs)
         self.gamma = _validation.check_range_or_float("gamma", gamma, 0.0, 1.0)
-        self.min_freq_bands, self.max_freq_bands = _band_counts(
+        self.min_freq_bands, self.max_freq_bands = _validation.check_band_counts(
             "freq", min_freq_bands, max_freq_bands
         )
-        self.min_time_bands, self.max_time_bands = _band_counts(
+        self.min_time_bands, self.max_time_bands = _validation.check_band_counts(
             "time", min_time_bands, max_time_bands
         )
 
@@ -116,15 +116,3 @@ class SpecMix(MixingLayer):
             max_time_bands=self.max_time_bands,
         )
         return config
-
-
-def _band_counts(axis, low, high):
-    """Validates ``min_<axis>_bands <= max_<axis>_bands``, both ints >= 0."""
-    low_name, high_name = f"min_{axis}_bands", f"max_{axis}_bands"
-    low = _validation.check_int(low_name, low, minimum=0)
-    high = _validation.check_int(high_name, high, minimum=0)
-    if low > high:
-        raise ValueError(
-            f"`{low_name}` must be <= `{high_name}` ({high}). Received: {low_name}={low}"
-        )
-    return low, high

@@ -330,22 +330,8 @@ def sample_specmix_params(
     """
     gamma = _validation.check_range_or_float("gamma", gamma, 0.0, 1.0)
     _validation.check_float("prob", prob, 0.0, 1.0)
-    for name, value in (
-        ("min_freq_bands", min_freq_bands),
-        ("max_freq_bands", max_freq_bands),
-        ("min_time_bands", min_time_bands),
-        ("max_time_bands", max_time_bands),
-    ):
-        _validation.check_int(name, value, minimum=0)
-    for axis, low, high in (
-        ("freq", min_freq_bands, max_freq_bands),
-        ("time", min_time_bands, max_time_bands),
-    ):
-        if low > high:
-            raise ValueError(
-                f"`min_{axis}_bands` must be <= `max_{axis}_bands` ({high}). "
-                f"Received: min_{axis}_bands={low}"
-            )
+    _validation.check_band_counts("freq", min_freq_bands, max_freq_bands)
+    _validation.check_band_counts("time", min_time_bands, max_time_bands)
     seeds = random_ops.split_seed(seed, 5)
     partner = random_ops.pair_indices(seeds[4], batch_size)
     if lengths is not None:
