@@ -280,4 +280,6 @@ class _TorchRandom:
 
     def fold_in(self, seed, data):
         words = seed.detach().cpu().tolist() + [int(data)]
-        return self.torch.tensor([_mix64(*words) >> 33, _mix64(*words, 1) >> 33], dtype=self.torch.int64)
+        return self.torch.tensor(
+            [_mix64(*words) >> 33, _mix64(*words, 1) >> 33], dtype=self.torch.int64
+        )
