@@ -9,6 +9,7 @@ a draw, and ``augment_dataset`` is reproducible. CI runs this module with
 import keras
 import pytest
 
+from tests.layer_checks import run_backend_checks
 from tests.layer_checks import run_tf_data_checks
 from tests.layers.test_mixing_layers_common import CASES as MIXING_CASES
 from tests.layers.test_spec_augment_layers import CASES as MASKING_CASES
@@ -26,3 +27,9 @@ def test_the_backend_is_the_one_ci_asked_for():
 def test_layers_augment_in_tf_data_on_this_backend(name):
     layer_cls, kwargs, _ = CASES[name]
     run_tf_data_checks(layer_cls, kwargs)
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_layers_on_this_backend(name, tmp_path):
+    layer_cls, kwargs, _ = CASES[name]
+    run_backend_checks(layer_cls, kwargs, tmp_path)
