@@ -610,7 +610,9 @@ def run_comparison(
         done = strategy.broadcast(np.asarray(done, bool)).tolist()
     todo = [pair for pair, finished in zip(pairs, done) if not finished]
     total = len(pairs)
-    if len(todo) < total:
+    if not lead:
+        pass
+    elif len(todo) < total:
         log(
             f"Resuming {paths['json']}: {total - len(todo)} of {total} runs already there "
             f"(skipped); {len(todo)} to do."
