@@ -7,7 +7,8 @@ process's backend) train on a small folder of WAV files:
 1. ``--augmentation none`` without shuffling or cropping;
 2. the same command with ``none,specmix``: process 0's results file says
    ``none`` is done, so both processes resume with ``specmix`` only;
-3. one process (``keras-distribution`` without the variables), ``none``.
+3. one process (``keras-distribution`` without the variables), ``none``
+   (alongside 2).
 
 Checked: both processes finish; the two-process loss curve equals the
 one-process one with the same global batch and seeds (relative tolerance
@@ -44,8 +45,8 @@ def _free_port():
         return s.getsockname()[1]
 
 
-def _launch(num_processes, logs, output_dirs, args):
-    """Starts the processes, waits for all, returns their stdout (asserting success)."""
+def _start(num_processes, logs, output_dirs, args):
+    """Starts the processes of one job; their output goes to ``logs/stdout-<i>.txt``."""
     port = _free_port()
     procs = []
     for index in range(num_processes):
@@ -70,6 +71,11 @@ def _launch(num_processes, logs, output_dirs, args):
             subprocess.Popen(command, env=env, cwd=ROOT, stdout=stdout, stderr=subprocess.STDOUT)
         )
         stdout.close()
+    return procs
+
+
+def _finish(procs, logs):
+    """Waits for a job's processes; returns their output (asserting success)."""
     try:
         for proc in procs:
             proc.wait(timeout=400)
@@ -98,15 +104,27 @@ def runs(tmp_path_factory):
         "--eval-batch-size", "8", "--epochs", "2", "--steps-per-epoch", "3",
         "--shuffle-buffer", "1", "--seeds", "0", "--quiet",
     ]  # fmt: skip
-    out = {}
-    for name, n, conditions in (("two", 2, "none"), ("two_resumed", 2, "none,specmix"),
-                                ("one", 1, "none")):  # fmt: skip
+    jobs = {
+        "two": (2, "none"),
+        "two_resumed": (2, "none,specmix"),  # after "two", in the same folders
+        "one": (1, "none"),  # alongside "two_resumed", to save time
+    }
+    out, started = {}, {}
+    for name, (n, conditions) in jobs.items():
         logs = root / f"logs-{name}"
         logs.mkdir()
         dirs = [root / f"out-{'one' if n == 1 else 'two'}-{i}" for i in range(n)]
-        stdout = _launch(n, logs, dirs, [*args, "--augmentation", conditions])
-        per_process = [json.loads((logs / f"process-{i}.json").read_text()) for i in range(n)]
-        out[name] = {"stdout": stdout, "logs": per_process, "dirs": dirs}
+        started[name] = _start(n, logs, dirs, [*args, "--augmentation", conditions])
+        out[name] = {"logs_dir": logs, "dirs": dirs}
+        if name == "two":
+            out[name]["stdout"] = _finish(started.pop(name), logs)
+    for name, procs in started.items():
+        out[name]["stdout"] = _finish(procs, out[name]["logs_dir"])
+    for run in out.values():
+        run["logs"] = [
+            json.loads((run["logs_dir"] / f"process-{i}.json").read_text())
+            for i in range(len(run["dirs"]))
+        ]
     return out
 
 
