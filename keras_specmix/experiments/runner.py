@@ -702,6 +702,15 @@ def main(argv=None):
         strategy = distribute.make_strategy(args.strategy, args.cpu_replicas)
     except (ValueError, RuntimeError) as error:
         parser.error(str(error))
+    processes = distribute.process_count(strategy)
+    if processes > 1 and config.augment_in == "model" and args.augmentation != ["none"]:
+        # Inside one SPMD step, each process would draw the global batch's mixing
+        # partners from its own seed: the processes' halves would not agree.
+        parser.error(
+            f"--augment-in model mixes inside the step across all {processes} processes' "
+            "examples, which is not supported; use --augment-in data (each process "
+            "augments its own batches). Received: --augment-in model"
+        )
     from tensorflow.python.framework import config as tf_config  # noqa: PLC0415
 
     was_deterministic = tf_config.is_op_determinism_enabled()
