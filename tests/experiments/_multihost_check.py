@@ -4,13 +4,12 @@ Usage: ``python _multihost_check.py LOG_DIR RUNNER_ARGS...`` with
 ``KERAS_BACKEND=jax`` and, for a multi-process run, Keras'
 ``KERAS_DISTRIBUTION_*`` variables set by the parent.
 
-Before running the runner it records, in ``LOG_DIR/process-<index>.json``:
+After running the runner it records, in ``LOG_DIR/process-<index>.json``:
 
 - the first batch that :func:`keras_specmix.experiments.train.training_dataset`
   gives this process from *identical* constant data, without and with a
   SpecMix layer (the processes' batches may differ only through their seeds);
-
-and afterwards every audio file this process decoded (``load_audio`` calls).
+- every audio file this process decoded (``load_audio`` calls).
 The classifier is swapped for a tiny one (pooling + dense): the test checks
 the runner's distribution, not the network, within CI's time.
 """
@@ -59,6 +58,7 @@ def tiny_model(name, input_shape, num_classes, width=None):
 
 models.build_model = tiny_model
 
+status = runner.main(argv)  # first: it starts jax.distributed, before any JAX call
 # Identical data on every process: 16 distinct examples, 4 classes.
 x = np.random.default_rng(0).normal(size=(16, 16, 8, 3)).astype("float32")
 y = np.arange(16) % 4
@@ -77,7 +77,6 @@ config = train.RunConfig(batch_size=8, shuffle_buffer=1, augment_in="data")
 clean = next(iter(train.training_dataset(splits, config, 0)))[0].numpy()
 mixed = next(iter(train.training_dataset(splits, config, 0, ks.SpecMix(seed=0))))[0].numpy()
 
-status = runner.main(argv)
 with open(os.path.join(log_dir, f"process-{index}.json"), "w", encoding="utf-8") as f:
     json.dump(
         {
