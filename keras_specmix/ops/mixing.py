@@ -54,7 +54,7 @@ def self_paired(partner):
     """bool ``(batch,)``: True where an example is its own partner."""
     xp = _backend.namespace(partner)
     partner = xp.cast(partner, "int32")
-    return partner == xp.arange(xp.shape(partner)[0], dtype="int32")
+    return xp.equal(partner, xp.arange(xp.shape(partner)[0], dtype="int32"))
 
 
 def shared_span(lengths, partner):
@@ -141,7 +141,7 @@ def apply_mixup(x, y, params, lengths=None):
         keep = xp.where(inside, xp.cast(lam, x.dtype)[:, None], xp.ones((), x.dtype))
         keep = keep[(...,) + (None,) * (rank - 2)]  # over freq[, channels]
         own = xp.maximum(xp.cast(lengths, "float32"), 1.0)
-        whole = (span == lengths) & (lengths > 0)  # λ as drawn, bit for bit
+        whole = xp.equal(span, lengths) & (lengths > 0)  # λ as drawn, bit for bit
         lam = xp.where(whole, lam, 1.0 - (1.0 - lam) * xp.cast(span, "float32") / own)
     x_out = masks.blend(x, xp.take(x, partner, axis=0), keep)
     return x_out, mix_labels(y, partner, lam), lam
