@@ -173,18 +173,23 @@ def apply_time_warp(x, params, lengths=None):
     upper = xp.minimum(index + 1, time_length - 1)
     over_bins = (...,) + (None,) * (rank - 2)  # broadcast over freq[, channels]
     frac = xp.cast(src - low, x.dtype)[over_bins]
-    x_low = _gather_frames(xp, x, index, over_bins)
-    x_high = _gather_frames(xp, x, upper, over_bins)
+    x_low = _gather_frames(xp, x, index)
+    x_high = _gather_frames(xp, x, upper)
     # A blend exact where f = 0 (the identity, also for ±inf) that never
     # makes a NaN out of -inf padding or dB floors.
     return masks.blend(x_high, x_low, frac)
 
 
-def _gather_frames(xp, x, index, over_bins):
+def _gather_frames(xp, x, index):
     """``x[b, index[b, t]]`` for every frame ``t``: int32 ``index`` ``(batch, time)``."""
     if xp.name == _backend.TENSORFLOW:
         # The same values; TensorFlow's batched gather of whole frames is
         # 30-50x faster under XLA than take_along_axis's per-cell gather.
         return tf.gather(x, index, axis=1, batch_dims=1)
-    index = xp.broadcast_to(index[over_bins], xp.shape(x))
-    return xp.take_along_axis(x, index, axis=1)
+    # Whole frames by row index into (batch · time, ...): no per-cell index
+    # tensor (take_along_axis would build one the size of x, in int64 on torch).
+    shape = xp.shape(x)
+    flat = xp.reshape(x, (-1,) + tuple(shape[2:]))
+    offsets = xp.arange(shape[0], dtype="int32")[:, None] * shape[1]
+    rows = xp.reshape(xp.cast(index, "int32") + offsets, (-1,))
+    return xp.reshape(xp.take(flat, rows, axis=0), shape)
