@@ -46,7 +46,8 @@ class FilterAugment(SpectrogramAugmentation):
             Defaults to ``"log"``.
         channels: None (filter every channel) or a list of channel indices to
             filter, e.g. ``[0]`` for the log-mel of a log-mel + Δ + ΔΔ stack
-            (a constant offset has no Δ). Defaults to None.
+            (a constant offset has no Δ). An input without a channel axis is
+            channel 0. Defaults to None.
         seed: int >= 0 or None.
         **kwargs: base layer arguments (``data_format``, ``name``, ``dtype``).
 
@@ -101,11 +102,17 @@ class FilterAugment(SpectrogramAugmentation):
     def transform(self, data, params):
         x = data[SPECTROGRAMS]
         if self.channels is not None:
-            available = x.shape[-1] if len(x.shape) == 4 else 1
-            if max(self.channels) >= available:
+            # A (batch, time, freq) input is one channel, channel 0.
+            if len(x.shape) == 4 and max(self.channels) >= x.shape[-1]:
                 raise ValueError(
                     f"`channels` names channel {max(self.channels)} but the input has "
-                    f"{available}. Received: channels={list(self.channels)}"
+                    f"{x.shape[-1]}. Received: channels={list(self.channels)}"
+                )
+            if len(x.shape) == 3 and 0 not in self.channels:
+                raise ValueError(
+                    "`channels` must include 0 for an input without a channel axis "
+                    f"(batch, time, freq): it would be left unchanged. "
+                    f"Received: channels={list(self.channels)}"
                 )
         out = ops.apply_filter_augment(
             x, params, self.mode, self.domain, self.channels, self.lengths(data)
