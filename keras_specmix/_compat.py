@@ -6,6 +6,8 @@ checks each one on the installed versions, so a release that breaks one
 fails CI instead of changing behaviour silently.
 """
 
+import sys
+
 import tensorflow as tf
 
 #: Prefix of the graphs ``tf.data`` traces its functions in
@@ -70,3 +72,46 @@ def tf_variable(variable):
     """
     value = getattr(variable, "value", variable)
     return value if hasattr(value, "handle") else None
+
+
+def is_traced(value):
+    """Whether ``value`` is a JAX tracer or a tensor PyTorch is compiling.
+
+    Such values have no concrete contents, so checks on them cannot run.
+    """
+    if type(value).__module__.split(".")[0] in ("jax", "jaxlib"):
+        import jax
+
+        return isinstance(value, jax.core.Tracer)
+    torch = sys.modules.get("torch")
+    if torch is not None and isinstance(value, torch.Tensor):
+        return bool(torch.compiler.is_compiling())
+    return False
+
+
+def jax_process():
+    """``(process index, process count)`` of JAX, or ``(0, 1)`` when JAX is not in use.
+
+    Read only when the Keras backend is JAX and JAX is already imported, so
+    other backends never import it.
+    """
+    import keras
+
+    jax = sys.modules.get("jax")
+    if jax is None or keras.backend.backend() != "jax":
+        return 0, 1
+    return jax.process_index(), jax.process_count()
+
+
+def first_batch(iterator):
+    """The first batch of a Keras epoch iterator, as ``Trainer._symbolic_build`` reads it.
+
+    Keras 3 epoch iterators yield ``(begin_step, end_step, data)`` where
+    ``data`` is a list of batches or an iterator over them (Keras'
+    ``Trainer._symbolic_build`` reads the first batch the same way).
+    """
+    for _, _, data in iterator:
+        if isinstance(data, (list, tuple)):
+            return data[0]
+        return next(data)
+    return None

@@ -9,6 +9,7 @@ they are the identity with respect to the augmentation.
 
 import keras
 
+from keras_specmix import _compat
 from keras_specmix.layers.base import LABELS
 from keras_specmix.layers.base import SPECTROGRAMS
 
@@ -36,8 +37,6 @@ class MixingTrainStepMixin:
         ...     [keras.layers.Flatten(), keras.layers.Dense(3, "softmax")],
         ...     ks.MixUp(num_classes=3, seed=0))
     """
-
-    mixer = None
 
     def compile(self, *args, loss=None, **kwargs):
         """``keras.Model.compile``, refusing losses that cannot take mixed labels.
@@ -74,26 +73,52 @@ class MixingTrainStepMixin:
         out = self.mixer({SPECTROGRAMS: x, LABELS: y}, training=training)
         return keras.utils.pack_x_y_sample_weight(out[SPECTROGRAMS], out[LABELS], sample_weight)
 
-    def train_step(self, data):
+    def train_step(self, *args):
+        # Each backend's trainer has its own signature: (data) on TensorFlow
+        # and PyTorch, (state, data) on JAX, whose step is a pure function.
+        if keras.backend.backend() == "jax":
+            state, data = args
+            state, data = self._mix_stateless(state, data)
+            return super().train_step(state, data)
+        (data,) = args
         return super().train_step(self._through_mixer(data, training=True))
 
-    def test_step(self, data):
+    def test_step(self, *args):
         # Not mixed; sparse labels are one-hot encoded as in `fit`, so
         # `evaluate` takes the same labels as `fit`.
-        return super().test_step(self._through_mixer(data, training=False))
+        *state, data = args
+        return super().test_step(*state, self._through_mixer(data, training=False))
+
+    def _mix_stateless(self, state, data):
+        """JAX: mixes ``data`` with the mixer's seed state taken from ``state``.
+
+        The JAX step is traced once and run as a pure function of its state,
+        so the mixer reads its seed state from the non-trainable variables
+        of ``state`` and the advanced value goes back into the new state:
+        every step draws anew instead of repeating the draws of the trace.
+        """
+        trainable, non_trainable, *rest = state
+        mapping = list(zip(self.non_trainable_variables, non_trainable))
+        with keras.StatelessScope(state_mapping=mapping) as scope:
+            data = self._through_mixer(data, training=True)
+        updated = []
+        for variable, value in mapping:
+            new = scope.get_current_value(variable)
+            updated.append(value if new is None else new)
+        return (trainable, updated, *rest), data
 
     def _symbolic_build(self, iterator=None, data_batch=None):
-        # Under a tf.distribute strategy Keras builds the loss and metrics
-        # from a raw batch before any train_step: show it the labels as
-        # train_step will produce them.
+        # Keras builds the loss and metrics from a raw batch before any
+        # train_step: show it the labels as train_step will produce them,
+        # float (batch, classes), without running the mixer.
+        if data_batch is None and iterator is not None:
+            data_batch = _compat.first_batch(iterator)
         if data_batch is not None:
             x, y, sample_weight = keras.utils.unpack_x_y_sample_weight(data_batch)
-            if y is not None and len(y.shape) == 1:
-                # Keras averages the replicas' batches into float labels here.
-                y = keras.ops.cast(y, "int32")
-            data_batch = self._through_mixer(
-                keras.utils.pack_x_y_sample_weight(x, y, sample_weight), training=False
-            )
+            num_classes = getattr(self.mixer, "num_classes", None)
+            if y is not None and len(y.shape) == 1 and num_classes is not None:
+                y = keras.KerasTensor((y.shape[0], num_classes), "float32")
+                data_batch = keras.utils.pack_x_y_sample_weight(x, y, sample_weight)
         return super()._symbolic_build(iterator=iterator, data_batch=data_batch)
 
 

@@ -17,10 +17,12 @@ import random as python_random
 import warnings
 
 import keras
+import numpy as np
 import tensorflow as tf
 
 from keras_specmix import _compat
 from keras_specmix import _validation
+from keras_specmix.ops import _backend
 from keras_specmix.ops import random as random_ops
 from keras_specmix.ops import warp
 
@@ -56,13 +58,19 @@ class SpectrogramAugmentation(keras.layers.Layer):
       states (an augmentation pipeline called as ``pipeline(x)`` outside
       ``tf.data``), the layer still returns its input but warns once,
       naming the fix: ``pipeline(x, training=True)``.
-    * Each augmenting call takes a fresh seed from the layer's seed state
-      with one atomic read-and-advance (TensorFlow's ``RngReadAndSkip``),
-      so parallel ``tf.data`` calls (``num_parallel_calls > 1``) never share
-      a draw, also inside a compiled or saved graph and under any Keras
-      backend. ``augment(inputs, seed)`` takes an explicit seed instead,
-      for pipelines reproducible whatever their parallelism (see
-      ``keras_specmix.data``).
+    * Each augmenting call takes a fresh seed from the layer's seed state.
+      On TensorFlow tensors (the TensorFlow backend, and ``tf.data`` under
+      any backend) that is one atomic read-and-advance (TensorFlow's
+      ``RngReadAndSkip``), so parallel ``tf.data`` calls
+      (``num_parallel_calls > 1``) never share a draw, also inside a
+      compiled or saved graph. Inside a model on JAX or PyTorch the state is
+      a non-trainable Keras variable that the call advances, so it moves on
+      inside JAX's stateless training step instead of freezing at trace
+      time. Under several replicas (``tf.distribute``) or several JAX
+      processes (``keras.distribution``) the replica id and the process
+      index are folded into the seed. ``augment(inputs, seed)`` takes an
+      explicit seed instead, for pipelines reproducible whatever their
+      parallelism (see ``keras_specmix.data``).
     * The output has the input's dtype (float16, bfloat16, float32 or
       float64), whatever the layer's dtype policy: an augmentation never
       rounds or overflows its input. Labels come back float32 (or in their
@@ -115,7 +123,7 @@ class SpectrogramAugmentation(keras.layers.Layer):
         data = self._unpack(inputs)
         if not training:
             return self._pack(inputs, self.identity(data))
-        seed = _per_replica(self._next_seed())
+        seed = self._next_seed(data[SPECTROGRAMS])
         return self._pack(inputs, self.transform(data, self.sample_params(data, seed)))
 
     def augment(self, inputs, seed):
@@ -129,7 +137,7 @@ class SpectrogramAugmentation(keras.layers.Layer):
             The augmented output, structured as ``__call__``'s.
         """
         data = self._unpack(inputs)
-        params = self.sample_params(data, random_ops.as_seed(seed))
+        params = self.sample_params(data, random_ops.as_seed(seed, data[SPECTROGRAMS]))
         return self._pack(inputs, self.transform(data, params))
 
     def lengths(self, data):
@@ -140,24 +148,25 @@ class SpectrogramAugmentation(keras.layers.Layer):
         first: a mask with a gap raises, eagerly a ``ValueError`` and in a
         graph an ``InvalidArgumentError``).
         """
+        xp = _backend.namespace(data[SPECTROGRAMS])
         if LENGTHS in data:
-            lengths = tf.convert_to_tensor(data[LENGTHS])
+            lengths = xp.convert_to_tensor(data[LENGTHS])
             name = LENGTHS
         elif PADDING_MASK in data:
-            mask = tf.convert_to_tensor(data[PADDING_MASK])
-            if mask.shape.rank != 2:
+            mask = xp.convert_to_tensor(data[PADDING_MASK])
+            if len(mask.shape) != 2:
                 raise ValueError(
-                    f"`{PADDING_MASK}` must have shape (batch, time). Received: shape={mask.shape}"
+                    f"`{PADDING_MASK}` must have shape (batch, time). "
+                    f"Received: shape={tuple(mask.shape)}"
                 )
-            mask = _leading_mask(tf.cast(mask, tf.bool), type(self).__name__)
-            lengths = tf.reduce_sum(tf.cast(mask, tf.int32), axis=1)
+            mask = _leading_mask(xp, xp.cast(mask, "bool"), type(self).__name__)
+            lengths = xp.sum(xp.cast(mask, "int32"), axis=1)
             name = PADDING_MASK
         else:
             return None
-        if not lengths.dtype.is_integer:
-            raise TypeError(
-                f"`{name}` must be an integer tensor. Received: dtype={lengths.dtype.name}"
-            )
+        dtype = keras.backend.standardize_dtype(lengths.dtype)
+        if "int" not in dtype:
+            raise TypeError(f"`{name}` must be an integer tensor. Received: dtype={dtype}")
         return warp.valid_lengths(data[SPECTROGRAMS], lengths)
 
     def compute_output_shape(self, input_shape):
@@ -172,20 +181,22 @@ class SpectrogramAugmentation(keras.layers.Layer):
     def _create_seed_state(self):
         key = self.seed if self.seed is not None else python_random.randint(1, 2**31 - 2)
         initial = [0, 0, key]
-        if keras.backend.backend() == "tensorflow":
-            # A Keras weight, so `.keras` files keep the state.
-            self._seed_state = self.add_weight(
-                shape=(_PHILOX_STATE_SIZE,),
-                dtype="int64",
-                initializer=lambda shape, dtype=None: tf.constant(initial, tf.int64),
-                trainable=False,
-                name=_SEED_STATE,
-            )
-            self._tf_seed_state = None
-        else:
-            # Other backends: this layer runs on TensorFlow inside tf.data,
-            # where it needs a TensorFlow variable to advance.
-            self._seed_state = None
+        tensorflow = keras.backend.backend() == "tensorflow"
+        # A Keras weight, so `.keras` files keep the state: int64 Philox
+        # state [counter_lo, counter_hi, key] on TensorFlow (for
+        # RngReadAndSkip), int32 [counter, 0, key] on JAX and PyTorch.
+        dtype = "int64" if tensorflow else "int32"
+        self._seed_state = self.add_weight(
+            shape=(_PHILOX_STATE_SIZE,),
+            dtype=dtype,
+            initializer=lambda shape, dtype=dtype: keras.ops.convert_to_tensor(initial, dtype),
+            trainable=False,
+            name=_SEED_STATE,
+        )
+        self._tf_seed_state = None
+        if not tensorflow:
+            # Inside tf.data this layer runs on TensorFlow, where it needs a
+            # TensorFlow variable to read and advance atomically.
             with tf.init_scope():
                 self._tf_seed_state = tf.Variable(
                     initial, dtype=tf.int64, trainable=False, name=_SEED_STATE
@@ -196,14 +207,22 @@ class SpectrogramAugmentation(keras.layers.Layer):
             return self._tf_seed_state
         return _compat.tf_variable(self._seed_state)
 
-    def _next_seed(self):
-        """A fresh int32 ``[2]`` seed, read and advanced in one atomic op."""
-        state = tf.raw_ops.RngReadAndSkip(
-            resource=self._seed_variable().handle,
-            alg=_PHILOX,
-            delta=tf.constant(1, tf.uint64),
-        )
-        return random_ops.seed_from_state(state)
+    def _next_seed(self, x):
+        """A fresh shape-``[2]`` seed on ``x``'s backend; advances the state."""
+        xp = _backend.namespace(x)
+        if xp.name == _backend.TENSORFLOW:
+            # One atomic op: parallel tf.data calls never read the same state.
+            state = tf.raw_ops.RngReadAndSkip(
+                resource=self._seed_variable().handle,
+                alg=_PHILOX,
+                delta=tf.constant(1, tf.uint64),
+            )
+            seed = _per_replica(random_ops.seed_from_state(state))
+        else:
+            state = xp.convert_to_tensor(self._seed_state.value)
+            self._seed_state.assign(state + xp.convert_to_tensor([1, 0, 0], "int32"))
+            seed = xp.as_seed(xp.stack([state[2], state[0]]))
+        return _per_process(xp, seed)
 
     def load_own_variables(self, store):
         """Restores the seed state from a ``.keras`` file, old or from another backend.
@@ -216,8 +235,11 @@ class SpectrogramAugmentation(keras.layers.Layer):
         keys = list(store.keys())
         if not keys:
             return
-        if self._tf_seed_state is not None and len(keys) == 1:
-            self._tf_seed_state.assign(tf.constant(store[keys[0]], tf.int64))
+        if len(keys) == 1:
+            saved = np.asarray(store[keys[0]]).astype("int64")
+            self._seed_state.assign(saved.astype(self._seed_state.dtype))
+            if self._tf_seed_state is not None:
+                self._tf_seed_state.assign(saved)
             return
         super().load_own_variables(store)
 
@@ -280,19 +302,21 @@ class SpectrogramAugmentation(keras.layers.Layer):
 
     def _pack(self, inputs, data):
         x = data[SPECTROGRAMS]
-        if self.data_format == "channels_first" and x.shape.rank == 4:
-            x = tf.transpose(x, [0, 3, 1, 2])
+        if self.data_format == "channels_first" and len(x.shape) == 4:
+            x = _backend.namespace(x).transpose(x, (0, 3, 1, 2))
         if isinstance(inputs, dict):
             return {**data, SPECTROGRAMS: x}
         return x
 
     def _check_spectrograms(self, x):
-        x = tf.convert_to_tensor(x)
-        if not x.dtype.is_floating:
+        xp = _backend.namespace(x)
+        x = xp.convert_to_tensor(x)
+        dtype = keras.backend.standardize_dtype(x.dtype)
+        if "float" not in dtype:
             raise TypeError(
-                f"`{SPECTROGRAMS}` must be a floating-point tensor. Received: dtype={x.dtype.name}"
+                f"`{SPECTROGRAMS}` must be a floating-point tensor. Received: dtype={dtype}"
             )
-        if x.shape.rank not in (3, 4):
+        if len(x.shape) not in (3, 4):
             layout = (
                 "(batch, channels, time, freq)"
                 if self.data_format == "channels_first"
@@ -300,11 +324,11 @@ class SpectrogramAugmentation(keras.layers.Layer):
             )
             raise ValueError(
                 f"`{SPECTROGRAMS}` must have shape (batch, time, freq) or "
-                f"{layout}. Received: shape={x.shape}"
+                f"{layout}. Received: shape={tuple(x.shape)}"
             )
-        if x.shape.rank == 4:
+        if len(x.shape) == 4:
             if self.data_format == "channels_first":
-                x = tf.transpose(x, [0, 2, 3, 1])
+                x = xp.transpose(x, (0, 2, 3, 1))
             else:
                 self._warn_if_channels_first(x.shape)
         return x
@@ -325,26 +349,65 @@ class SpectrogramAugmentation(keras.layers.Layer):
             )
 
     def _check_labels(self, y, x):
-        return tf.convert_to_tensor(y)
+        return _backend.namespace(x, y).convert_to_tensor(y)
 
 
-def _leading_mask(mask, name):
-    """``mask`` after checking that each row's True entries come first."""
-    gap = tf.reduce_any(mask[:, 1:] & ~mask[:, :-1])
+def _leading_mask(xp, mask, name):
+    """``mask`` after checking that each row's True entries come first.
+
+    Checked eagerly (``ValueError``) on every backend and in TensorFlow
+    graphs (``InvalidArgumentError``); XLA and ``jax.jit`` have no run-time
+    assertions, so a traced mask there is taken as it is.
+    """
     message = (
         f"{name}: `{PADDING_MASK}` must be True on the valid frames, which come "
         "first, then False on the padding (pass `lengths` instead for other "
         "layouts). Received a mask with a False frame before a True one."
     )
-    if tf.executing_eagerly():
-        if bool(gap):
-            raise ValueError(message)
-        return mask
-    if _compat.in_xla_context():
-        return mask
-    check = tf.debugging.Assert(tf.logical_not(gap), [message])
-    with tf.control_dependencies([check]):
-        return tf.identity(mask)
+    return assert_all(xp, ~xp.any(mask[:, 1:] & ~mask[:, :-1]), message, mask)
+
+
+def assert_all(xp, condition, message, value, data=()):
+    """``value``, after checking the scalar bool ``condition`` where possible.
+
+    Eagerly (any backend) a False ``condition`` raises ``ValueError(message)``;
+    in a TensorFlow graph the check becomes a ``tf.debugging.Assert`` that
+    ``value`` depends on (``InvalidArgumentError`` at run time, with
+    ``data`` printed). Under XLA and inside ``jax.jit`` nothing can raise at
+    run time, so ``value`` is returned unchecked.
+
+    Args:
+        xp: the backend namespace (``keras_specmix.ops._backend``).
+        condition: scalar bool tensor.
+        message: the error message.
+        value: the tensor to return.
+        data: extra tensors shown by a failing graph assertion.
+
+    Returns:
+        ``value``.
+
+    Raises:
+        ValueError: eagerly, when ``condition`` is False.
+    """
+    if xp.name == _backend.TENSORFLOW:
+        if tf.executing_eagerly():
+            if not bool(condition):
+                raise ValueError(message + _shown(data))
+            return value
+        if _compat.in_xla_context():
+            return value
+        check = tf.debugging.Assert(condition, [message, *data], summarize=64)
+        with tf.control_dependencies([check]):
+            return tf.identity(value)
+    if _compat.is_traced(condition):
+        return value
+    if not bool(np.asarray(keras.ops.convert_to_numpy(condition))):
+        raise ValueError(message + _shown(data))
+    return value
+
+
+def _shown(data):
+    return "".join(str(np.asarray(keras.ops.convert_to_numpy(d)).tolist()) for d in data)
 
 
 def _is_augmentation_pipeline(entry):
@@ -368,3 +431,16 @@ def _per_replica(seed):
         return seed
     replica = tf.cast(context.replica_id_in_sync_group, tf.int32)
     return tf.random.experimental.stateless_fold_in(seed, replica)
+
+
+def _per_process(xp, seed):
+    """Folds the JAX process index into ``seed`` when several processes train.
+
+    Under ``keras.distribution`` every process builds the same layers with
+    the same seed state; without this, the processes would draw the same
+    masks and partners for their different parts of the global batch.
+    """
+    index, count = _compat.jax_process()
+    if count <= 1:
+        return seed
+    return xp.fold_in(seed, index)

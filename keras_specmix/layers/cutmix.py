@@ -1,12 +1,12 @@
 """CutMix layer."""
 
 import keras
-import tensorflow as tf
 
 from keras_specmix import _validation
 from keras_specmix.layers.base import SPECTROGRAMS
 from keras_specmix.layers.mixing import MixingLayer
 from keras_specmix.ops import mixing
+from keras_specmix.ops._backend import shape_of
 
 AXES = ("both", "time", "freq")
 
@@ -66,7 +66,7 @@ class CutMix(MixingLayer):
         self.axes = _validation.check_choice("axes", axes, AXES)
 
     def sample_params(self, data, seed):
-        shape = tf.shape(data[SPECTROGRAMS])
+        shape = shape_of(data[SPECTROGRAMS])
         return mixing.sample_cutmix_params(
             seed,
             shape[0],

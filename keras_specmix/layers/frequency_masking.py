@@ -1,12 +1,12 @@
 """FrequencyMasking layer: SpecAugment's frequency masks."""
 
 import keras
-import tensorflow as tf
 
 from keras_specmix import _validation
 from keras_specmix.layers.base import SPECTROGRAMS
 from keras_specmix.layers.masking import MaskingAugmentation
 from keras_specmix.ops import spec_augment as ops
+from keras_specmix.ops._backend import shape_of
 
 
 @keras.saving.register_keras_serializable(package="keras_specmix")
@@ -72,7 +72,7 @@ class FrequencyMasking(MaskingAugmentation):
         self.num_freq_masks = _validation.check_int("num_freq_masks", num_freq_masks, minimum=0)
 
     def sample_params(self, data, seed):
-        shape = tf.shape(data[SPECTROGRAMS])
+        shape = shape_of(data[SPECTROGRAMS])
         return ops.sample_freq_mask_params(
             seed,
             shape[0],

@@ -1,11 +1,10 @@
 """Base of the masking layers (SpecAugment and its masks) and their argument checks."""
 
-import tensorflow as tf
-
 from keras_specmix import _validation
 from keras_specmix.layers.base import SPECTROGRAMS
 from keras_specmix.layers.base import SpectrogramAugmentation
 from keras_specmix.ops import spec_augment as ops
+from keras_specmix.ops._backend import shape_of
 
 
 class MaskingAugmentation(SpectrogramAugmentation):
@@ -26,7 +25,7 @@ class MaskingAugmentation(SpectrogramAugmentation):
         self.per_channel = _validation.check_bool("per_channel", per_channel)
 
     def groups(self, data):
-        return ops.mask_groups(tf.shape(data[SPECTROGRAMS]), self.per_channel)
+        return ops.mask_groups(shape_of(data[SPECTROGRAMS]), self.per_channel)
 
     def transform(self, data, params):
         x = ops.apply_masks(data[SPECTROGRAMS], params, self.mask_value, self.lengths(data))

@@ -1,12 +1,13 @@
 """Base class of the mixing layers (MixUp, CutMix, SpecMix)."""
 
-import tensorflow as tf
+import keras
 
-from keras_specmix import _compat
 from keras_specmix import _validation
 from keras_specmix.layers.base import LABELS
 from keras_specmix.layers.base import SPECTROGRAMS
 from keras_specmix.layers.base import SpectrogramAugmentation
+from keras_specmix.layers.base import assert_all
+from keras_specmix.ops import _backend
 
 MIX_WEIGHTS = "mix_weights"
 PARTNERS = "partners"
@@ -57,17 +58,19 @@ class MixingLayer(SpectrogramAugmentation):
         out = {**data, SPECTROGRAMS: x_out, LABELS: y_out}
         if self.return_mix_info:
             out[MIX_WEIGHTS] = lam
-            out[PARTNERS] = tf.cast(params["partner"], tf.int32)
+            xp = _backend.namespace(x_out)
+            out[PARTNERS] = xp.cast(params["partner"], "int32")
         return out
 
     def identity(self, data):
         if not self.return_mix_info:
             return data
-        batch_size = tf.shape(data[SPECTROGRAMS])[0]
+        xp = _backend.namespace(data[SPECTROGRAMS])
+        batch_size = xp.shape(data[SPECTROGRAMS])[0]
         return {
             **data,
-            MIX_WEIGHTS: tf.ones([batch_size], tf.float32),
-            PARTNERS: tf.range(batch_size, dtype=tf.int32),
+            MIX_WEIGHTS: xp.ones((batch_size,), "float32"),
+            PARTNERS: xp.arange(batch_size, dtype="int32"),
         }
 
     def get_config(self):
@@ -99,63 +102,62 @@ class MixingLayer(SpectrogramAugmentation):
 
     def _check_labels(self, y, x):
         name = type(self).__name__
-        y = tf.convert_to_tensor(y)
-        if y.shape.rank == 1:
-            if not y.dtype.is_integer:
+        xp = _backend.namespace(x, y)
+        y = xp.convert_to_tensor(y)
+        dtype = keras.backend.standardize_dtype(y.dtype)
+        shape = tuple(y.shape)
+        if len(shape) == 1:
+            if "int" not in dtype:
                 raise TypeError(
                     f"{name}: labels of shape (batch,) must be integer class "
-                    f"ids. Received: dtype={y.dtype.name}, shape={y.shape}"
+                    f"ids. Received: dtype={dtype}, shape={shape}"
                 )
             if self.num_classes is None:
                 raise ValueError(
-                    f"{name} received sparse integer labels of shape {y.shape}: "
+                    f"{name} received sparse integer labels of shape {shape}: "
                     "pass `num_classes` to one-hot them, or give one-hot labels. "
                     "Received: num_classes=None"
                 )
-            y = tf.one_hot(
-                _checked_class_ids(y, self.num_classes, name), self.num_classes, dtype=tf.float32
+            y = xp.one_hot(
+                _checked_class_ids(xp, y, self.num_classes, name),
+                self.num_classes,
+                dtype="float32",
             )
-        elif y.shape.rank == 2:
-            if self.num_classes is not None and y.shape[1] not in (None, self.num_classes):
+        elif len(shape) == 2:
+            if self.num_classes is not None and shape[1] not in (None, self.num_classes):
                 raise ValueError(
-                    f"{name}: labels have {y.shape[1]} classes but "
-                    f"num_classes={self.num_classes}. Received: shape={y.shape}"
+                    f"{name}: labels have {shape[1]} classes but "
+                    f"num_classes={self.num_classes}. Received: shape={shape}"
                 )
-            if not y.dtype.is_floating:
-                y = tf.cast(y, tf.float32)
+            if "float" not in dtype:
+                y = xp.cast(y, "float32")
         else:
             raise ValueError(
                 f"{name}: `{LABELS}` must have shape (batch, classes), or "
-                f"(batch,) with `num_classes`. Received: shape={y.shape}"
+                f"(batch,) with `num_classes`. Received: shape={shape}"
             )
-        if not y.shape[:1].is_compatible_with(x.shape[:1]):
+        batch_y, batch_x = shape[0], tuple(x.shape)[0]
+        if batch_y is not None and batch_x is not None and batch_y != batch_x:
             raise ValueError(
                 f"{name}: labels and spectrograms have different batch sizes. "
-                f"Received: labels shape={y.shape}, spectrograms shape={x.shape}"
+                f"Received: labels shape={shape}, spectrograms shape={tuple(x.shape)}"
             )
         return y
 
 
-def _checked_class_ids(labels, num_classes, name):
+def _checked_class_ids(xp, labels, num_classes, name):
     """``labels`` after a run-time check that every id is in ``[0, num_classes)``.
 
-    ``tf.one_hot`` turns an out-of-range id into a row of zeros, which would
-    train on an empty target without a word. The check runs eagerly, in
-    ``tf.function`` and in ``tf.data`` (a ``ValueError`` eagerly, an
-    ``InvalidArgumentError`` from a graph). XLA has no Assert (it drops one
-    with a warning), so under ``jit_compile=True`` the check is left out.
+    A one-hot encoding turns an out-of-range id into a row of zeros, which
+    would train on an empty target without a word. The check runs eagerly
+    on every backend, in ``tf.function`` and in ``tf.data`` (a
+    ``ValueError`` eagerly, an ``InvalidArgumentError`` from a graph). XLA
+    and ``jax.jit`` have no run-time assertions, so there the check is left
+    out.
     """
-    if _compat.in_xla_context():
-        return labels
-    valid = tf.reduce_all((labels >= 0) & (labels < num_classes))
+    valid = xp.all((labels >= 0) & (labels < num_classes))
     message = (
         f"{name}: sparse labels must be class ids in [0, {num_classes}) "
         f"(num_classes={num_classes}). Received: labels="
     )
-    if tf.executing_eagerly():
-        if not bool(valid):
-            raise ValueError(message + str(labels.numpy().tolist()))
-        return labels
-    check = tf.debugging.Assert(valid, [message, labels], summarize=64)
-    with tf.control_dependencies([check]):
-        return tf.identity(labels)
+    return assert_all(xp, valid, message, labels, data=(labels,))

@@ -1,12 +1,12 @@
 """MixUp layer."""
 
 import keras
-import tensorflow as tf
 
 from keras_specmix import _validation
 from keras_specmix.layers.base import SPECTROGRAMS
 from keras_specmix.layers.mixing import MixingLayer
 from keras_specmix.ops import mixing
+from keras_specmix.ops._backend import shape_of
 
 
 @keras.saving.register_keras_serializable(package="keras_specmix")
@@ -62,7 +62,7 @@ class MixUp(MixingLayer):
         self.alpha = _validation.check_float("alpha", alpha, 0.0, open_min=True)
 
     def sample_params(self, data, seed):
-        batch_size = tf.shape(data[SPECTROGRAMS])[0]
+        batch_size = shape_of(data[SPECTROGRAMS])[0]
         return mixing.sample_mixup_params(seed, batch_size, self.alpha, self.prob)
 
     def mix(self, x, y, params, lengths=None):

@@ -11,13 +11,13 @@ clip; every key passes through unchanged except ``"spectrograms"``.
 """
 
 import keras
-import tensorflow as tf
 
 from keras_specmix import _validation
 from keras_specmix.layers.base import SPECTROGRAMS
 from keras_specmix.layers.masking import MaskingAugmentation
 from keras_specmix.layers.masking import check_time_mask_args
 from keras_specmix.ops import spec_augment as ops
+from keras_specmix.ops._backend import shape_of
 
 
 def resolve_policy(policy, **explicit):
@@ -169,7 +169,7 @@ class SpecAugment(MaskingAugmentation):
     def sample_params(self, data, seed):
         return ops.sample_spec_augment_params(
             seed,
-            tf.shape(data[SPECTROGRAMS]),
+            shape_of(data[SPECTROGRAMS]),
             self.lengths(data),
             time_warp_param=self.time_warp_param,
             freq_mask_param=self.freq_mask_param,

@@ -1,12 +1,12 @@
 """SpecMix layer."""
 
 import keras
-import tensorflow as tf
 
 from keras_specmix import _validation
 from keras_specmix.layers.base import SPECTROGRAMS
 from keras_specmix.layers.mixing import MixingLayer
 from keras_specmix.ops import mixing
+from keras_specmix.ops._backend import shape_of
 
 
 @keras.saving.register_keras_serializable(package="keras_specmix")
@@ -88,7 +88,7 @@ class SpecMix(MixingLayer):
         )
 
     def sample_params(self, data, seed):
-        shape = tf.shape(data[SPECTROGRAMS])
+        shape = shape_of(data[SPECTROGRAMS])
         return mixing.sample_specmix_params(
             seed,
             shape[0],

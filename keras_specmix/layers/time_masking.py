@@ -1,13 +1,13 @@
 """TimeMasking layer: SpecAugment's time masks, fixed or adaptive."""
 
 import keras
-import tensorflow as tf
 
 from keras_specmix.layers.base import SPECTROGRAMS
 from keras_specmix.layers.masking import MaskingAugmentation
 from keras_specmix.layers.masking import check_time_mask_args
 from keras_specmix.ops import spec_augment as ops
 from keras_specmix.ops import warp
+from keras_specmix.ops._backend import shape_of
 
 
 @keras.saving.register_keras_serializable(package="keras_specmix")
@@ -103,7 +103,7 @@ class TimeMasking(MaskingAugmentation):
         x = data[SPECTROGRAMS]
         return ops.sample_time_mask_params(
             seed,
-            tf.shape(x)[0],
+            shape_of(x)[0],
             warp.valid_lengths(x, self.lengths(data)),
             self.time_mask_param,
             self.num_time_masks,

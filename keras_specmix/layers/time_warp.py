@@ -1,12 +1,12 @@
 """TimeWarp layer: SpecAugment's piecewise-linear time warp."""
 
 import keras
-import tensorflow as tf
 
 from keras_specmix import _validation
 from keras_specmix.layers.base import SPECTROGRAMS
 from keras_specmix.layers.base import SpectrogramAugmentation
 from keras_specmix.ops import warp
+from keras_specmix.ops._backend import shape_of
 
 
 @keras.saving.register_keras_serializable(package="keras_specmix")
@@ -71,7 +71,7 @@ class TimeWarp(SpectrogramAugmentation):
         x = data[SPECTROGRAMS]
         return warp.sample_time_warp_params(
             seed,
-            tf.shape(x)[0],
+            shape_of(x)[0],
             warp.valid_lengths(x, self.lengths(data)),
             self.time_warp_param,
         )

@@ -91,6 +91,17 @@ def namespace(*values):
     return ops_for(backend_of(*values))
 
 
+def shape_of(x):
+    """``keras.ops.shape(x)`` on ``x``'s own backend: ints, or scalar tensors
+    for the dimensions TensorFlow knows only at run time.
+
+    Examples:
+        >>> shape_of(tf.zeros([2, 3]))
+        (2, 3)
+    """
+    return namespace(x).shape(x)
+
+
 @functools.cache
 def ops_for(name):
     """The ``Ops`` namespace of the backend ``name``, one instance per backend.
@@ -240,7 +251,6 @@ class _TorchRandom:
 
     def __init__(self):
         import torch
-
         from keras.src.backend.torch.core import get_device
 
         self.torch = torch
@@ -280,4 +290,6 @@ class _TorchRandom:
 
     def fold_in(self, seed, data):
         words = seed.detach().cpu().tolist() + [int(data)]
-        return self.torch.tensor([_mix64(*words) >> 33, _mix64(*words, 1) >> 33], dtype=self.torch.int64)
+        return self.torch.tensor(
+            [_mix64(*words) >> 33, _mix64(*words, 1) >> 33], dtype=self.torch.int64
+        )

@@ -16,42 +16,50 @@ exact and blends NaN-safe either way (``keras_specmix.ops.masks``), so
 results never depend on whether shapes were static. Inside an outer XLA
 function the call is simply inlined.
 
-Turn it off with ``keras_specmix.ops.fusion.set_enabled(False)`` (for
-example to profile op by op).
+It is TensorFlow's speed path only: under JAX (where ``jit`` fuses the whole
+step anyway) and PyTorch the functions run as they are. Turn it off for a
+block of code with ``with keras_specmix.ops.fusion.disabled():`` (for
+example to profile op by op); the setting is a context variable, local to
+the thread or task that set it.
 """
 
+import contextlib
+import contextvars
 import functools
 
 import tensorflow as tf
 
-_ENABLED = True
+from keras_specmix.ops import _backend
+
+_ENABLED = contextvars.ContextVar("keras_specmix_fusion_enabled", default=True)
 
 
-def set_enabled(enabled):
-    """Globally enables or disables XLA fusion of the ``apply_*`` functions.
+@contextlib.contextmanager
+def disabled():
+    """Runs the block with XLA fusion of the ``apply_*`` functions turned off.
 
-    Args:
-        enabled: bool.
-
-    Raises:
-        TypeError: if ``enabled`` is not a bool.
+    Examples:
+        >>> with disabled():
+        ...     is_enabled()
+        False
     """
-    global _ENABLED
-    if not isinstance(enabled, bool):
-        raise TypeError(f"`enabled` must be a bool. Received: enabled={enabled!r}")
-    _ENABLED = enabled
+    token = _ENABLED.set(False)
+    try:
+        yield
+    finally:
+        _ENABLED.reset(token)
 
 
 def is_enabled():
-    """Whether ``fused`` functions use XLA when shapes are static."""
-    return _ENABLED
+    """Whether ``fused`` functions use XLA when shapes are static (TensorFlow)."""
+    return _ENABLED.get()
 
 
 def fused(fn):
     """Decorator: run ``fn`` XLA-compiled when its first argument's shape is static.
 
     Args:
-        fn: a pure TensorFlow function whose first argument is the batch.
+        fn: a pure function of the core whose first argument is the batch.
 
     Returns:
         A function with the same signature and results.
@@ -60,7 +68,11 @@ def fused(fn):
 
     @functools.wraps(fn)
     def wrapper(x, *args, **kwargs):
-        if _ENABLED and tf.TensorShape(getattr(x, "shape", None)).is_fully_defined():
+        if (
+            _ENABLED.get()
+            and _backend.backend_of(x) == _backend.TENSORFLOW
+            and tf.TensorShape(getattr(x, "shape", None)).is_fully_defined()
+        ):
             return compiled(tf.convert_to_tensor(x), *args, **kwargs)
         return fn(x, *args, **kwargs)
 

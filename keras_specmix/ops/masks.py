@@ -6,7 +6,7 @@ frequency axis. This module turns such intervals into 1-D boolean masks and
 combines a time mask and a frequency mask into a 2-D ``(time, freq)`` region,
 either as a *union* of full-span bands (SpecMix, SpecAugment) or as an
 *intersection*, a box (CutMix). No Python loop over the batch or over the
-masks: everything is one comparison against ``tf.range`` broadcast over
+masks: everything is one comparison against an index range broadcast over
 ``(batch, num_intervals, length)``.
 
 It also holds the two ways a mask combines values, ``select`` (exact, for
@@ -15,8 +15,7 @@ interpolation), both safe for non-finite input: they never make a NaN from
 values that hold none.
 """
 
-import tensorflow as tf
-
+from keras_specmix.ops import _backend
 from keras_specmix.ops import random as random_ops
 
 UNION = "union"
@@ -43,10 +42,11 @@ def select(region, inside, outside):
         >>> select([[True, False]], [[9.0, 9.0]], [[1.0, -float("inf")]]).numpy().tolist()
         [[9.0, -inf]]
     """
-    outside = tf.convert_to_tensor(outside)
-    inside = tf.cast(inside, outside.dtype)
-    region = tf.broadcast_to(region, tf.shape(outside))
-    return tf.where(region, tf.broadcast_to(inside, tf.shape(outside)), outside)
+    xp = _backend.namespace(outside, inside, region)
+    outside = xp.convert_to_tensor(outside)
+    shape = xp.shape(outside)
+    inside = xp.broadcast_to(xp.cast(inside, outside.dtype), shape)
+    return xp.where(xp.broadcast_to(region, shape), inside, outside)
 
 
 def blend(x, x_partner, keep):
@@ -66,17 +66,20 @@ def blend(x, x_partner, keep):
         A tensor shaped and typed like ``x``.
 
     Examples:
-        >>> blend(tf.constant([-float("inf"), 4.0]), tf.constant([2.0, 0.0]),
-        ...       tf.constant([1.0, 0.25])).numpy().tolist()
+        >>> import numpy as np
+        >>> blend(np.array([-np.inf, 4.0], "float32"), np.array([2.0, 0.0], "float32"),
+        ...       np.array([1.0, 0.25], "float32")).tolist()
         [-inf, 1.0]
     """
-    keep = tf.cast(keep, x.dtype)
+    xp = _backend.namespace(x, x_partner, keep)
+    x = xp.convert_to_tensor(x)
+    keep = xp.cast(keep, x.dtype)
     mixed = keep * x + (1 - keep) * x_partner
-    dominant = tf.where(keep >= 0.5, x, x_partner)
-    made_nan = tf.math.is_nan(mixed) & ~tf.math.is_nan(x) & ~tf.math.is_nan(x_partner)
-    mixed = tf.where(made_nan, dominant, mixed)
-    mixed = tf.where(keep == 0, x_partner, mixed)
-    return tf.where(keep == 1, x, mixed)
+    dominant = xp.where(keep >= 0.5, x, x_partner)
+    made_nan = xp.isnan(mixed) & ~xp.isnan(x) & ~xp.isnan(x_partner)
+    mixed = xp.where(made_nan, dominant, mixed)
+    mixed = xp.where(keep == 0, x_partner, mixed)
+    return xp.where(keep == 1, x, mixed)
 
 
 def interval_mask(starts, widths, length):
@@ -91,15 +94,17 @@ def interval_mask(starts, widths, length):
         bool tensor ``(batch, L)``: True where any interval covers the index.
 
     Examples:
+        >>> import numpy as np
         >>> m = interval_mask([[1, 5]], [[2, 0]], 6)
-        >>> m.numpy().astype(int).tolist()
+        >>> np.asarray(m).astype(int).tolist()
         [[0, 1, 1, 0, 0, 0]]
     """
-    starts = tf.cast(starts, tf.int32)[..., tf.newaxis]
-    ends = starts + tf.cast(widths, tf.int32)[..., tf.newaxis]
-    index = tf.range(length, dtype=tf.int32)
+    xp = _backend.namespace(starts, widths, length)
+    starts = xp.cast(starts, "int32")[..., None]
+    ends = starts + xp.cast(widths, "int32")[..., None]
+    index = xp.arange(length, dtype="int32")
     inside = (index >= starts) & (index < ends)
-    return tf.reduce_any(inside, axis=-2)
+    return xp.any(inside, axis=-2)
 
 
 def sample_starts(seed, widths, length):
@@ -113,9 +118,10 @@ def sample_starts(seed, widths, length):
     Returns:
         int32 tensor shaped like ``widths``.
     """
-    widths = tf.cast(widths, tf.int32)
-    length = tf.cast(length, tf.int32)
-    return random_ops.uniform_int(seed, tf.shape(widths), 0, tf.maximum(length - widths, 0))
+    xp = _backend.namespace(seed, widths, length)
+    widths = xp.cast(widths, "int32")
+    length = xp.cast(length, "int32")
+    return random_ops.uniform_int(seed, xp.shape(widths), 0, xp.maximum(length - widths, 0))
 
 
 def region_mask(time_mask, freq_mask, combine):
@@ -130,8 +136,8 @@ def region_mask(time_mask, freq_mask, combine):
     Returns:
         bool tensor ``(batch, time, freq)``.
     """
-    t = time_mask[:, :, tf.newaxis]
-    f = freq_mask[:, tf.newaxis, :]
+    t = time_mask[:, :, None]
+    f = freq_mask[:, None, :]
     if combine == UNION:
         return t | f
     if combine == INTERSECTION:
@@ -163,19 +169,20 @@ def region_fraction(time_mask, freq_mask, combine, lengths=None, span=None):
     Returns:
         float32 tensor ``(batch,)`` in ``[0, 1]``.
     """
-    time_length = tf.cast(tf.shape(time_mask)[1], tf.float32)
-    freq_length = tf.cast(tf.shape(freq_mask)[1], tf.float32)
+    xp = _backend.namespace(time_mask, freq_mask, lengths, span)
+    time_length = xp.cast(xp.shape(time_mask)[1], "float32")
+    freq_length = xp.cast(xp.shape(freq_mask)[1], "float32")
     # An empty plane (no frame or no bin) has nothing to cover: share 0, not 0/0.
-    a = tf.reduce_sum(tf.cast(time_mask, tf.float32), axis=1) / tf.maximum(time_length, 1.0)
-    b = tf.reduce_sum(tf.cast(freq_mask, tf.float32), axis=1) / tf.maximum(freq_length, 1.0)
-    b = b * tf.cast(time_length > 0, tf.float32)
-    a = a * tf.cast(freq_length > 0, tf.float32)
+    a = xp.sum(xp.cast(time_mask, "float32"), axis=1) / xp.maximum(time_length, 1.0)
+    b = xp.sum(xp.cast(freq_mask, "float32"), axis=1) / xp.maximum(freq_length, 1.0)
+    b = b * xp.cast(time_length > 0, "float32")
+    a = a * xp.cast(freq_length > 0, "float32")
     band = b
     if lengths is not None:
         # Rescaled by factors that are exactly 1.0 for full lengths.
-        own = tf.maximum(tf.cast(lengths, tf.float32), 1.0)
+        own = xp.maximum(xp.cast(lengths, "float32"), 1.0)
         a = a * (time_length / own)
-        band = b * (tf.cast(span, tf.float32) / own)
+        band = b * (xp.cast(span, "float32") / own)
     if combine == UNION:
         return a + band - a * b
     return a * b

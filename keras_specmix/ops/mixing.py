@@ -35,9 +35,8 @@ share of the example's own valid cells, ``L_b·F``, that it keeps. Without
 fixed-length rule.
 """
 
-import tensorflow as tf
-
 from keras_specmix import _validation
+from keras_specmix.ops import _backend
 from keras_specmix.ops import fusion
 from keras_specmix.ops import masks
 from keras_specmix.ops import random as random_ops
@@ -45,32 +44,39 @@ from keras_specmix.ops import random as random_ops
 
 def mix_labels(y, partner, lam):
     """``lam * y + (1 - lam) * y[partner]`` with ``lam`` of shape ``(batch,)``."""
-    lam = tf.cast(lam, y.dtype)[:, tf.newaxis]
-    return lam * y + (1 - lam) * tf.gather(y, partner)
+    xp = _backend.namespace(y, partner, lam)
+    y = xp.convert_to_tensor(y)
+    lam = xp.cast(lam, y.dtype)[:, None]
+    return lam * y + (1 - lam) * xp.take(y, partner, axis=0)
 
 
 def self_paired(partner):
     """bool ``(batch,)``: True where an example is its own partner."""
-    return tf.equal(partner, tf.range(tf.shape(partner)[0], dtype=partner.dtype))
+    xp = _backend.namespace(partner)
+    partner = xp.cast(partner, "int32")
+    return partner == xp.arange(xp.shape(partner)[0], dtype="int32")
 
 
 def shared_span(lengths, partner):
     """int32 ``(batch,)``: frames valid in both an example and its partner."""
-    lengths = tf.cast(lengths, tf.int32)
-    return tf.minimum(lengths, tf.gather(lengths, tf.cast(partner, tf.int32)))
+    xp = _backend.namespace(lengths, partner)
+    lengths = xp.cast(lengths, "int32")
+    return xp.minimum(lengths, xp.take(lengths, xp.cast(partner, "int32"), axis=0))
 
 
 def _frames_before(span, time_length):
     """bool ``(batch, time)``: True on the frames before each example's ``span``."""
-    return tf.range(time_length, dtype=tf.int32)[tf.newaxis, :] < span[:, tf.newaxis]
+    xp = _backend.namespace(span, time_length)
+    return xp.arange(time_length, dtype="int32")[None, :] < span[:, None]
 
 
 def _skip(seed, batch_size, prob):
     """bool ``(batch,)``: True for examples left unmixed because of ``prob``."""
     prob = _validation.check_float("prob", prob, 0.0, 1.0)
+    xp = _backend.namespace(seed, batch_size)
     if prob >= 1.0:
-        return tf.zeros([batch_size], tf.bool)
-    return random_ops.uniform(seed, [batch_size]) >= prob
+        return xp.zeros((batch_size,), "bool")
+    return xp.uniform(seed, (batch_size,)) >= prob
 
 
 # --------------------------------------------------------------------- MixUp
@@ -88,9 +94,10 @@ def sample_mixup_params(seed, batch_size, alpha=0.4, prob=1.0):
         ``{"partner": int32 (batch,), "lam": float32 (batch,)}``.
     """
     _validation.check_float("prob", prob, 0.0, 1.0)
-    seeds = random_ops.split_seed(seed, 3)
+    xp = _backend.namespace(seed, batch_size)
+    seeds = xp.split(seed, 3)
     lam = random_ops.stateless_beta(seeds[0], [batch_size], alpha)
-    lam = tf.where(_skip(seeds[1], batch_size, prob), 1.0, lam)
+    lam = xp.where(_skip(seeds[1], batch_size, prob), 1.0, lam)
     return {"partner": random_ops.pair_indices(seeds[2], batch_size), "lam": lam}
 
 
@@ -112,27 +119,31 @@ def apply_mixup(x, y, params, lengths=None):
         self-paired examples.
 
     Examples:
-        >>> x = tf.constant([[[1.0]], [[3.0]]])
-        >>> y = tf.constant([[1.0, 0.0], [0.0, 1.0]])
-        >>> p = {"partner": tf.constant([1, 0]), "lam": tf.constant([0.25, 1.0])}
+        >>> import numpy as np
+        >>> x = np.array([[[1.0]], [[3.0]]], "float32")
+        >>> y = np.array([[1.0, 0.0], [0.0, 1.0]], "float32")
+        >>> p = {"partner": np.array([1, 0]), "lam": np.array([0.25, 1.0], "float32")}
         >>> x_out, y_out, lam = apply_mixup(x, y, p)
-        >>> x_out.numpy().ravel().tolist(), y_out.numpy()[0].tolist()
+        >>> np.asarray(x_out).ravel().tolist(), np.asarray(y_out)[0].tolist()
         ([2.5, 3.0], [0.25, 0.75])
     """
-    partner = tf.cast(params["partner"], tf.int32)
-    lam = tf.where(self_paired(partner), 1.0, tf.cast(params["lam"], tf.float32))
+    xp = _backend.namespace(x)
+    x = xp.convert_to_tensor(x)
+    rank = len(x.shape)
+    partner = xp.cast(params["partner"], "int32")
+    lam = xp.where(self_paired(partner), 1.0, xp.cast(params["lam"], "float32"))
     if lengths is None:
-        keep = tf.reshape(tf.cast(lam, x.dtype), [-1] + [1] * (x.shape.rank - 1))
+        keep = xp.cast(lam, x.dtype)[(...,) + (None,) * (rank - 1)]
     else:
-        lengths = tf.cast(lengths, tf.int32)
+        lengths = xp.cast(lengths, "int32")
         span = shared_span(lengths, partner)
-        inside = _frames_before(span, tf.shape(x)[1])
-        keep = tf.where(inside, tf.cast(lam, x.dtype)[:, tf.newaxis], 1)
-        keep = keep[(...,) + (tf.newaxis,) * (x.shape.rank - 2)]  # over freq[, channels]
-        own = tf.maximum(tf.cast(lengths, tf.float32), 1.0)
+        inside = _frames_before(span, xp.shape(x)[1])
+        keep = xp.where(inside, xp.cast(lam, x.dtype)[:, None], xp.ones((), x.dtype))
+        keep = keep[(...,) + (None,) * (rank - 2)]  # over freq[, channels]
+        own = xp.maximum(xp.cast(lengths, "float32"), 1.0)
         whole = (span == lengths) & (lengths > 0)  # λ as drawn, bit for bit
-        lam = tf.where(whole, lam, 1.0 - (1.0 - lam) * tf.cast(span, tf.float32) / own)
-    x_out = masks.blend(x, tf.gather(x, partner), keep)
+        lam = xp.where(whole, lam, 1.0 - (1.0 - lam) * xp.cast(span, "float32") / own)
+    x_out = masks.blend(x, xp.take(x, partner, axis=0), keep)
     return x_out, mix_labels(y, partner, lam), lam
 
 
@@ -154,9 +165,11 @@ def apply_region_mix(x, y, params, combine, lengths=None):
         computed from the realised region (overlaps counted once), float32
         ``(batch,)``; with ``lengths``, ``time`` is each example's own length.
     """
-    partner = tf.cast(params["partner"], tf.int32)
-    unmixed = self_paired(partner)[:, tf.newaxis]
-    shape = tf.shape(x)
+    xp = _backend.namespace(x)
+    x = xp.convert_to_tensor(x)
+    partner = xp.cast(params["partner"], "int32")
+    unmixed = self_paired(partner)[:, None]
+    shape = xp.shape(x)
     time_mask = masks.interval_mask(params["time_starts"], params["time_widths"], shape[1])
     freq_mask = masks.interval_mask(params["freq_starts"], params["freq_widths"], shape[2])
     # Unmixed examples get an empty region: a union needs both masks empty,
@@ -170,11 +183,11 @@ def apply_region_mix(x, y, params, combine, lengths=None):
         span = shared_span(lengths, partner)
         inside = _frames_before(span, shape[1])
         time_mask = time_mask & inside
-        region = masks.region_mask(time_mask, freq_mask, combine) & inside[:, :, tf.newaxis]
+        region = masks.region_mask(time_mask, freq_mask, combine) & inside[:, :, None]
         lam = 1.0 - masks.region_fraction(time_mask, freq_mask, combine, lengths, span)
-    if x.shape.rank == 4:
-        region = region[..., tf.newaxis]
-    x_out = masks.select(region, tf.gather(x, partner), x)
+    if len(x.shape) == 4:
+        region = region[..., None]
+    x_out = masks.select(region, xp.take(x, partner, axis=0), x)
     return x_out, mix_labels(y, partner, lam), lam
 
 
@@ -191,18 +204,20 @@ def _region_params(partner, time_intervals, freq_intervals):
 
 def _full_interval(batch_size, length):
     """One interval covering the whole axis (or each example's ``length``)."""
-    starts = tf.zeros([batch_size, 1], tf.int32)
-    widths = tf.broadcast_to(tf.reshape(tf.cast(length, tf.int32), [-1, 1]), [batch_size, 1])
+    xp = _backend.namespace(batch_size, length)
+    starts = xp.zeros((batch_size, 1), "int32")
+    widths = xp.broadcast_to(xp.reshape(xp.cast(length, "int32"), (-1, 1)), (batch_size, 1))
     return starts, widths
 
 
 def _clipped_interval(seed, batch_size, length, size):
     """CutMix's interval: ``size`` around a uniform centre, clipped to the axis."""
-    length = tf.cast(length, tf.int32)
+    xp = _backend.namespace(seed, batch_size, length, size)
+    length = xp.cast(length, "int32")
     centre = random_ops.uniform_int(seed, [batch_size], 0, length - 1)
-    low = tf.clip_by_value(centre - size // 2, 0, length)
-    high = tf.clip_by_value(centre - size // 2 + size, 0, length)
-    return low[:, tf.newaxis], (high - low)[:, tf.newaxis]
+    low = xp.clip(centre - size // 2, 0, length)
+    high = xp.clip(centre - size // 2 + size, 0, length)
+    return low[:, None], (high - low)[:, None]
 
 
 def sample_cutmix_params(
@@ -239,16 +254,17 @@ def sample_cutmix_params(
     """
     _validation.check_choice("axes", axes, {"both", "time", "freq"})
     _validation.check_float("prob", prob, 0.0, 1.0)
-    seeds = random_ops.split_seed(seed, 5)
+    xp = _backend.namespace(seed, batch_size, time_length, freq_length, lengths)
+    seeds = xp.split(seed, 5)
     partner = random_ops.pair_indices(seeds[4], batch_size)
     if lengths is not None:
         time_length = shared_span(lengths, partner)
     lam = random_ops.stateless_beta(seeds[0], [batch_size], alpha)
-    lam = tf.where(_skip(seeds[1], batch_size, prob), 1.0, lam)
-    share = tf.sqrt(1.0 - lam) if axes == "both" else 1.0 - lam
+    lam = xp.where(_skip(seeds[1], batch_size, prob), 1.0, lam)
+    share = xp.sqrt(1.0 - lam) if axes == "both" else 1.0 - lam
 
     def side(length):
-        return tf.cast(tf.floor(share * tf.cast(length, tf.float32)), tf.int32)
+        return xp.cast(xp.floor(share * xp.cast(length, "float32")), "int32")
 
     if axes in ("both", "time"):
         t_start, t_width = _clipped_interval(seeds[2], batch_size, time_length, side(time_length))
@@ -268,28 +284,32 @@ def apply_cutmix(x, y, params, lengths=None):
 
 def _bands(seed, width, length, min_bands, max_bands, skip):
     """Per-example bands of one width: starts and widths ``(batch, max_bands)``."""
-    seed_count, seed_start = random_ops.split_seed(seed, 2)
-    batch_size = tf.shape(width)[0]
+    xp = _backend.namespace(seed, width, length, skip)
+    seed_count, seed_start = xp.split(seed, 2)
+    batch_size = xp.shape(width)[0]
     count = random_ops.uniform_int(seed_count, [batch_size, 1], min_bands, max_bands)
-    count = tf.where(skip[:, tf.newaxis], 0, count)
-    active = tf.range(max_bands, dtype=tf.int32)[tf.newaxis, :] < count
-    widths = tf.where(active, width[:, tf.newaxis], 0)
-    widths = tf.broadcast_to(widths, [batch_size, max_bands])
+    count = xp.where(skip[:, None], 0, count)
+    active = xp.arange(max_bands, dtype="int32")[None, :] < count
+    widths = xp.where(active, width[:, None], 0)
+    widths = xp.broadcast_to(widths, (batch_size, max_bands))
     return masks.sample_starts(seed_start, widths, length), widths
 
 
 def _per_example(length):
     """A scalar length as is; a ``(batch,)`` one as ``(batch, 1)``, to broadcast."""
-    length = tf.convert_to_tensor(length)
-    return length[:, tf.newaxis] if length.shape.rank == 1 else length
+    xp = _backend.namespace(length)
+    length = xp.convert_to_tensor(length)
+    return length[:, None] if len(length.shape) == 1 else length
 
 
 def band_width(ratio, length):
     """``floor(ratio · length)`` per example, computed in float64 so it equals
     Python's ``math.floor(ratio * length)`` for a float ``ratio``."""
-    ratio = tf.cast(tf.convert_to_tensor(ratio, dtype_hint=tf.float64), tf.float64)
-    product = ratio * tf.cast(length, tf.float64)
-    return tf.cast(tf.floor(product), tf.int32)
+    xp = _backend.namespace(ratio, length)
+    if isinstance(ratio, float):
+        ratio = xp.convert_to_tensor(ratio, "float64")
+    product = xp.cast(ratio, "float64") * xp.cast(length, "float64")
+    return xp.cast(xp.floor(product), "int32")
 
 
 def sample_specmix_params(
@@ -332,15 +352,16 @@ def sample_specmix_params(
     _validation.check_float("prob", prob, 0.0, 1.0)
     _validation.check_band_counts("freq", min_freq_bands, max_freq_bands)
     _validation.check_band_counts("time", min_time_bands, max_time_bands)
-    seeds = random_ops.split_seed(seed, 5)
+    xp = _backend.namespace(seed, batch_size, time_length, freq_length, lengths)
+    seeds = xp.split(seed, 5)
     partner = random_ops.pair_indices(seeds[4], batch_size)
     if lengths is not None:
         time_length = shared_span(lengths, partner)
     if isinstance(gamma, (tuple, list)):
         low, high = gamma
-        ratio = low + (high - low) * random_ops.uniform(seeds[0], [batch_size])
+        ratio = low + (high - low) * xp.uniform(seeds[0], (batch_size,))
     else:
-        ratio = tf.fill([batch_size], tf.constant(gamma, tf.float64))
+        ratio = xp.full((batch_size,), gamma, dtype="float64")
     skip = _skip(seeds[1], batch_size, prob)
     f_starts, f_widths = _bands(
         seeds[2],

@@ -1,36 +1,37 @@
-"""Stateless, XLA-compilable random primitives.
+"""Stateless random primitives, written once for every backend.
 
-Every function takes an explicit ``seed``: a shape ``[2]`` integer tensor, the
-TensorFlow stateless convention. Sub-seeds are derived with
-``tf.random.experimental.stateless_split``; nothing here reads global RNG
-state, so results depend only on the seed (within one execution mode: XLA
-may give different numbers than eager or ``tf.function``).
+Every function takes an explicit ``seed``: a shape ``[2]`` integer tensor (or
+an int). The backend is chosen from the seed and the other tensor arguments
+(``keras_specmix.ops._backend``): TensorFlow tensors, or a call traced into a
+TensorFlow graph such as a ``tf.data`` map, draw with ``tf.random.stateless_*``
+(XLA-compilable); JAX arrays with ``jax.random`` (``jit``-compatible);
+PyTorch tensors with a seeded ``torch.Generator``. Nothing reads global RNG
+state, so results depend only on the seed (within one backend and execution
+mode: XLA may give different numbers than eager or ``tf.function``).
 """
 
 import tensorflow as tf
 
 from keras_specmix import _validation
+from keras_specmix.ops import _backend
 
 
-def as_seed(seed):
-    """Converts an int or a shape-[2] tensor into a shape-[2] int32 seed.
+def as_seed(seed, *like):
+    """Converts an int or a shape-``[2]`` integer tensor into a seed tensor.
 
     Args:
         seed: a Python int, or an integer tensor of shape ``[2]``.
+        *like: tensors whose backend the seed should have (see
+            ``keras_specmix.ops._backend``); by default the seed's own.
 
     Returns:
-        An int32 tensor of shape ``[2]``.
+        A shape-``[2]`` seed of the chosen backend (int32 on TensorFlow).
 
     Examples:
-        >>> as_seed(7).numpy().tolist()
+        >>> as_seed(7, tf.zeros([1])).numpy().tolist()
         [7, 0]
     """
-    if isinstance(seed, int):
-        return tf.constant([seed, 0], dtype=tf.int32)
-    seed = tf.convert_to_tensor(seed)
-    if seed.dtype != tf.int32:
-        seed = tf.cast(seed, tf.int32)
-    return tf.reshape(seed, [2])
+    return _backend.namespace(seed, *like).as_seed(seed)
 
 
 def seed_from_state(state):
@@ -68,15 +69,27 @@ def split_seed(seed, num):
         num: Python int, how many seeds to return.
 
     Returns:
-        A list of ``num`` int32 tensors of shape ``[2]``.
+        A list of ``num`` shape-``[2]`` seeds.
+
+    Examples:
+        >>> len(split_seed(tf.constant([1, 2]), 3))
+        3
     """
-    seeds = tf.random.experimental.stateless_split(as_seed(seed), num=num)
-    return tf.unstack(seeds, num=num)
+    return _backend.namespace(seed).split(seed, num)
 
 
-def uniform(seed, shape, dtype=tf.float32):
-    """Uniform draws in ``[0, 1)`` (a thin alias kept for one import site)."""
-    return tf.random.stateless_uniform(shape, seed=as_seed(seed), dtype=dtype)
+def uniform(seed, shape, dtype="float32"):
+    """Uniform draws in ``[0, 1)`` of ``shape``, a pure function of ``seed``.
+
+    Args:
+        seed: shape-``[2]`` integer seed.
+        shape: output shape (a list; entries may be scalar tensors).
+        dtype: float dtype name. Defaults to ``"float32"``.
+
+    Returns:
+        A tensor of ``shape``.
+    """
+    return _backend.namespace(seed, *_entries(shape)).uniform(seed, shape, _dtype_name(dtype))
 
 
 def uniform_int(seed, shape, low, high):
@@ -96,16 +109,40 @@ def uniform_int(seed, shape, low, high):
 
     Returns:
         An int32 tensor of ``shape``.
+
+    Examples:
+        >>> draws = uniform_int(tf.constant([0, 1]), [1000], 2, 4)
+        >>> sorted(set(draws.numpy().tolist()))
+        [2, 3, 4]
     """
-    low = tf.cast(low, tf.int32)
-    high = tf.cast(high, tf.int32)
-    count = tf.cast(high - low + 1, tf.float32)
-    u = uniform(seed, shape)
-    offset = tf.cast(tf.floor(u * count), tf.int32)
-    return low + tf.minimum(offset, high - low)
+    xp = _backend.namespace(seed, low, high, *_entries(shape))
+    low = xp.cast(low, "int32")
+    high = xp.cast(high, "int32")
+    count = xp.cast(high - low + 1, "float32")
+    u = xp.uniform(seed, shape)
+    offset = xp.cast(xp.floor(u * count), "int32")
+    return low + xp.minimum(offset, high - low)
 
 
-def _log_gamma_boosted(seed, shape, alpha, num_trials):
+def _entries(shape):
+    """The entries of a shape given as a list (to find their backend)."""
+    return tuple(shape) if isinstance(shape, (list, tuple)) else (shape,)
+
+
+def _shape_tuple(shape):
+    """A shape as a tuple of ints or scalar tensors (a 1-D tensor is unstacked)."""
+    if isinstance(shape, (list, tuple)):
+        return tuple(shape)
+    if isinstance(shape, tf.Tensor):
+        return tuple(tf.unstack(tf.cast(shape, tf.int32)))
+    return tuple(int(s) for s in shape)
+
+
+def _dtype_name(dtype):
+    return getattr(dtype, "name", dtype)
+
+
+def _log_gamma_boosted(xp, seed, shape, alpha, num_trials):
     """log of Gamma(alpha, 1) draws, XLA-safe.
 
     Marsaglia-Tsang (2000) for shape ``alpha + 1`` with a fixed number of
@@ -113,28 +150,30 @@ def _log_gamma_boosted(seed, shape, alpha, num_trials):
     probability below 1e-10), then the boost ``G(a) = G(a + 1) * U**(1/a)``,
     applied in log space so tiny ``alpha`` never underflows to 0/0.
     """
-    seeds = split_seed(seed, 3)
+    seeds = xp.split(seed, 3)
     d = alpha + 1.0 - 1.0 / 3.0
-    c = 1.0 / tf.sqrt(9.0 * d)
-    trial_shape = tf.concat([[num_trials], shape], axis=0)
-    x = tf.random.stateless_normal(trial_shape, seed=seeds[0])
-    u = tf.random.stateless_uniform(trial_shape, seed=seeds[1], minval=1e-12, maxval=1.0)
+    # float32 constants, computed by the backend: the draws of 0.1 on TensorFlow.
+    c = 1.0 / xp.sqrt(xp.convert_to_tensor(9.0 * d, "float32"))
+    trial_shape = (num_trials,) + tuple(shape)
+    x = xp.normal(seeds[0], trial_shape)
+    u = xp.uniform(seeds[1], trial_shape, minval=1e-12, maxval=1.0)
     v = 1.0 + c * x
-    v_pos = tf.maximum(v, 1e-12)
+    v_pos = xp.maximum(v, 1e-12)
     v3 = v_pos * v_pos * v_pos
-    log_v3 = 3.0 * tf.math.log(v_pos)
-    accept = (v > 0.0) & (tf.math.log(u) < 0.5 * x * x + d - d * v3 + d * log_v3)
+    log_v3 = 3.0 * xp.log(v_pos)
+    accept = (v > 0.0) & (xp.log(u) < 0.5 * x * x + d - d * v3 + d * log_v3)
     # First accepted trial; if none (p < 1e-10) fall back to the mode, d.
-    first = tf.argmax(tf.cast(accept, tf.int32), axis=0, output_type=tf.int32)
-    chosen = tf.one_hot(first, num_trials, axis=0, dtype=tf.float32)
-    any_accept = tf.reduce_any(accept, axis=0)
-    log_g1 = tf.math.log(d) + tf.reduce_sum(chosen * log_v3, axis=0)
-    log_g1 = tf.where(any_accept, log_g1, tf.math.log(d))
-    boost = tf.random.stateless_uniform(shape, seed=seeds[2], minval=1e-30, maxval=1.0)
-    return log_g1 + tf.math.log(boost) / alpha
+    first = xp.cast(xp.argmax(xp.cast(accept, "int32"), axis=0), "int32")
+    chosen = xp.one_hot(first, num_trials, axis=0, dtype="float32")
+    any_accept = xp.any(accept, axis=0)
+    log_d = xp.log(xp.convert_to_tensor(d, "float32"))
+    log_g1 = log_d + xp.sum(chosen * log_v3, axis=0)
+    log_g1 = xp.where(any_accept, log_g1, log_d)
+    boost = xp.uniform(seeds[2], tuple(shape), minval=1e-30, maxval=1.0)
+    return log_g1 + xp.log(boost) / alpha
 
 
-def stateless_beta(seed, shape, alpha, beta=None, num_trials=8, dtype=tf.float32):
+def stateless_beta(seed, shape, alpha, beta=None, num_trials=8, dtype="float32"):
     """Samples Beta(alpha, beta) with ops that compile under XLA.
 
     ``tf.random.stateless_gamma`` has no XLA kernel (``StatelessRandomGammaV3``),
@@ -171,11 +210,13 @@ def stateless_beta(seed, shape, alpha, beta=None, num_trials=8, dtype=tf.float32
     beta = alpha if beta is None else beta
     beta = _validation.check_float("beta", beta, minimum=0.0, open_min=True)
     num_trials = _validation.check_int("num_trials", num_trials, minimum=1)
-    shape = tf.convert_to_tensor(shape, dtype=tf.int32)
-    seed_a, seed_b = split_seed(seed, 2)
-    log_a = _log_gamma_boosted(seed_a, shape, float(alpha), num_trials)
-    log_b = _log_gamma_boosted(seed_b, shape, float(beta), num_trials)
-    return tf.sigmoid(tf.cast(log_a, dtype) - tf.cast(log_b, dtype))
+    shape = _shape_tuple(shape)
+    xp = _backend.namespace(seed, *shape)
+    seed_a, seed_b = xp.split(seed, 2)
+    log_a = _log_gamma_boosted(xp, seed_a, shape, float(alpha), num_trials)
+    log_b = _log_gamma_boosted(xp, seed_b, shape, float(beta), num_trials)
+    dtype = _dtype_name(dtype)
+    return xp.sigmoid(xp.cast(log_a, dtype) - xp.cast(log_b, dtype))
 
 
 def pair_indices(seed, batch_size):
@@ -199,10 +240,11 @@ def pair_indices(seed, batch_size):
         >>> sorted(partner.numpy().tolist())
         [0, 1, 2, 3]
     """
-    keys = uniform(seed, [batch_size])
-    perm = tf.argsort(keys)
-    position = tf.argsort(perm)
-    # perm rotated left by one. Not tf.roll: its CPU kernel takes 0.1-0.3 ms
-    # even on a vector of 32 (benchmarks/profile_layers.py).
-    following = tf.concat([perm[1:], perm[:1]], axis=0)
-    return tf.gather(following, position)
+    xp = _backend.namespace(seed, batch_size)
+    keys = xp.uniform(seed, (batch_size,))
+    perm = xp.cast(xp.argsort(keys), "int32")
+    position = xp.argsort(perm)
+    # perm rotated left by one. Not a roll: TensorFlow's CPU kernel takes
+    # 0.1-0.3 ms even on a vector of 32 (benchmarks/profile_layers.py).
+    following = xp.concatenate([perm[1:], perm[:1]], axis=0)
+    return xp.take(following, position, axis=0)

@@ -26,9 +26,8 @@ and ICASSP 2020 (adaptive masks, https://arxiv.org/abs/1912.05533).
 
 import numbers
 
-import tensorflow as tf
-
 from keras_specmix import _validation
+from keras_specmix.ops import _backend
 from keras_specmix.ops import fusion
 from keras_specmix.ops import masks
 from keras_specmix.ops import mixing
@@ -95,16 +94,24 @@ def mask_groups(shape, per_channel):
     """Independent mask sets per example: the channels, or 1 (shared).
 
     Args:
-        shape: the input shape as a 1-D int tensor or list (``tf.shape(x)``).
+        shape: the input shape, a tuple or list (``keras.ops.shape(x)``).
         per_channel: bool, whether each channel gets its own masks.
 
     Returns:
         An int or scalar int32 tensor.
     """
-    shape = tf.convert_to_tensor(shape, tf.int32)
-    if per_channel and shape.shape[0] == 4:
+    shape = _shape_tuple(shape)
+    if per_channel and len(shape) == 4:
         return shape[3]
     return 1
+
+
+def _shape_tuple(shape):
+    """A shape as a tuple of ints or scalar tensors (a 1-D tensor is unstacked)."""
+    if isinstance(shape, (list, tuple)):
+        return tuple(shape)
+    xp = _backend.namespace(shape)
+    return tuple(xp.cast(shape, "int32")[i] for i in range(int(shape.shape[0])))
 
 
 def sample_freq_mask_params(seed, batch_size, freq_length, freq_mask_param, num_masks, groups=1):
@@ -128,14 +135,15 @@ def sample_freq_mask_params(seed, batch_size, freq_length, freq_mask_param, num_
 
     Examples:
         >>> p = sample_freq_mask_params([0, 2], 4, 80, 27, 2)
-        >>> p["freq_widths"].shape
-        TensorShape([4, 1, 2])
+        >>> tuple(p["freq_widths"].shape)
+        (4, 1, 2)
     """
     freq_mask_param = _validation.check_int("freq_mask_param", freq_mask_param, minimum=0)
     num_masks = _validation.check_int("num_masks", num_masks, minimum=0)
-    seed_width, seed_start = random_ops.split_seed(seed, 2)
-    shape = tf.stack([batch_size, groups, num_masks])
-    high = tf.minimum(freq_mask_param, tf.cast(freq_length, tf.int32))
+    xp = _backend.namespace(seed, batch_size, freq_length, groups)
+    seed_width, seed_start = xp.split(seed, 2)
+    shape = [batch_size, groups, num_masks]
+    high = xp.minimum(freq_mask_param, xp.cast(freq_length, "int32"))
     widths = random_ops.uniform_int(seed_width, shape, 0, high)
     starts = masks.sample_starts(seed_start, widths, freq_length)
     return {"freq_starts": starts, "freq_widths": widths}
@@ -176,9 +184,10 @@ def sample_time_mask_params(
         ``{"time_starts", "time_widths"}``, int32 ``(batch, groups, num_masks)``.
 
     Examples:
-        >>> p = sample_time_mask_params([0, 3], 2, tf.constant([400, 50]), 100, 2,
+        >>> import numpy as np
+        >>> p = sample_time_mask_params([0, 3], 2, np.array([400, 50]), 100, 2,
         ...                             time_mask_max_ratio=0.2)
-        >>> bool(tf.reduce_all(p["time_widths"][1] <= 10))
+        >>> bool(np.all(np.asarray(p["time_widths"][1]) <= 10))
         True
     """
     time_mask_param = _validation.check_int("time_mask_param", time_mask_param, minimum=0)
@@ -187,39 +196,41 @@ def sample_time_mask_params(
     for name, ratio in (("count_ratio", count_ratio), ("size_ratio", size_ratio)):
         if ratio is not None:
             _validation.check_float(name, ratio, 0.0, 1.0)
-    seed_width, seed_start = random_ops.split_seed(seed, 2)
-    lengths = tf.cast(lengths, tf.int32)
+    xp = _backend.namespace(seed, batch_size, lengths, groups)
+    seed_width, seed_start = xp.split(seed, 2)
+    lengths = xp.cast(lengths, "int32")
     if size_ratio is None:
-        size = tf.fill(tf.shape(lengths), int(time_mask_param))
+        size = xp.full(xp.shape(lengths), int(time_mask_param), dtype="int32")
     else:
         size = _floor_share(size_ratio, lengths)
-    high = tf.minimum(size, _floor_share(time_mask_max_ratio, lengths))
-    shape = tf.stack([batch_size, groups, num_masks])
+    high = xp.minimum(size, _floor_share(time_mask_max_ratio, lengths))
+    shape = [batch_size, groups, num_masks]
     widths = random_ops.uniform_int(seed_width, shape, 0, high[:, None, None])
     if count_ratio is not None:
-        count = tf.minimum(_floor_share(count_ratio, lengths), num_masks)
-        active = tf.range(num_masks)[None, None, :] < count[:, None, None]
-        widths = tf.where(active, widths, 0)
+        count = xp.minimum(_floor_share(count_ratio, lengths), num_masks)
+        active = xp.arange(num_masks, dtype="int32")[None, None, :] < count[:, None, None]
+        widths = xp.where(active, widths, 0)
     starts = masks.sample_starts(seed_start, widths, lengths[:, None, None])
     return {"time_starts": starts, "time_widths": widths}
 
 
 def _floor_share(ratio, lengths):
     """``floor(ratio · length)`` exactly as Python computes it (float64)."""
-    return mixing.band_width(tf.constant(ratio, tf.float64), lengths)
+    return mixing.band_width(float(ratio), lengths)
 
 
 def _axis_mask(params, prefix, batch_size, length):
     """bool ``(batch, length, groups)`` from ``{prefix}_starts/widths``, or an
     empty ``(batch, length, 1)`` mask when the params have none."""
+    xp = _backend.namespace(batch_size, length)
     if prefix + "_starts" not in params:
-        return tf.zeros(tf.stack([batch_size, length, 1]), tf.bool)
-    starts = tf.convert_to_tensor(params[prefix + "_starts"])
-    widths = tf.convert_to_tensor(params[prefix + "_widths"])
-    if starts.shape.rank == 2:
+        return xp.zeros((batch_size, length, 1), "bool")
+    starts = xp.convert_to_tensor(params[prefix + "_starts"])
+    widths = xp.convert_to_tensor(params[prefix + "_widths"])
+    if len(starts.shape) == 2:
         starts, widths = starts[:, None, :], widths[:, None, :]
     mask = masks.interval_mask(starts, widths, length)  # (batch, groups, L)
-    return tf.transpose(mask, [0, 2, 1])
+    return xp.transpose(mask, (0, 2, 1))
 
 
 def fill_value(x, mask_value, lengths=None):
@@ -236,22 +247,25 @@ def fill_value(x, mask_value, lengths=None):
         A tensor of ``x.dtype`` that broadcasts against ``x``.
 
     Examples:
-        >>> x = tf.constant([[[1.0], [3.0], [100.0]]])
-        >>> fill_value(x, "mean", lengths=[2]).numpy().ravel().tolist()
+        >>> import numpy as np
+        >>> x = np.array([[[1.0], [3.0], [100.0]]], "float32")
+        >>> np.asarray(fill_value(x, "mean", lengths=[2])).ravel().tolist()
         [2.0]
     """
+    xp = _backend.namespace(x, lengths)
+    x = xp.convert_to_tensor(x)
     if check_mask_value(mask_value) != MEAN:
-        return tf.constant(mask_value, x.dtype)
+        return xp.convert_to_tensor(mask_value, x.dtype)
     lengths = valid_lengths(x, lengths)
-    valid = tf.range(tf.shape(x)[1])[None, :] < lengths[:, None]
-    valid = valid[:, :, None] if x.shape.rank == 3 else valid[:, :, None, None]
-    values = tf.cast(x, tf.float32)
+    valid = xp.arange(xp.shape(x)[1], dtype="int32")[None, :] < lengths[:, None]
+    valid = valid[:, :, None] if len(x.shape) == 3 else valid[:, :, None, None]
+    values = xp.cast(x, "float32")
     # Only finite cells count: -inf padding or dB floors must not turn the
     # mean (and so every masked cell) into -inf or NaN.
-    counted = valid & tf.math.is_finite(values)
-    total = tf.reduce_sum(tf.where(counted, values, 0.0), axis=[1, 2], keepdims=True)
-    count = tf.reduce_sum(tf.cast(counted, tf.float32), axis=[1, 2], keepdims=True)
-    return tf.cast(total / tf.maximum(count, 1.0), x.dtype)
+    counted = valid & xp.isfinite(values)
+    total = xp.sum(xp.where(counted, values, 0.0), axis=(1, 2), keepdims=True)
+    count = xp.sum(xp.cast(counted, "float32"), axis=(1, 2), keepdims=True)
+    return xp.cast(total / xp.maximum(count, 1.0), x.dtype)
 
 
 def masked_region(x, params, lengths=None):
@@ -270,13 +284,14 @@ def masked_region(x, params, lengths=None):
         bool ``(batch, time, freq)`` for rank-3 ``x``, ``(batch, time, freq,
         groups)`` for rank-4 ``x`` (broadcasts over channels when groups is 1).
     """
-    shape = tf.shape(x)
+    xp = _backend.namespace(x, lengths)
+    shape = xp.shape(x)
     time_mask = _axis_mask(params, "time", shape[0], shape[1])
     freq_mask = _axis_mask(params, "freq", shape[0], shape[2])
     region = masks.region_mask(time_mask, freq_mask, masks.UNION)
-    valid = tf.range(shape[1])[None, :] < valid_lengths(x, lengths)[:, None]
+    valid = xp.arange(shape[1], dtype="int32")[None, :] < valid_lengths(x, lengths)[:, None]
     region = region & valid[:, :, None, None]
-    if x.shape.rank == 3:
+    if len(x.shape) == 3:
         region = region[..., 0]
     return region
 
@@ -298,10 +313,11 @@ def apply_masks(x, params, mask_value=0.0, lengths=None):
         A tensor shaped and typed like ``x``.
 
     Examples:
-        >>> x = tf.ones([1, 4, 3])
+        >>> import numpy as np
+        >>> x = np.ones([1, 4, 3], "float32")
         >>> p = {"time_starts": [[1]], "time_widths": [[2]],
         ...      "freq_starts": [[0]], "freq_widths": [[1]]}
-        >>> apply_masks(x, p).numpy()[0].astype(int).tolist()
+        >>> np.asarray(apply_masks(x, p))[0].astype(int).tolist()
         [[0, 1, 1], [0, 0, 0], [0, 0, 0], [0, 1, 1]]
     """
     region = masked_region(x, params, lengths)
@@ -326,8 +342,8 @@ def sample_spec_augment_params(
 
     Args:
         seed: shape-``[2]`` integer seed.
-        shape: the input shape, a list or 1-D int tensor ``(batch, time, freq[,
-            channels])`` (``tf.shape(x)``).
+        shape: the input shape, a tuple or list ``(batch, time, freq[,
+            channels])`` (``keras.ops.shape(x)``; a 1-D int tensor is accepted).
         lengths: int ``(batch,)`` or None, valid frames per example.
         time_warp_param: int >= 0, W. Defaults to 80.
         freq_mask_param: int >= 0, F. Defaults to 27.
@@ -343,18 +359,19 @@ def sample_spec_augment_params(
         A dict with the warp params and the mask params.
 
     Examples:
-        >>> p = sample_spec_augment_params([1, 2], [8, 400, 128, 3])
+        >>> p = sample_spec_augment_params([1, 2], (8, 400, 128, 3))
         >>> sorted(p)  # doctest: +NORMALIZE_WHITESPACE
         ['freq_starts', 'freq_widths', 'time_starts', 'time_widths',
          'warp_anchors', 'warp_shifts']
     """
-    shape = tf.convert_to_tensor(shape, tf.int32)
+    shape = _shape_tuple(shape)
+    xp = _backend.namespace(seed, lengths, *shape)
     batch_size = shape[0]
     if lengths is None:
-        lengths = tf.fill([batch_size], shape[1])
-    lengths = tf.clip_by_value(tf.cast(lengths, tf.int32), 0, shape[1])
+        lengths = xp.full((batch_size,), shape[1], dtype="int32")
+    lengths = xp.clip(xp.cast(lengths, "int32"), 0, shape[1])
     groups = mask_groups(shape, per_channel)
-    seed_warp, seed_freq, seed_time = random_ops.split_seed(seed, 3)
+    seed_warp, seed_freq, seed_time = xp.split(seed, 3)
     params = warp.sample_time_warp_params(seed_warp, batch_size, lengths, time_warp_param)
     params.update(
         sample_freq_mask_params(
@@ -395,11 +412,12 @@ def apply_spec_augment(x, params, mask_value=0.0, lengths=None):
         A tensor shaped and typed like ``x``.
 
     Examples:
-        >>> x = tf.random.normal([2, 100, 40, 3])
-        >>> p = sample_spec_augment_params([0, 0], tf.shape(x), time_warp_param=10,
+        >>> import numpy as np
+        >>> x = np.random.default_rng(0).normal(size=(2, 100, 40, 3)).astype("float32")
+        >>> p = sample_spec_augment_params([0, 0], x.shape, time_warp_param=10,
         ...                                freq_mask_param=8, time_mask_param=20)
-        >>> apply_spec_augment(x, p).shape
-        TensorShape([2, 100, 40, 3])
+        >>> tuple(apply_spec_augment(x, p).shape)
+        (2, 100, 40, 3)
     """
     if "warp_anchors" in params:
         x = warp.apply_time_warp(x, params, lengths)

@@ -10,7 +10,7 @@ example, with ``L`` valid frames indexed ``0 .. L - 1``:
   piecewise-linear map through ``(0, 0)``, ``(d, a)`` and ``(L-1, L-1)``, so
   the first and last valid frames stay where they are;
 * the output is the linear interpolation of the two source frames around
-  ``src(t)``: two ``tf.gather`` calls and a blend, O(time · freq) per example
+  ``src(t)``: two gathers and a blend, O(time · freq) per example
   (no ``sparse_image_warp``, no time × time matrix).
 
 Frames at or after ``L`` (padding) are copied unchanged. A shift of 0 is the
@@ -26,9 +26,8 @@ Reference: Park et al., "SpecAugment on Large Scale Datasets", ICASSP
 ``spectrum_augmenter.py``.
 """
 
-import tensorflow as tf
-
 from keras_specmix import _validation
+from keras_specmix.ops import _backend
 from keras_specmix.ops import fusion
 from keras_specmix.ops import masks
 from keras_specmix.ops import random as random_ops
@@ -45,18 +44,20 @@ def valid_lengths(x, lengths=None):
         int32 tensor ``(batch,)``.
 
     Examples:
-        >>> valid_lengths(tf.zeros([2, 5, 3]), [3, 9]).numpy().tolist()
+        >>> import numpy as np
+        >>> np.asarray(valid_lengths(np.zeros([2, 5, 3]), [3, 9])).tolist()
         [3, 5]
     """
-    shape = tf.shape(x)
+    xp = _backend.namespace(x, lengths)
+    shape = xp.shape(x)
     if lengths is None:
-        return tf.fill([shape[0]], shape[1])
-    lengths = tf.convert_to_tensor(lengths)
-    if lengths.shape.rank != 1:
+        return xp.full((shape[0],), shape[1], dtype="int32")
+    lengths = xp.convert_to_tensor(lengths)
+    if len(lengths.shape) != 1:
         raise ValueError(
-            f"`lengths` must have shape (batch,). Received: lengths.shape={lengths.shape}"
+            f"`lengths` must have shape (batch,). Received: lengths.shape={tuple(lengths.shape)}"
         )
-    return tf.clip_by_value(tf.cast(lengths, tf.int32), 0, shape[1])
+    return xp.clip(xp.cast(lengths, "int32"), 0, shape[1])
 
 
 def sample_time_warp_params(seed, batch_size, lengths, time_warp_param):
@@ -80,21 +81,23 @@ def sample_time_warp_params(seed, batch_size, lengths, time_warp_param):
         ``{"warp_anchors": int32 (batch,), "warp_shifts": int32 (batch,)}``.
 
     Examples:
-        >>> p = sample_time_warp_params([0, 1], 3, tf.constant([100, 100, 4]), 5)
+        >>> import numpy as np
+        >>> p = sample_time_warp_params([0, 1], 3, np.array([100, 100, 4]), 5)
         >>> int(p["warp_shifts"][2])
         0
     """
     w = _validation.check_int("time_warp_param", time_warp_param, minimum=0)
-    lengths = tf.cast(lengths, tf.int32)
-    seed_anchor, seed_shift = random_ops.split_seed(seed, 2)
+    xp = _backend.namespace(seed, batch_size, lengths)
+    lengths = xp.cast(lengths, "int32")
+    seed_anchor, seed_shift = xp.split(seed, 2)
     can_warp = (lengths >= 2 * w + 3) & (w > 0)
     anchors = random_ops.uniform_int(
-        seed_anchor, [batch_size], w + 1, tf.maximum(lengths - w - 2, w + 1)
+        seed_anchor, [batch_size], w + 1, xp.maximum(lengths - w - 2, w + 1)
     )
     shifts = random_ops.uniform_int(seed_shift, [batch_size], -w, w)
     return {
-        "warp_anchors": tf.where(can_warp, anchors, 0),
-        "warp_shifts": tf.where(can_warp, shifts, 0),
+        "warp_anchors": xp.where(can_warp, anchors, 0),
+        "warp_shifts": xp.where(can_warp, shifts, 0),
     }
 
 
@@ -112,21 +115,23 @@ def warp_source_positions(params, lengths, time_length):
         padded frames.
 
     Examples:
-        >>> p = {"warp_anchors": tf.constant([2]), "warp_shifts": tf.constant([2])}
-        >>> warp_source_positions(p, tf.constant([7]), 7).numpy().tolist()
+        >>> import numpy as np
+        >>> p = {"warp_anchors": np.array([2]), "warp_shifts": np.array([2])}
+        >>> np.asarray(warp_source_positions(p, np.array([7]), 7)).tolist()
         [[0.0, 0.5, 1.0, 1.5, 2.0, 4.0, 6.0]]
     """
-    a = tf.cast(params["warp_anchors"], tf.float32)[:, tf.newaxis]
-    d = a + tf.cast(params["warp_shifts"], tf.float32)[:, tf.newaxis]
-    length = tf.cast(lengths, tf.float32)[:, tf.newaxis]
+    xp = _backend.namespace(params["warp_anchors"], params["warp_shifts"], lengths, time_length)
+    a = xp.cast(params["warp_anchors"], "float32")[:, None]
+    d = a + xp.cast(params["warp_shifts"], "float32")[:, None]
+    length = xp.cast(lengths, "float32")[:, None]
     last = length - 1.0
-    t = tf.cast(tf.range(time_length), tf.float32)[tf.newaxis, :]
+    t = xp.cast(xp.arange(time_length), "float32")[None, :]
     # Products before divisions: integer-valued operands keep the identity
     # map (d == a) and both end points exact in float32.
-    left = t * a / tf.maximum(d, 1.0)
-    right = a + (t - d) * (last - a) / tf.maximum(last - d, 1.0)
-    src = tf.where(t <= d, left, right)
-    return tf.where(t < length, src, t)
+    left = t * a / xp.maximum(d, 1.0)
+    right = a + (t - d) * (last - a) / xp.maximum(last - d, 1.0)
+    src = xp.where(t <= d, left, right)
+    return xp.where(t < length, src, t)
 
 
 @fusion.fused
@@ -149,21 +154,31 @@ def apply_time_warp(x, params, lengths=None):
         A tensor shaped and typed like ``x``.
 
     Examples:
-        >>> x = tf.reshape(tf.range(7, dtype=tf.float32) * 10.0, [1, 7, 1])
-        >>> p = {"warp_anchors": tf.constant([2]), "warp_shifts": tf.constant([2])}
-        >>> apply_time_warp(x, p).numpy().ravel().tolist()
+        >>> import numpy as np
+        >>> x = np.arange(7, dtype="float32").reshape([1, 7, 1]) * 10.0
+        >>> p = {"warp_anchors": np.array([2]), "warp_shifts": np.array([2])}
+        >>> np.asarray(apply_time_warp(x, p)).ravel().tolist()
         [0.0, 5.0, 10.0, 15.0, 20.0, 40.0, 60.0]
     """
-    time_length = tf.shape(x)[1]
+    xp = _backend.namespace(x)
+    x = xp.convert_to_tensor(x)
+    rank = len(x.shape)
+    time_length = xp.shape(x)[1]
     src = warp_source_positions(params, valid_lengths(x, lengths), time_length)
-    src = tf.clip_by_value(src, 0.0, tf.cast(time_length - 1, tf.float32))
-    low = tf.floor(src)
-    index = tf.cast(low, tf.int32)
-    upper = tf.minimum(index + 1, time_length - 1)
-    frac = tf.cast(src - low, x.dtype)
-    frac = tf.reshape(frac, tf.concat([tf.shape(frac), [1] * (x.shape.rank - 2)], 0))
-    x_low = tf.gather(x, index, axis=1, batch_dims=1)
-    x_high = tf.gather(x, upper, axis=1, batch_dims=1)
+    src = xp.clip(src, 0.0, xp.cast(time_length - 1, "float32"))
+    low = xp.floor(src)
+    index = xp.cast(low, "int32")
+    upper = xp.minimum(index + 1, time_length - 1)
+    over_bins = (...,) + (None,) * (rank - 2)  # broadcast over freq[, channels]
+    frac = xp.cast(src - low, x.dtype)[over_bins]
+    x_low = _gather_frames(xp, x, index, over_bins)
+    x_high = _gather_frames(xp, x, upper, over_bins)
     # A blend exact where f = 0 (the identity, also for ±inf) that never
     # makes a NaN out of -inf padding or dB floors.
     return masks.blend(x_high, x_low, frac)
+
+
+def _gather_frames(xp, x, index, over_bins):
+    """``x[b, index[b, t]]`` for every frame ``t``: int32 ``index`` ``(batch, time)``."""
+    index = xp.broadcast_to(index[over_bins], xp.shape(x))
+    return xp.take_along_axis(x, index, axis=1)

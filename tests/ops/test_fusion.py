@@ -53,11 +53,8 @@ def test_unknown_shapes_and_disabled_fusion_use_plain_ops():
     assert calls == [False]
     fn = tf.function(lambda x: probe(x), input_signature=[tf.TensorSpec([None, None, 20, 3])])
     fn(X)  # unknown dims: traced once as plain ops inside the outer function
-    fusion.set_enabled(False)
-    try:
+    with fusion.disabled():
+        assert not fusion.is_enabled()
         probe(X)
         assert calls[-1] is True  # plain eager call
-    finally:
-        fusion.set_enabled(True)
-    with pytest.raises(TypeError, match="enabled"):
-        fusion.set_enabled("yes")
+    assert fusion.is_enabled()
