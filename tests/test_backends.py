@@ -11,9 +11,10 @@ import pytest
 
 from tests.layer_checks import run_tf_data_checks
 from tests.layers.test_mixing_layers_common import CASES as MIXING_CASES
+from tests.layers.test_new_layers_common import CASES as NEW_CASES
 from tests.layers.test_spec_augment_layers import CASES as MASKING_CASES
 
-CASES = {**MIXING_CASES, **MASKING_CASES}
+CASES = {**MIXING_CASES, **MASKING_CASES, **NEW_CASES}
 
 
 def test_the_backend_is_the_one_ci_asked_for():

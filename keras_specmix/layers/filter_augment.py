@@ -5,8 +5,8 @@ import keras
 from keras_specmix import _validation
 from keras_specmix.layers.base import SPECTROGRAMS
 from keras_specmix.layers.base import SpectrogramAugmentation
-from keras_specmix.ops import _backend
 from keras_specmix.ops import filter_augment as ops
+from keras_specmix.ops._backend import shape_of
 
 
 @keras.saving.register_keras_serializable(package="keras_specmix")
@@ -94,7 +94,7 @@ class FilterAugment(SpectrogramAugmentation):
 
     def sample_params(self, data, seed):
         x = data[SPECTROGRAMS]
-        shape = _backend.namespace(x).shape(x)
+        shape = shape_of(x)
         return ops.sample_filter_augment_params(
             seed, shape[0], shape[2], self.db_range, self.num_bands, self.min_bandwidth
         )

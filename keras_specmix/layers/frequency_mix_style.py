@@ -5,8 +5,8 @@ import keras
 from keras_specmix import _validation
 from keras_specmix.layers.base import SPECTROGRAMS
 from keras_specmix.layers.base import SpectrogramAugmentation
-from keras_specmix.ops import _backend
 from keras_specmix.ops import mix_style
+from keras_specmix.ops._backend import shape_of
 
 
 @keras.saving.register_keras_serializable(package="keras_specmix")
@@ -90,7 +90,7 @@ class FrequencyMixStyle(SpectrogramAugmentation):
 
     def sample_params(self, data, seed):
         x = data[SPECTROGRAMS]
-        batch_size = _backend.namespace(x).shape(x)[0]
+        batch_size = shape_of(x)[0]
         return mix_style.sample_freq_mixstyle_params(seed, batch_size, self.alpha, self.prob)
 
     def transform(self, data, params):

@@ -37,17 +37,3 @@ def trailing(xp, value, rank):
     for _ in range(rank - len(value.shape)):
         value = xp.expand_dims(value, -1)
     return value
-
-
-def uniform_int(xp, seed, shape, low, high):
-    """Integers uniform in ``[low, high]`` inclusive; bounds broadcast against ``shape``.
-
-    ``low + min(floor(u · (high − low + 1)), high − low)`` with ``u`` uniform
-    in ``[0, 1)`` (float32): exact for ranges up to about 2**24, as
-    ``keras_specmix.ops.random.uniform_int``.
-    """
-    low = xp.cast(low, "int32")
-    high = xp.cast(high, "int32")
-    count = xp.cast(high - low + 1, "float32")
-    offset = xp.cast(xp.floor(xp.uniform(seed, shape) * count), "int32")
-    return low + xp.minimum(offset, high - low)

@@ -44,6 +44,7 @@ import math
 from keras_specmix import _validation
 from keras_specmix.ops import _backend
 from keras_specmix.ops import _common
+from keras_specmix.ops import random as random_ops
 
 MODES = ("linear", "step")
 DOMAINS = ("log", "db", "power", "amplitude")
@@ -113,15 +114,15 @@ def sample_filter_augment_params(
     xp = _backend.namespace(seed, batch_size, freq_length)
     seed_count, seed_edges, seed_gains = xp.split(seed, 3)
     n_max = high - 1
-    count = _common.uniform_int(xp, seed_count, (batch_size, 1), low, n_max)  # (batch, 1)
+    count = random_ops.uniform_int(seed_count, (batch_size, 1), low, n_max)  # (batch, 1)
     freq_length = xp.cast(freq_length, "int32")
     width = xp.minimum(min_bandwidth, freq_length // count)
     inner = xp.arange(1, n_max, dtype="int32")[None, :] if n_max > 1 else None
     if inner is None:
         boundaries = xp.zeros((batch_size, 0), "int32")
     else:
-        draws = _common.uniform_int(
-            xp, seed_edges, (batch_size, n_max - 1), 0, freq_length - count * width
+        draws = random_ops.uniform_int(
+            seed_edges, (batch_size, n_max - 1), 0, freq_length - count * width
         )
         active = inner < count  # the first n − 1 draws are used
         draws = xp.sort(xp.where(active, draws, freq_length), axis=1)
