@@ -115,7 +115,8 @@ def sample_filter_augment_params(
     seed_count, seed_edges, seed_gains = xp.split(seed, 3)
     n_max = high - 1
     count = random_ops.uniform_int(seed_count, (batch_size, 1), low, n_max)  # (batch, 1)
-    freq_length = xp.cast(freq_length, "int32")
+    # A Python int stays one: JAX needs static lengths for arange.
+    freq_length = _static_or_int32(xp, freq_length)
     width = xp.minimum(min_bandwidth, freq_length // count)
     inner = xp.arange(1, n_max, dtype="int32")[None, :] if n_max > 1 else None
     if inner is None:
@@ -130,6 +131,13 @@ def sample_filter_augment_params(
         boundaries = xp.minimum(boundaries, freq_length)
     gains = xp.uniform(seed_gains, (batch_size, n_max + 1), minval=low_db, maxval=high_db)
     return {"boundaries": xp.cast(boundaries, "int32"), "gains": gains}
+
+
+def _static_or_int32(xp, length):
+    """A Python int as is (static under ``jax.jit``), a tensor as int32."""
+    if isinstance(length, int):
+        return length
+    return xp.cast(length, "int32")
 
 
 def filter_gains_db(params, freq_length, mode="linear"):
@@ -157,7 +165,7 @@ def filter_gains_db(params, freq_length, mode="linear"):
     boundaries = xp.cast(boundaries, "int32")
     gains = xp.cast(gains, "float32")
     batch_size = xp.shape(gains)[0]
-    freq_length = xp.cast(freq_length, "int32")
+    freq_length = _static_or_int32(xp, freq_length)
     bins = xp.arange(freq_length, dtype="int32")  # (freq,)
     # Band index of each bin: the number of inner boundaries at or below it.
     below = xp.expand_dims(boundaries, 1) <= bins[None, :, None]  # (batch, freq, k)
@@ -169,7 +177,7 @@ def filter_gains_db(params, freq_length, mode="linear"):
         [
             xp.zeros((batch_size, 1), "int32"),
             boundaries,
-            xp.broadcast_to(xp.reshape(freq_length, (1, 1)), (batch_size, 1)),
+            xp.full((batch_size, 1), freq_length, "int32"),
         ],
         axis=1,
     )

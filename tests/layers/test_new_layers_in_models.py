@@ -52,7 +52,11 @@ def test_mixing_policy_trains_in_mixing_model_on_this_backend():
     model.compile("adam", "categorical_crossentropy")
     history = model.fit(X, Y, epochs=2, batch_size=4, verbose=0)
     assert np.isfinite(history.history["loss"]).all()
-    out = policy({"spectrograms": keras.ops.convert_to_tensor(X), "labels": Y}, training=True)
+    data = {
+        "spectrograms": keras.ops.convert_to_tensor(X),
+        "labels": keras.ops.convert_to_tensor(Y),
+    }
+    out = policy(data, training=True)
     labels = keras.ops.convert_to_numpy(out["labels"])
     np.testing.assert_allclose(labels.sum(1), 1.0, rtol=1e-6)
 
