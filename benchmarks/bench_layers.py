@@ -37,7 +37,8 @@ OURS = {
     "TimeMasking": (lambda: ks.TimeMasking(100, num_time_masks=2, seed=0), False, 2.5, 4.0),
     "TimeWarp": (lambda: ks.TimeWarp(80, seed=0), False, 3.0, 5.0),
     "SpecAugment": (lambda: ks.SpecAugment(policy="LD", seed=0), False, 3.0, 5.0),
-    "FrequencyMixStyle": (lambda: ks.FrequencyMixStyle(prob=1.0, seed=0), False, 3.0, 5.0),
+    # Two reductions over time (mean, then the centred variance) and the output pass.
+    "FrequencyMixStyle": (lambda: ks.FrequencyMixStyle(prob=1.0, seed=0), False, 5.0, 6.0),
     "FilterAugment": (lambda: ks.FilterAugment(seed=0), False, 2.5, 4.0),
     "MixingPolicy": (
         lambda: ks.MixingPolicy([ks.MixUp(alpha=0.4), ks.CutMix(alpha=0.4)], seed=0),

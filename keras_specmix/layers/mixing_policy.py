@@ -6,6 +6,7 @@ from keras_specmix import _validation
 from keras_specmix.layers.base import SPECTROGRAMS
 from keras_specmix.layers.mixing import MixingLayer
 from keras_specmix.ops import _backend
+from keras_specmix.ops import fusion
 from keras_specmix.ops import policy as policy_ops
 from keras_specmix.ops import random as random_ops
 
@@ -79,6 +80,7 @@ class MixingPolicy(MixingLayer):
         self.mixers = _check_mixers(mixers)
         self.probs = policy_ops.check_probs(probs, len(self.mixers))
         self.mode = _validation.check_choice("mode", mode, set(policy_ops.POLICY_MODES))
+        self._fused_mix = fusion.fused(self._mix_all)
 
     def sample_params(self, data, seed):
         x = data[SPECTROGRAMS]
@@ -101,6 +103,11 @@ class MixingPolicy(MixingLayer):
         return {"choice": choice, "partner": partner, "mixers": per_mixer}
 
     def mix(self, x, y, params, lengths=None):
+        # One XLA computation for the candidates and the selection on
+        # TensorFlow with static shapes (the mixers' own fused applies inline).
+        return self._fused_mix(x, y, params, lengths)
+
+    def _mix_all(self, x, y, params, lengths=None):
         xp = _backend.namespace(x)
         outputs = [
             mixer.mix(x, y, mixer_params, lengths)

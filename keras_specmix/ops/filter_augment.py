@@ -44,6 +44,7 @@ import math
 from keras_specmix import _validation
 from keras_specmix.ops import _backend
 from keras_specmix.ops import _common
+from keras_specmix.ops import fusion
 from keras_specmix.ops import random as random_ops
 
 MODES = ("linear", "step")
@@ -190,6 +191,7 @@ def filter_gains_db(params, freq_length, mode="linear"):
     return start_gain + (end_gain - start_gain) * step
 
 
+@fusion.fused
 def apply_filter_augment(x, params, mode="linear", domain="log", channels=None, lengths=None):
     """Applies FilterAugment params: the same filter on every valid frame.
 
@@ -234,6 +236,8 @@ def apply_filter_augment(x, params, mode="linear", domain="log", channels=None, 
         out = values * xp.power(10.0, gain_db / 10.0)
     else:
         out = values * xp.power(10.0, gain_db / 20.0)
+    if lengths is None and channels is None:
+        return xp.cast(out, x.dtype)
     keep = _common.trailing(xp, _common.valid_frames(xp, x, lengths), rank)
     if channels is not None:
         num_channels = x.shape[-1] if rank == 4 else 1

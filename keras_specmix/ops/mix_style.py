@@ -38,6 +38,7 @@ the example unchanged.
 from keras_specmix import _validation
 from keras_specmix.ops import _backend
 from keras_specmix.ops import _common
+from keras_specmix.ops import fusion
 from keras_specmix.ops import random as random_ops
 
 
@@ -90,20 +91,23 @@ def frequency_statistics(x, valid=None, eps=1e-6, per_channel=True):
     dtype = _common.compute_dtype(x)
     x = xp.cast(x, dtype)
     rank = len(x.shape)
+    pooled = rank == 4 and not per_channel
+    axes = (1, 3) if pooled else (1,)
+    channels = xp.shape(x)[3] if pooled else 1
     if valid is None:
         valid = _common.valid_frames(xp, x, None)
+    # Values per statistic: valid frames (times channels when pooled), (batch,).
+    count = xp.cast(xp.sum(xp.cast(valid, "int32"), axis=1) * channels, dtype)
     weight = _common.trailing(xp, xp.cast(valid, dtype), rank)  # (batch, time, 1[, 1])
-    axes = (1,) if (rank == 3 or per_channel) else (1, 3)
-    count = xp.sum(xp.broadcast_to(weight, xp.shape(x)), axis=axes, keepdims=True)
-    safe = xp.maximum(count, 1.0)
-    mean = xp.sum(x * weight, axis=axes, keepdims=True) / safe
+    per_stat = _common.trailing(xp, count, rank)
+    mean = xp.sum(x * weight, axis=axes, keepdims=True) / xp.maximum(per_stat, 1.0)
     centred = (x - mean) * weight
-    var = xp.sum(centred * centred, axis=axes, keepdims=True) / xp.maximum(count - 1.0, 1.0)
+    var = xp.sum(centred * centred, axis=axes, keepdims=True) / xp.maximum(per_stat - 1.0, 1.0)
     std = xp.sqrt(var + eps)
-    count = xp.reshape(xp.max(count, axis=tuple(range(1, rank))), (-1,))
     return xp.stop_gradient(mean), xp.stop_gradient(std), count
 
 
+@fusion.fused
 def apply_freq_mixstyle(x, params, eps=1e-6, per_channel=True, lengths=None):
     """Applies Freq-MixStyle params (see the module docstring).
 
@@ -140,6 +144,9 @@ def apply_freq_mixstyle(x, params, eps=1e-6, per_channel=True, lengths=None):
     lam_b = _common.trailing(xp, lam, rank)
     mean_mix = lam_b * mean + (1.0 - lam_b) * xp.take(mean, partner, axis=0)
     std_mix = lam_b * std + (1.0 - lam_b) * xp.take(std, partner, axis=0)
-    mixed = (xp.cast(x, dtype) - mean) / std * std_mix + mean_mix
-    keep = _common.trailing(xp, valid & ~xp.expand_dims(unchanged, 1), rank)
-    return xp.where(keep, xp.cast(mixed, x.dtype), x)
+    # (x − μ)/σ·σ_mix + μ_mix as one multiply-add per value: x·a + b.
+    scale = std_mix / std
+    shift = mean_mix - mean * scale
+    mixed = xp.cast(x, dtype) * scale + shift
+    keep = valid & ~xp.expand_dims(unchanged, 1)
+    return xp.where(_common.trailing(xp, keep, rank), xp.cast(mixed, x.dtype), x)
