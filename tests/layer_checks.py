@@ -17,6 +17,7 @@ import pytest
 import tensorflow as tf
 
 from keras_specmix import data as ks_data
+from keras_specmix.ops import _backend
 from keras_specmix.training import MixingModel
 
 TIME, FREQ, CHANNELS = 24, 16, 3
@@ -386,3 +387,151 @@ def run_layer_checks(layer_cls, init_kwargs, bad_arguments, tmp_path):
     check_fit_xla(layer_cls, init_kwargs)
     check_bad_arguments(layer_cls, init_kwargs, bad_arguments)
     check_bad_shapes(layer_cls, init_kwargs)
+
+
+# ------------------------------------------------------- every backend
+#: Layers whose output interpolates values (the others select them exactly).
+INTERPOLATING_LAYERS = {"MixUp", "TimeWarp", "SpecAugment"}
+
+
+def to_backend(value):
+    """A NumPy array or TF tensor as a tensor of the Keras backend in use."""
+    return keras.ops.convert_to_tensor(np.asarray(value))
+
+
+def backend_inputs(layer_cls, init_kwargs, **kwargs):
+    """``make_inputs`` as tensors of the Keras backend in use."""
+    return tf.nest.map_structure(to_backend, make_inputs(layer_cls, init_kwargs, **kwargs))
+
+
+def _numpy(structure):
+    return tf.nest.map_structure(lambda t: np.asarray(keras.ops.convert_to_numpy(t)), structure)
+
+
+def check_backend_calls(layer_cls, init_kwargs):
+    """On the backend's own tensors: training=False is the identity in the
+    input's dtype; training=True augments; a seed gives the same sequence
+    twice; successive calls draw anew; the output is a tensor of the backend."""
+    inputs = backend_inputs(layer_cls, init_kwargs)
+    layer = layer_cls(**init_kwargs, seed=3)
+    identity = layer(inputs, training=False)
+    assert_structures_equal(_numpy(identity), _numpy(expected_identity(layer, _as_tf(inputs))))
+    first, second = layer(inputs, training=True), layer(inputs, training=True)
+    assert _backend.backend_of(spectrograms(first)) == keras.backend.backend()
+    assert structures_differ(_numpy(first), _numpy(second)), "two calls drew the same"
+    assert structures_differ(_numpy(first), _numpy(expected_identity(layer, _as_tf(inputs))))
+    again = layer_cls(**init_kwargs, seed=3)
+    assert_structures_equal(_numpy(again(inputs, training=True)), _numpy(first))
+    # float64 exists on JAX only in x64 mode: float16 exists everywhere.
+    half = _with_spectrograms(inputs, keras.ops.cast(spectrograms(inputs), "float16"))
+    out = layer(half, training=True)
+    assert keras.backend.standardize_dtype(spectrograms(out).dtype) == "float16"
+
+
+def _as_tf(structure):
+    return tf.nest.map_structure(lambda t: tf.constant(keras.ops.convert_to_numpy(t)), structure)
+
+
+def check_same_transform_as_tensorflow(layer_cls, init_kwargs):
+    """Given the same params, ``transform`` on this backend's tensors equals
+    ``transform`` on TensorFlow tensors exactly (the algorithm is written once)."""
+    layer = layer_cls(**init_kwargs)
+    for lengths in (None, [24, 20, 7, 24]):
+        tf_inputs = make_inputs(layer_cls, init_kwargs)
+        if lengths is not None:
+            tf_inputs = tf_inputs if isinstance(tf_inputs, dict) else {SPECTROGRAMS: tf_inputs}
+            tf_inputs = dict(tf_inputs, lengths=tf.constant(lengths))
+        tf_data = layer._unpack(tf_inputs)
+        params = _numpy(layer.sample_params(tf_data, tf.constant([5, 1])))
+        expected = _numpy(layer.transform(tf_data, tf.nest.map_structure(tf.constant, params)))
+        data = layer._unpack(tf.nest.map_structure(to_backend, tf_inputs))
+        got = _numpy(layer.transform(data, tf.nest.map_structure(to_backend, params)))
+        # A mean fill sums in each backend's own order: arithmetic too.
+        exact_spectrograms = layer_cls.__name__ not in INTERPOLATING_LAYERS and (
+            init_kwargs.get("mask_value") != "mean"
+        )
+        for key in sorted(got) if isinstance(got, dict) else [None]:
+            u, v = (got, expected) if key is None else (got[key], expected[key])
+            if not np.issubdtype(u.dtype, np.floating) or (
+                exact_spectrograms and key in (None, SPECTROGRAMS)
+            ):
+                np.testing.assert_array_equal(u, v, err_msg=str(key))
+            else:
+                # Arithmetic (interpolation, λ from the region's share): each
+                # backend's compiler may fuse a·x + b into one rounding or
+                # divide by a reciprocal: a few float32 ulp of the inputs.
+                np.testing.assert_allclose(u, v, rtol=1e-5, atol=1e-5, err_msg=str(key))
+
+
+def check_in_model(layer_cls, init_kwargs, tmp_path):
+    """Inside a model on this backend: ``fit`` (jit_compile where the backend
+    supports it) trains through the layer; ``predict`` and ``model(x)`` are
+    the identity; ``.keras`` save and reload keep config and draws."""
+    num_classes = init_kwargs.get("num_classes", 3)
+    inputs = make_inputs(layer_cls, dict(init_kwargs, num_classes=num_classes), batch=8)
+    x = spectrograms(inputs).numpy()
+    labels = np.arange(8) % num_classes
+    layer = layer_cls(**init_kwargs, seed=0)
+    head = [keras.layers.Flatten(), keras.layers.Dense(num_classes, activation="softmax")]
+    if layer_cls.requires_labels:
+        inner = keras.Sequential([keras.Input(x.shape[1:])] + head)
+        model = MixingModel(inner, layer)
+        y = labels
+    else:
+        model = keras.Sequential([keras.Input(x.shape[1:]), layer] + head)
+        inner = keras.Sequential([keras.Input(x.shape[1:])] + model.layers[1:])
+        y = np.eye(num_classes, dtype="float32")[labels]
+    model.compile("adam", "categorical_crossentropy", jit_compile=True)
+    state_before = _numpy(layer.variables)
+    history = model.fit(x, y, batch_size=4, epochs=2, verbose=0)
+    assert np.all(np.isfinite(history.history["loss"]))
+    # The seed state moved on inside the (compiled, on JAX stateless) step.
+    assert structures_differ(state_before, _numpy(layer.variables)), "seed state did not advance"
+    expected = np.asarray(keras.ops.convert_to_numpy(inner(to_backend(x))))
+    # Compiled predict (torch.compile, XLA) may round the head differently
+    # from the eager inner model; an augmentation would change far more.
+    np.testing.assert_allclose(model.predict(x, verbose=0), expected, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(
+        keras.ops.convert_to_numpy(model(to_backend(x))), expected, rtol=1e-5, atol=1e-6
+    )
+    if not layer_cls.requires_labels:
+        alone = keras.Sequential([keras.Input(x.shape[1:]), layer_cls(**init_kwargs, seed=5)])
+        np.testing.assert_array_equal(alone.predict(x, verbose=0), x)
+        path = str(tmp_path / f"{layer_cls.__name__}.keras")
+        alone.save(path)
+        loaded = keras.saving.load_model(path)
+        assert loaded.layers[-1].get_config() == alone.layers[-1].get_config()
+        np.testing.assert_array_equal(
+            keras.ops.convert_to_numpy(loaded(to_backend(x), training=True)),
+            keras.ops.convert_to_numpy(alone(to_backend(x), training=True)),
+        )
+    else:
+        path = str(tmp_path / f"{layer_cls.__name__}.keras")
+        model.save(path)
+        loaded = keras.saving.load_model(path)
+        assert loaded.mixer.get_config() == model.mixer.get_config()
+        np.testing.assert_allclose(
+            loaded.predict(x, verbose=0), model.predict(x, verbose=0), rtol=1e-5, atol=1e-6
+        )
+
+
+def check_export_on_backend(layer_cls, init_kwargs, tmp_path):
+    """``model.export()`` (TensorFlow and JAX, which exports through
+    TensorFlow) serves the identity."""
+    if layer_cls.requires_labels:
+        return  # mixing layers live in MixingModel.train_step, not in the graph
+    inputs = make_inputs(layer_cls, init_kwargs)
+    model = keras.Sequential([keras.Input(inputs.shape[1:]), layer_cls(**init_kwargs, seed=1)])
+    path = str(tmp_path / "exported")
+    model.export(path, verbose=False) if _export_takes_verbose() else model.export(path)
+    reloaded = tf.saved_model.load(path)
+    np.testing.assert_array_equal(reloaded.serve(inputs), inputs)
+
+
+def run_backend_checks(layer_cls, init_kwargs, tmp_path):
+    """The checks of one layer on the Keras backend in use (``KERAS_BACKEND``)."""
+    check_backend_calls(layer_cls, init_kwargs)
+    check_same_transform_as_tensorflow(layer_cls, init_kwargs)
+    check_in_model(layer_cls, init_kwargs, tmp_path)
+    if keras.backend.backend() in ("tensorflow", "jax"):
+        check_export_on_backend(layer_cls, init_kwargs, tmp_path)

@@ -7,14 +7,22 @@ a draw, and ``augment_dataset`` is reproducible. CI runs this module with
 """
 
 import keras
+import numpy as np
 import pytest
+from scipy import stats
 
+from keras_specmix.ops import _backend as ks_backend
+from keras_specmix.ops import mixing as ks_mixing
+from keras_specmix.ops import random as ks_random
+from keras_specmix.ops import spec_augment as ks_spec_augment
+from tests.layer_checks import run_backend_checks
 from tests.layer_checks import run_tf_data_checks
 from tests.layers.test_mixing_layers_common import CASES as MIXING_CASES
 from tests.layers.test_new_layers_common import CASES as NEW_CASES
 from tests.layers.test_spec_augment_layers import CASES as MASKING_CASES
 
 CASES = {**MIXING_CASES, **MASKING_CASES, **NEW_CASES}
+BACKEND = keras.backend.backend()
 
 
 def test_the_backend_is_the_one_ci_asked_for():
@@ -27,3 +35,61 @@ def test_the_backend_is_the_one_ci_asked_for():
 def test_layers_augment_in_tf_data_on_this_backend(name):
     layer_cls, kwargs, _ = CASES[name]
     run_tf_data_checks(layer_cls, kwargs)
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_layers_on_this_backend(name, tmp_path):
+    layer_cls, kwargs, _ = CASES[name]
+    run_backend_checks(layer_cls, kwargs, tmp_path)
+
+
+# ------------------------------------------------------------ statistics
+# The same statistical checks as tests/ops, on this backend's own random
+# primitives (JAX's threefry, PyTorch's generator, TensorFlow's Philox).
+def _seed(a, b):
+    return keras.ops.convert_to_tensor(np.array([a, b], "int32"))
+
+
+@pytest.mark.parametrize("alpha", [0.2, 1.0, 3.0])
+def test_beta_draws_follow_the_beta_law_on_this_backend(alpha):
+    draws = keras.ops.convert_to_numpy(
+        ks_random.stateless_beta(_seed(1, alpha * 10), [4000], alpha)
+    )
+    assert ks_backend.backend_of(ks_random.stateless_beta(_seed(1, 2), [2], alpha)) == BACKEND
+    # Kolmogorov-Smirnov against scipy's Beta(alpha, alpha): a correct
+    # sampler fails at p < 1e-3 one time in a thousand.
+    assert stats.kstest(draws, stats.beta(alpha, alpha).cdf).pvalue > 1e-3
+
+
+def test_partners_are_a_derangement_on_this_backend():
+    for i in range(20):
+        partner = keras.ops.convert_to_numpy(ks_random.pair_indices(_seed(i, 3), 16))
+        assert sorted(partner.tolist()) == list(range(16))
+        assert not np.any(partner == np.arange(16))
+
+
+def test_mask_widths_are_uniform_on_this_backend():
+    params = ks_spec_augment.sample_freq_mask_params(_seed(4, 4), 3000, 64, 9, 2)
+    widths = keras.ops.convert_to_numpy(params["freq_widths"]).ravel()
+    counts = np.bincount(widths, minlength=10)
+    assert counts.shape == (10,)  # widths in {0, ..., F}
+    # Chi-square against uniform on {0, ..., 9}: fails one time in 10^4.
+    assert stats.chisquare(counts).pvalue > 1e-4
+    starts = keras.ops.convert_to_numpy(params["freq_starts"]).ravel()
+    assert np.all(starts + widths <= 64) and np.all(starts >= 0)
+
+
+def test_specmix_lambda_is_the_share_kept_on_this_backend():
+    x = keras.ops.convert_to_tensor(np.zeros([512, 40, 32, 1], "float32"))
+    y = keras.ops.convert_to_tensor(np.eye(4, dtype="float32")[np.arange(512) % 4])
+    params = ks_mixing.sample_specmix_params(_seed(8, 1), 512, 40, 32)
+    x_marked = keras.ops.convert_to_tensor(
+        np.arange(512, dtype="float32")[:, None, None, None] * np.ones([1, 40, 32, 1], "float32")
+    )
+    out, _, lam = ks_mixing.apply_specmix(x_marked, y, params)
+    out, lam = keras.ops.convert_to_numpy(out), keras.ops.convert_to_numpy(lam)
+    own = (out == np.arange(512)[:, None, None, None]).mean(axis=(1, 2, 3))
+    np.testing.assert_allclose(lam, own, atol=1e-6)
+    # gamma = 0.3, 0-2 bands per axis: about 1 example in 9 is left unmixed.
+    assert 0.05 < np.mean(lam == 1.0) < 0.2
+    del x

@@ -78,8 +78,11 @@ def files_dataset(
     Returns:
         The dataset, with attributes ``class_names`` (tuple of str),
         ``metadata`` (dict of NumPy arrays aligned with the elements, with a
-        ``path`` column), ``skipped`` (list of ``(path, reason)``) and
-        ``table`` (the :class:`ExampleTable` of the kept files).
+        ``path`` column), ``skipped`` (list of ``(path, reason)``),
+        ``table`` (the :class:`ExampleTable` of the kept files) and
+        ``subset(indices, suffix, cache_dir=...)``: the same pipeline over
+        those rows of ``table`` only, named ``<name>-<suffix>``, decoding
+        nothing else (a process's shard, see :func:`shard_indices`).
 
     Raises:
         AudioFileError: naming a bad file, with ``on_error="raise"``.
@@ -138,7 +141,61 @@ def files_dataset(
     if return_metadata:
         ds = tf.data.Dataset.zip((ds, tf.data.Dataset.from_tensor_slices(metadata)))
         ds = ds.map(lambda xy, m: (xy[0], xy[1], m))
-    return attach(ds, table.class_names, metadata, skipped, table)
+    ds = attach(ds, table.class_names, metadata, skipped, table)
+
+    def subset(indices, suffix, cache_dir=cache_dir):
+        """The same pipeline over ``table`` rows ``indices`` only (decodes only those)."""
+        return files_dataset(
+            table.subset(indices),
+            f"{name}-{suffix}",
+            config=config,
+            clip_seconds=clip_seconds,
+            channel=channel,
+            resample=resample,
+            on_error=on_error,
+            cache_dir=cache_dir,
+            return_metadata=return_metadata,
+            num_parallel_calls=num_parallel_calls,
+            progress=progress,
+        )
+
+    ds.subset = subset
+    return ds
+
+
+def shard_indices(count, num_shards, index):
+    """The positions of shard ``index`` of ``num_shards``: ``index, index + num_shards, ...``.
+
+    Strided rather than contiguous: with the examples in a fixed order, the
+    ``k``-th batches of ``num_shards`` processes (``batch / num_shards``
+    examples each) hold together exactly the ``k``-th global batch of one
+    process, so a run without shuffling sees the same global batches on any
+    process count (when ``count`` is a multiple of ``num_shards``).
+
+    Args:
+        count: int >= 0, the number of examples.
+        num_shards: int >= 1, e.g. the number of processes.
+        index: int in ``[0, num_shards)``, e.g. this process's index.
+
+    Returns:
+        A sorted int64 NumPy array.
+
+    Raises:
+        ValueError: if ``index`` is not in ``[0, num_shards)``.
+
+    Examples:
+
+    >>> shard_indices(5, 2, 1).tolist()
+    [1, 3]
+    """
+    count = _validation.check_int("count", count, minimum=0)
+    num_shards = _validation.check_int("num_shards", num_shards, minimum=1)
+    index = _validation.check_int("index", index, minimum=0)
+    if index >= num_shards:
+        raise ValueError(
+            f"`index` must be in [0, num_shards={num_shards}). Received: index={index}"
+        )
+    return np.arange(index, count, num_shards, dtype=np.int64)
 
 
 def skip_report(skipped, name="the dataset", limit=10):

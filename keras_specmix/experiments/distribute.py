@@ -1,4 +1,4 @@
-"""``tf.distribute`` strategies for the runner.
+"""Distribution strategies for the runner.
 
 - ``"default"``: one device (TensorFlow's default strategy).
 - ``"mirrored"``: ``tf.distribute.MirroredStrategy`` over every local GPU
@@ -9,6 +9,13 @@
   per-replica batches it cannot convert; keras-team/keras#20585, open), so
   :func:`make_strategy` stops with that explanation instead of starting
   the cluster.
+- ``"keras-distribution"``: :class:`KerasDistribution`, Keras' own
+  ``keras.distribution.DataParallel`` on the JAX backend over every device of
+  every process: one process per host, all started with the same command and
+  configured by Keras' documented variables ``KERAS_DISTRIBUTION_JOB_ADDRESSES``
+  / ``KERAS_DISTRIBUTION_NUM_PROCESSES`` / ``KERAS_DISTRIBUTION_PROCESS_ID``
+  (unset: this process alone, over its local devices). This is the path for
+  several hosts (docs/distribute.md).
 
 The batch size given to the runner is the *global* batch: each of R replicas
 trains on ``batch_size / R`` examples per step, and the gradients are summed
@@ -21,11 +28,154 @@ import json
 import os
 
 import keras
+import numpy as np
 import tensorflow as tf
 
 from keras_specmix import _validation
 
-STRATEGIES = ("default", "mirrored", "multi-worker")
+STRATEGIES = ("default", "mirrored", "multi-worker", "keras-distribution")
+ENV_VARS = (
+    "KERAS_DISTRIBUTION_JOB_ADDRESSES",
+    "KERAS_DISTRIBUTION_NUM_PROCESSES",
+    "KERAS_DISTRIBUTION_PROCESS_ID",
+)
+"""Keras' variables for ``keras.distribution.initialize()``."""
+
+
+def env_num_processes() -> int:
+    """The process count ``KERAS_DISTRIBUTION_NUM_PROCESSES`` asks for (1 if unset).
+
+    Raises:
+        ValueError: if it is set but not an integer >= 1.
+    """
+    text = os.environ.get("KERAS_DISTRIBUTION_NUM_PROCESSES", "").strip()
+    if not text:
+        return 1
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise ValueError(
+            "KERAS_DISTRIBUTION_NUM_PROCESSES must be an integer >= 1. "
+            f"Received: KERAS_DISTRIBUTION_NUM_PROCESSES={text!r}"
+        )
+    return value
+
+
+class KerasDistribution:
+    """Data parallelism over every device of every process, by ``keras.distribution``.
+
+    Calls ``keras.distribution.initialize()`` when any of :data:`ENV_VARS`
+    is set (it reads them), then builds ``keras.distribution.DataParallel``
+    over ``jax.devices()`` (all processes' devices) with
+    ``auto_shard_dataset=False``: each process feeds its own part of every
+    global batch from its own shard of the files (Keras' automatic sharding
+    would have every process read the whole dataset and drop the others'
+    batches). Gradients are averaged over the global batch inside Keras'
+    compiled step, by JAX's collectives.
+
+    Attributes:
+        num_processes: the number of processes (hosts).
+        process_index: this process's index (0 writes the results).
+        num_replicas_in_sync: devices over all processes.
+        num_local_devices: devices of this process.
+        distribution: the ``keras.distribution.DataParallel``.
+
+    Raises:
+        RuntimeError: if the Keras backend is not JAX.
+
+    Examples:
+        With ``KERAS_BACKEND=jax`` and no variable set: one process.
+
+        >>> cluster = KerasDistribution()  # doctest: +SKIP
+        >>> cluster.num_processes, cluster.is_lead  # doctest: +SKIP
+        (1, True)
+    """
+
+    def __init__(self):
+        backend = keras.backend.backend()
+        if backend != "jax":
+            raise RuntimeError(
+                "--strategy keras-distribution needs KERAS_BACKEND=jax (Keras' "
+                "multi-process data parallelism runs on JAX). Received: "
+                f"KERAS_BACKEND={backend}"
+            )
+        import jax  # noqa: PLC0415
+
+        wanted = env_num_processes()
+        if any(os.environ.get(v) for v in ENV_VARS):
+            keras.distribution.initialize()
+        self.num_processes = jax.process_count()
+        self.process_index = jax.process_index()
+        if self.num_processes != wanted:
+            raise RuntimeError(
+                f"KERAS_DISTRIBUTION_NUM_PROCESSES={wanted}, but JAX started "
+                f"{self.num_processes} process(es). Was jax.distributed initialised "
+                "before the runner?"
+            )
+        devices = jax.devices()
+        self.num_replicas_in_sync = len(devices)
+        self.num_local_devices = jax.local_device_count()
+        self.distribution = keras.distribution.DataParallel(
+            devices=devices, auto_shard_dataset=False
+        )
+
+    @property
+    def is_lead(self) -> bool:
+        """Whether this is process 0, the one that writes checkpoints' scores and results."""
+        return self.process_index == 0
+
+    def scope(self):
+        """Context in which models are built and trained data parallel."""
+        return self.distribution.scope()
+
+    def broadcast(self, value):
+        """Process 0's ``value`` (a NumPy array) on every process."""
+        if self.num_processes == 1:
+            return np.asarray(value)
+        from jax.experimental import multihost_utils  # noqa: PLC0415
+
+        return np.asarray(multihost_utils.broadcast_one_to_all(np.asarray(value)))
+
+
+def process_count(strategy) -> int:
+    """Processes of ``strategy`` (1 for a ``tf.distribute`` strategy or None)."""
+    return getattr(strategy, "num_processes", 1)
+
+
+def process_index(strategy) -> int:
+    """This process's index in ``strategy`` (0 for a ``tf.distribute`` strategy or None)."""
+    return getattr(strategy, "process_index", 0)
+
+
+def check_environment(name):
+    """Refuses a strategy that the environment would make silently wrong.
+
+    With ``KERAS_DISTRIBUTION_NUM_PROCESSES`` > 1 and another strategy, every
+    process would train its own model and write its own results.
+
+    Args:
+        name: the ``--strategy`` value.
+
+    Raises:
+        RuntimeError: naming the variable and the fix.
+    """
+    wanted = env_num_processes()
+    if wanted > 1 and name != "keras-distribution":
+        raise RuntimeError(
+            f"KERAS_DISTRIBUTION_NUM_PROCESSES={wanted} asks for {wanted} processes, "
+            f"but --strategy {name} trains one model per process. Pass --strategy "
+            "keras-distribution (with KERAS_BACKEND=jax), or unset the "
+            "KERAS_DISTRIBUTION_* variables."
+        )
+    backend = keras.backend.backend()
+    if name in ("mirrored", "multi-worker") and backend != "tensorflow":
+        raise RuntimeError(
+            f"--strategy {name} is a tf.distribute strategy and needs "
+            f"KERAS_BACKEND=tensorflow. Received: KERAS_BACKEND={backend}. On JAX, "
+            "use --strategy keras-distribution."
+        )
 
 
 def _cluster_workers():
@@ -80,11 +230,13 @@ def make_strategy(name="default", cpu_replicas=None):
             CPU devices (``name`` must be ``"mirrored"``).
 
     Returns:
-        A ``tf.distribute.Strategy``.
+        A ``tf.distribute.Strategy``, or a :class:`KerasDistribution` for
+        ``"keras-distribution"``.
 
     Raises:
         ValueError: for an unknown name or ``cpu_replicas`` without
             ``"mirrored"``.
+        RuntimeError: see :func:`check_environment` and :class:`KerasDistribution`.
 
     Examples:
 
@@ -97,6 +249,9 @@ def make_strategy(name="default", cpu_replicas=None):
             "`cpu_replicas` needs strategy='mirrored'. "
             f"Received: strategy={name!r}, cpu_replicas={cpu_replicas}"
         )
+    check_environment(name)
+    if name == "keras-distribution":
+        return KerasDistribution()
     if name == "default":
         return tf.distribute.get_strategy()
     if name == "multi-worker":
@@ -106,8 +261,10 @@ def make_strategy(name="default", cpu_replicas=None):
                 f"--strategy multi-worker: TF_CONFIG lists {workers} workers, and "
                 f"Keras {keras.__version__}'s fit() cannot train across workers with "
                 "tf.distribute.MultiWorkerMirroredStrategy (it fails reducing "
-                "per-replica batches; keras-team/keras#20585, open). Train on one "
-                "host with --strategy mirrored (all its GPUs) instead."
+                "per-replica batches; keras-team/keras#20585, open). For several "
+                "hosts use KERAS_BACKEND=jax with --strategy keras-distribution "
+                "(docs/distribute.md), or train on one host with --strategy "
+                "mirrored (all its GPUs)."
             )
         return tf.distribute.MultiWorkerMirroredStrategy()
     if cpu_replicas is not None:

@@ -288,6 +288,12 @@ def build_parser():
         help="l2: PyTorch Adam(weight_decay), as the paper; decoupled: Keras/AdamW",
     )
     g.add_argument("--jit-compile", action="store_true", help="compile steps with XLA")
+    g.add_argument(
+        "--shuffle-buffer",
+        type=_positive_int,
+        default=4096,
+        help="cap of the training shuffle buffer (per process); 1: no shuffling",
+    )
     g = p.add_argument_group("augmentation")
     g.add_argument(
         "--augmentation",
@@ -309,6 +315,14 @@ def build_parser():
         default=None,
         help="SpecMix band ratio: 0.3, or a range 0,1 drawn per example "
         "(default: 0.3; --paper: the talk's value for the row)",
+    )
+    g.add_argument(
+        "--augment-in",
+        choices=("model", "data"),
+        default=None,
+        help="run the augmentation inside the compiled training step (model) or in "
+        "tf.data on each process's batches (data). Default: model; data with "
+        "--strategy keras-distribution (the layers run in tf.data on any backend)",
     )
     g.add_argument("--alpha", type=_positive_float, default=0.4, help="MixUp/CutMix Beta(α, α)")
     g.add_argument(
@@ -401,7 +415,11 @@ def build_parser():
         "--strategy",
         choices=distribute.STRATEGIES,
         default="default",
-        help="tf.distribute strategy (multi-worker reads TF_CONFIG)",
+        help="default/mirrored/multi-worker: tf.distribute (multi-worker reads "
+        "TF_CONFIG and runs one worker only); keras-distribution: "
+        "keras.distribution.DataParallel on KERAS_BACKEND=jax over every device of "
+        "every process, the processes set by KERAS_DISTRIBUTION_JOB_ADDRESSES, "
+        "_NUM_PROCESSES and _PROCESS_ID (docs/distribute.md)",
     )
     g.add_argument(
         "--cpu-replicas",
@@ -566,7 +584,10 @@ def resolve(args, parser):
         lr_milestones=PAPER_MILESTONES if args.paper else (),
         eval_batch_size=4 if args.smoke else args.eval_batch_size,
         jit_compile=args.jit_compile,
+        shuffle_buffer=args.shuffle_buffer,
         augmentation=aug,
+        augment_in=args.augment_in
+        or ("data" if args.strategy == "keras-distribution" else "model"),
     )
     load = dict(
         name=dataset,
@@ -666,31 +687,51 @@ def run_comparison(
         seeds: run seeds.
         output_dir: where ``<dataset>_<model>.{json,md,png}`` and
             ``<dataset>_<model>_confusion.png`` go.
-        strategy: ``tf.distribute.Strategy`` or None.
+        strategy: ``tf.distribute.Strategy``, a
+            :class:`~keras_specmix.experiments.distribute.KerasDistribution`
+            or None. With several processes, every process calls this with
+            the same arguments; process 0's results file decides which runs
+            are left (broadcast to the others), each process loads only its
+            shard of the training files, and process 0 alone logs and
+            writes the files (``output_dir`` may be None elsewhere).
         verbose: Keras ``fit`` verbosity.
         log: a print-like function for progress lines.
         command: the command line recorded in each run's provenance
             (default: this process's ``sys.argv``).
 
     Returns:
-        ``(paths dict, markdown text)``.
+        ``(paths dict, markdown text)``; ``({}, "")`` on processes other than 0.
     """
+    import numpy as np  # noqa: PLC0415
+
     from keras_specmix.experiments import figures  # noqa: PLC0415
     from keras_specmix.experiments import report  # noqa: PLC0415
     from keras_specmix.experiments import train  # noqa: PLC0415
 
-    stem = os.path.join(output_dir, f"{config.dataset}_{config.model}")
-    paths = {k: f"{stem}.{k}" for k in ("json", "md", "png")}
-    paths["confusion"] = f"{stem}_confusion.png"
-    store = report.ResultsStore(paths["json"])
+    num_processes = distribute.process_count(strategy)
+    index = distribute.process_index(strategy)
+    lead = index == 0
+    if not lead:  # process 0 speaks and writes for all
+        log, verbose = (lambda *args, **kwargs: None), 0
     settings = config.to_dict()
     data_settings = {k: v for k, v in load_kwargs.items() if k != "cache_dir"}
     settings["data"] = data_settings
-    todo = [
-        (s, c) for s in seeds for c in conditions if not store.has(report.run_key(settings, c, s))
-    ]
-    total = len(seeds) * len(conditions)
-    if len(todo) < total:
+    pairs = [(s, c) for s in seeds for c in conditions]
+    if lead:
+        stem = os.path.join(output_dir, f"{config.dataset}_{config.model}")
+        paths = {k: f"{stem}.{k}" for k in ("json", "md", "png")}
+        paths["confusion"] = f"{stem}_confusion.png"
+        store = report.ResultsStore(paths["json"])
+        done = [store.has(report.run_key(settings, c, s)) for s, c in pairs]
+    else:
+        done = [False] * len(pairs)
+    if num_processes > 1:  # process 0's results file decides, on every host
+        done = strategy.broadcast(np.asarray(done, bool)).tolist()
+    todo = [pair for pair, finished in zip(pairs, done) if not finished]
+    total = len(pairs)
+    if not lead:
+        pass
+    elif len(todo) < total:
         log(
             f"Resuming {paths['json']}: {total - len(todo)} of {total} runs already there "
             f"(skipped); {len(todo)} to do."
@@ -699,16 +740,25 @@ def run_comparison(
         log(f"{total} runs ({len(conditions)} conditions x {len(seeds)} seeds) into {output_dir}.")
     if todo:
         start = time.perf_counter()
-        splits = sources.load_splits(**load_kwargs)
+        shard = (num_processes, index) if num_processes > 1 else None
+        splits = sources.load_splits(**load_kwargs, shard=shard)
         log(
             f"Data: {splits.sizes} examples, features {splits.feature_shape}, "
             f"{len(splits.class_names)} classes ({time.perf_counter() - start:.0f} s)."
         )
+        if shard is not None:
+            print(
+                f"Process {index} of {num_processes}: trains on its shard, "
+                f"{splits.shard_size} of {splits.sizes['train']} training examples "
+                "(the only training files it reads).",
+                flush=True,
+            )
         provenance = report.environment(command)
-        store.data["data_sizes"] = splits.sizes
-        if splits.skipped:
-            log(sources.skip_report(splits.skipped))
-            store.data["skipped_files"] = splits.skipped
+        if lead:
+            store.data["data_sizes"] = splits.sizes
+            if splits.skipped:
+                log(sources.skip_report(splits.skipped))
+                store.data["skipped_files"] = splits.skipped
         progress = Progress(len(todo), log)
         for seed, condition in todo:
             if verbose:
@@ -717,6 +767,8 @@ def run_comparison(
                 record = train.run_one(
                     splits, config, condition, seed, run_dir, strategy=strategy, verbose=verbose
                 )
+            if not lead:
+                continue
             record.update(
                 key=report.run_key(settings, condition, seed),
                 settings=settings,
@@ -724,6 +776,8 @@ def run_comparison(
             )
             store.add(record)
             progress.finished(record)
+    if not lead:
+        return {}, ""
     runs = [r for r in store.runs if r.get("settings") == settings]
     rows = report.compare(runs)
     store.data["summary"] = report.summarize(runs)
@@ -767,6 +821,15 @@ def main(argv=None):
         strategy = distribute.make_strategy(args.strategy, args.cpu_replicas)
     except (ValueError, RuntimeError) as error:
         parser.error(str(error))
+    processes = distribute.process_count(strategy)
+    if processes > 1 and config.augment_in == "model" and args.augmentation != ["none"]:
+        # Inside one SPMD step, each process would draw the global batch's mixing
+        # partners from its own seed: the processes' halves would not agree.
+        parser.error(
+            f"--augment-in model mixes inside the step across all {processes} processes' "
+            "examples, which is not supported; use --augment-in data (each process "
+            "augments its own batches). Received: --augment-in model"
+        )
     from tensorflow.python.framework import config as tf_config  # noqa: PLC0415
 
     was_deterministic = tf_config.is_op_determinism_enabled()
@@ -774,8 +837,9 @@ def main(argv=None):
         tf.config.experimental.enable_op_determinism()
     else:
         tf_config.disable_op_determinism()
-    output_dir = args.output_dir or default_output_dir()
-    if args.output_dir is None:
+    lead = distribute.process_index(strategy) == 0
+    output_dir = args.output_dir or (default_output_dir() if lead else None)
+    if args.output_dir is None and lead:
         print(
             f"Writing to a new folder, {output_dir} (an interrupted job resumes with "
             f"--output-dir {output_dir})."
@@ -809,6 +873,12 @@ def main(argv=None):
                 if was_deterministic
                 else tf_config.disable_op_determinism
             )()
+    if not lead:
+        print(
+            f"Process {distribute.process_index(strategy)} of "
+            f"{distribute.process_count(strategy)} done; process 0 wrote the results."
+        )
+        return 0
     print()
     print(text)
     print(f"Wrote {', '.join(paths.values())} in {_clock(time.perf_counter() - start)}.")

@@ -29,6 +29,7 @@ import tensorflow as tf
 
 from keras_specmix import _validation
 from keras_specmix import datasets
+from keras_specmix.datasets import pipeline
 
 DATASETS = ("synthetic", "digits", "tau2020_mobile", "secl_umons", "folder", "csv")
 """Dataset names the runner accepts."""
@@ -54,6 +55,10 @@ class Splits:
         sizes: ``{"train": n, "validation": n, "test": n}``.
         skipped: ``(path, reason)`` of the unreadable files skipped with
             ``on_error="skip"`` (``--skip-unreadable``).
+        shard: ``(num_shards, index)`` when ``train`` holds only this
+            process's shard of the training examples (``sizes["train"]``
+            stays the whole split's size), else None.
+        shard_size: the number of training examples in ``train``.
     """
 
     train: tf.data.Dataset
@@ -64,6 +69,12 @@ class Splits:
     test_metadata: dict
     sizes: dict
     skipped: list = dataclasses.field(default_factory=list)
+    shard: object = None
+    shard_size: object = None
+
+    def __post_init__(self):
+        if self.shard_size is None:
+            self.shard_size = self.sizes["train"]
 
     @property
     def feature_shape(self):
@@ -180,7 +191,7 @@ def _synthetic_split(split, seed, kwargs, cache_dir):
         labels = np.array([int(y) for _, y in ds], np.int64)
         if path:
             os.makedirs(cache_dir, exist_ok=True)
-            tmp = path + ".tmp.npz"
+            tmp = f"{path}.{os.getpid()}.tmp.npz"  # processes sharing the cache never collide
             np.savez(
                 tmp,
                 features=features,
@@ -189,7 +200,7 @@ def _synthetic_split(split, seed, kwargs, cache_dir):
                 **{f"meta_{k}": np.asarray(v) for k, v in metadata.items()},
             )
             os.replace(tmp, path)
-    return tf.data.Dataset.from_tensor_slices((features, labels)), class_names, metadata
+    return (features, labels), class_names, metadata
 
 
 def _read_files(name, data_dir, seed, cache_dir, clip_seconds, on_error):
@@ -226,6 +237,7 @@ def load_splits(
     synthetic_kwargs=None,
     clip_seconds=None,
     on_error="raise",
+    shard=None,
 ):
     """Loads the three splits of dataset ``name``.
 
@@ -250,6 +262,13 @@ def load_splits(
         on_error: TAU, SECL-UMONS, ``folder``/``csv``: "raise" (default) on
             the first unreadable file, naming it and ``--skip-unreadable``;
             "skip" to drop unreadable files (listed in ``Splits.skipped``).
+        shard: None, or ``(num_shards, index)``: ``train`` holds only the
+            training examples :func:`~keras_specmix.datasets.pipeline.shard_indices`
+            assigns to shard ``index``, and only those files are decoded
+            (one process of a multi-process run). Validation and test stay
+            whole (every process evaluates them); their caches get a
+            per-shard name, so processes sharing ``cache_dir`` never write
+            the same folder.
 
     Returns:
         :class:`Splits`.
@@ -263,6 +282,15 @@ def load_splits(
     """
     name = _validation.check_choice("dataset", name, DATASETS)
     on_error = _validation.check_choice("on_error", on_error, ("raise", "skip"))
+    if shard is not None:
+        num_shards, index = shard
+        pipeline.shard_indices(0, num_shards, index)  # validates both
+        if name == "secl_umons":
+            raise ValueError(
+                "dataset 'secl_umons' cannot be sharded per process yet: its seven "
+                "microphones are joined after decoding. Train it on one host "
+                f"(--strategy mirrored for its GPUs). Received: shard={shard!r}"
+            )
     try:
         return _load_splits(
             name,
@@ -274,6 +302,7 @@ def load_splits(
             synthetic_kwargs,
             clip_seconds,
             on_error,
+            shard,
         )
     except datasets.AudioFileError as error:
         raise datasets.AudioFileError(
@@ -291,6 +320,7 @@ def _load_splits(
     synthetic_kwargs,
     clip_seconds,
     on_error,
+    shard,
 ):
     if name in NEEDS_DATA_DIR and not data_dir:
         raise ValueError(
@@ -302,21 +332,35 @@ def _load_splits(
             s: _synthetic_split(s, seed, kwargs, cache_dir) for s in ("train", "validation", "test")
         }
         sizes = {s: len(parts[s][2]["device"]) for s in parts}
+        keep = slice(None)
+        if shard is not None:  # generated, not decoded: this shard's rows only enter tf.data
+            keep = pipeline.shard_indices(sizes["train"], *shard)
+        data = {
+            s: tf.data.Dataset.from_tensor_slices(
+                tuple(a[keep] for a in parts[s][0]) if s == "train" else parts[s][0]
+            )
+            for s in parts
+        }
         return Splits(
-            parts["train"][0],
-            parts["validation"][0],
-            parts["test"][0],
+            data["train"],
+            data["validation"],
+            data["test"],
             parts["train"][1],
             parts["train"][2],
             parts["test"][2],
             sizes,
+            shard=shard,
+            shard_size=None if shard is None else len(keep),
         )
     if name == "digits":
+        lazy = cache_dir if shard is None else None  # sharded: decode below, per shard
         ds = {
-            s: datasets.spoken_digits(s, seed=seed, data_dir=data_dir, cache_dir=cache_dir)
+            s: datasets.spoken_digits(s, seed=seed, data_dir=data_dir, cache_dir=lazy)
             for s in ("train", "validation", "test")
         }
         sizes = {s: len(next(iter(ds[s].metadata.values()))) for s in ds}
+        if shard is not None:
+            return _sharded(ds["train"], ds["validation"], ds["test"], None, cache_dir, shard)
         return Splits(
             ds["train"],
             ds["validation"],
@@ -326,12 +370,20 @@ def _load_splits(
             dict(ds["test"].metadata),
             sizes,
         )
+    lazy = cache_dir if shard is None else None  # sharded: decode below, per shard
     with warnings.catch_warnings():  # the runner prints its own skip report
         warnings.filterwarnings("ignore", "Skipped", UserWarning)
-        train, test = _read_files(name, data_dir, seed, cache_dir, clip_seconds, on_error)
+        train, test = _read_files(name, data_dir, seed, lazy, clip_seconds, on_error)
     if name in ("folder", "csv") and clip_seconds is None:
         _require_one_length(name, [*train.metadata["path"], *test.metadata["path"]])
     train_meta = dict(train.metadata or {})
+    if shard is not None:
+        groups = train_meta.get(GROUP_COLUMNS[name])
+        if groups is None:
+            groups = np.arange(len(train.table)).astype(str)
+        kept, held = split_by_group(np.asarray(groups), validation_fraction, seed)
+        return _sharded(train, train, test, (kept, held), cache_dir, shard)
+
     fit, validation, fit_meta, (n_fit, n_val) = _carve(
         train, train_meta, GROUP_COLUMNS[name], validation_fraction, seed
     )
@@ -348,6 +400,47 @@ def _load_splits(
         {"train": n_fit, "validation": n_val, "test": n_test},
         [list(s) for s in skipped],
     )
+
+
+def _sharded(train, validation, test, carve, cache_dir, shard):
+    """Splits whose ``train`` is one shard, decoded from its own files only.
+
+    ``train``/``validation``/``test`` are the lazy (uncached) datasets of
+    :func:`~keras_specmix.datasets.pipeline.files_dataset`; ``carve`` is
+    ``(kept, held)`` row indices of ``train`` (validation carved from it),
+    or None when ``validation`` is its own dataset.
+    """
+    num_shards, index = shard
+    kept, held = carve if carve is not None else (np.arange(len(train.table)), None)
+    mine = kept[pipeline.shard_indices(len(kept), num_shards, index)]
+    whole = f"p{index}of{num_shards}"  # evaluated whole by every process: one cache each
+    fit = train.subset(mine, f"shard{index}of{num_shards}", cache_dir=cache_dir)
+    if carve is not None:
+        validation = train.subset(held, f"validation-{whole}", cache_dir=cache_dir)
+    else:
+        validation = validation.subset(np.arange(len(validation.table)), whole, cache_dir=cache_dir)
+    test = test.subset(np.arange(len(test.table)), whole, cache_dir=cache_dir)
+    meta = dict(train.metadata or {})
+    skipped = sorted({*map(tuple, train.skipped), *map(tuple, test.skipped)})
+    return Splits(
+        _drop_metadata(fit),
+        _drop_metadata(validation),
+        _drop_metadata(test),
+        tuple(train.class_names),
+        {k: np.asarray(v)[kept] for k, v in meta.items()},
+        dict(test.metadata or {}),
+        {"train": len(kept), "validation": len(validation.table), "test": len(test.table)},
+        [list(s) for s in skipped],
+        shard=shard,
+        shard_size=len(mine),
+    )
+
+
+def _drop_metadata(ds):
+    """``(features, label[, metadata])`` -> ``(features, label)``."""
+    if len(ds.element_spec) == 2:
+        return ds
+    return ds.map(lambda x, y, _: (x, y))
 
 
 def skip_report(skipped):

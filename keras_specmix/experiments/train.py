@@ -9,6 +9,7 @@ import numpy as np
 import tensorflow as tf
 
 from keras_specmix import datasets
+from keras_specmix.data import augment_dataset
 from keras_specmix.experiments import conditions as conditions_lib
 from keras_specmix.experiments import models
 from keras_specmix.experiments import optim
@@ -37,6 +38,10 @@ class RunConfig:
         shuffle_buffer: cap of the training shuffle buffer.
         jit_compile: passed to ``compile`` (True, False or "auto").
         augmentation: :class:`~keras_specmix.experiments.conditions.AugmentationParams`.
+        augment_in: where the augmentation runs: ``"model"`` (inside the
+            compiled training step, :func:`~keras_specmix.experiments.conditions.wrap_model`)
+            or ``"data"`` (in ``tf.data``, on each process's own batches,
+            with :func:`keras_specmix.data.augment_dataset`).
     """
 
     dataset: str = "synthetic"
@@ -56,10 +61,13 @@ class RunConfig:
     augmentation: conditions_lib.AugmentationParams = dataclasses.field(
         default_factory=conditions_lib.AugmentationParams
     )
+    augment_in: str = "model"
 
     def to_dict(self):
         """A JSON-ready dict of the settings."""
         out = dataclasses.asdict(self)
+        if out["augment_in"] == "model":  # the default: earlier results keep their keys
+            del out["augment_in"]
         out["lr_milestones"] = list(self.lr_milestones)
         gamma = self.augmentation.gamma
         out["augmentation"]["gamma"] = list(gamma) if isinstance(gamma, tuple) else gamma
@@ -70,25 +78,66 @@ def _one_hot(num_classes):
     return lambda x, y: (x, tf.one_hot(y, num_classes))
 
 
-def training_dataset(splits, config, seed):
-    """Shuffled, repeated, cropped, one-hot, batched training data.
+def process_seed(seed, num_processes=1, process_index=0):
+    """The data seed of one process: ``seed`` itself on one process.
+
+    With several processes each gets its own seed, derived from
+    ``(seed, process_index)`` by NumPy's ``SeedSequence``, so their shuffles,
+    crops and augmentation draws differ, and a run stays reproducible from
+    ``seed`` for a fixed process count.
+
+    Args:
+        seed: int >= 0, the run seed.
+        num_processes: int >= 1.
+        process_index: int in ``[0, num_processes)``.
+
+    Returns:
+        int in ``[0, 2**31 - 1)``.
+
+    Examples:
+
+    >>> process_seed(7)
+    7
+    >>> process_seed(7, 2, 0) != process_seed(7, 2, 1)
+    True
+    """
+    if num_processes == 1:
+        return seed
+    state = np.random.SeedSequence([seed, process_index]).generate_state(1)[0]
+    return int(state % (2**31 - 1))
+
+
+def training_dataset(splits, config, seed, augmentation=None):
+    """Shuffled, repeated, cropped, one-hot, batched (and augmented) training data.
+
+    When ``splits.train`` is one process's shard (``splits.shard`` is
+    ``(n, index)``), the batches are that process's ``batch_size / n``
+    examples of each global batch, and the seeds are
+    :func:`process_seed`'s.
 
     Args:
         splits: :class:`~keras_specmix.experiments.sources.Splits`.
         config: :class:`RunConfig`.
-        seed: run seed (shuffle order and crops).
+        seed: run seed (shuffle order, crops and augmentation draws).
+        augmentation: None, or a ``keras_specmix`` layer applied to each
+            batch in ``tf.data`` (``config.augment_in == "data"``).
 
     Returns:
         An infinite ``tf.data.Dataset`` of ``(x (batch, time, F, C), y
-        (batch, classes))`` global batches.
+        (batch, classes))`` batches.
     """
+    num_processes, index = splits.shard or (1, 0)
+    seed = process_seed(seed, num_processes, index)
     ds = splits.train.shuffle(
-        min(splits.sizes["train"], config.shuffle_buffer), seed=seed, reshuffle_each_iteration=True
+        min(splits.shard_size, config.shuffle_buffer), seed=seed, reshuffle_each_iteration=True
     ).repeat()
     if config.crop_frames is not None:
         ds = datasets.random_crop(ds, config.crop_frames, seed=seed)
     ds = ds.map(_one_hot(len(splits.class_names)), num_parallel_calls=tf.data.AUTOTUNE)
-    return ds.batch(config.batch_size, drop_remainder=True).prefetch(tf.data.AUTOTUNE)
+    ds = ds.batch(config.batch_size // num_processes, drop_remainder=True)
+    if augmentation is not None:
+        ds = augment_dataset(ds, augmentation, seed)
+    return ds.prefetch(tf.data.AUTOTUNE)
 
 
 def evaluation_dataset(ds, num_classes, batch_size):
@@ -174,23 +223,35 @@ def run_one(splits, config, condition, seed, run_dir, strategy=None, verbose=1):
     Weights are seeded with ``keras.utils.set_random_seed(seed)``; the
     augmentation layer gets ``seed`` (stateless draws; under a multi-replica
     strategy each replica folds in its replica id); data order and crops use
-    ``seed`` too.
+    ``seed`` too (each process its :func:`process_seed`).
+
+    Under a :class:`~keras_specmix.experiments.distribute.KerasDistribution`
+    of several processes every process trains (its own shard, its part of
+    each global batch) and keeps its own copy of the best checkpoint in its
+    ``run_dir``; process 0 alone scores the test set, on a local copy of the
+    classifier, and the others return None.
 
     Args:
         splits: :class:`~keras_specmix.experiments.sources.Splits`.
         config: :class:`RunConfig`.
         condition: one of :data:`~keras_specmix.experiments.conditions.CONDITIONS`.
         seed: int >= 0.
-        run_dir: folder for this run's checkpoint.
-        strategy: a ``tf.distribute.Strategy`` or None (the default one).
+        run_dir: folder for this run's checkpoint (local to the process).
+        strategy: a ``tf.distribute.Strategy``, a ``KerasDistribution`` or
+            None (the default one).
         verbose: Keras ``fit`` verbosity (1: progress bars).
 
     Returns:
         A JSON-ready dict: condition, seed, test accuracy breakdown, best
-        epoch, validation history, step timings and wall time.
+        epoch, validation history, step timings, process and device counts
+        and wall time (None on processes other than 0).
     """
+    from keras_specmix.experiments import distribute  # noqa: PLC0415
+
     start = time.perf_counter()
     strategy = strategy or tf.distribute.get_strategy()
+    num_processes = distribute.process_count(strategy)
+    lead = distribute.process_index(strategy) == 0
     num_classes = len(splits.class_names)
     time_len, n_mels, channels = splits.feature_shape
     if config.crop_frames is not None and time_len is not None and config.crop_frames > time_len:
@@ -198,14 +259,21 @@ def run_one(splits, config, condition, seed, run_dir, strategy=None, verbose=1):
             f"`crop_frames` must be <= the clips' {time_len} frames. "
             f"Received: crop_frames={config.crop_frames}"
         )
-    steps = config.steps_per_epoch or max(1, splits.sizes["train"] // config.batch_size)
-    keras.utils.set_random_seed(seed)
-    with strategy.scope():
-        classifier = models.build_model(
-            config.model, (None, n_mels, channels), num_classes, config.width
+    if config.batch_size % strategy.num_replicas_in_sync:
+        raise ValueError(
+            f"`batch_size` must be a multiple of the {strategy.num_replicas_in_sync} "
+            f"devices ({num_processes} process(es)). Received: batch_size={config.batch_size}"
         )
-        augmentation = conditions_lib.make_augmentation(condition, config.augmentation, seed)
-        model = conditions_lib.wrap_model(classifier, augmentation)
+    steps = config.steps_per_epoch or max(1, splits.sizes["train"] // config.batch_size)
+    keras.utils.set_random_seed(seed)  # the same initial weights on every process
+    augmentation = conditions_lib.make_augmentation(condition, config.augmentation, seed)
+    in_data = config.augment_in == "data" and augmentation is not None
+    build = lambda: models.build_model(  # noqa: E731
+        config.model, (None, n_mels, channels), num_classes, config.width
+    )
+    with strategy.scope():
+        classifier = build()
+        model = classifier if in_data else conditions_lib.wrap_model(classifier, augmentation)
         model.compile(
             optimizer=optim.make_optimizer(
                 config.learning_rate,
@@ -220,25 +288,36 @@ def run_one(splits, config, condition, seed, run_dir, strategy=None, verbose=1):
     os.makedirs(run_dir, exist_ok=True)
     checkpoint = os.path.join(run_dir, "best.weights.h5")
     timer = _TrainTimer()
-    history = model.fit(
-        training_dataset(splits, config, seed),
-        epochs=config.epochs,
-        steps_per_epoch=steps,
-        shuffle=False,  # the dataset is already shuffled (seeded)
-        validation_data=evaluation_dataset(splits.validation, num_classes, config.eval_batch_size),
-        callbacks=[
-            timer,
-            keras.callbacks.ModelCheckpoint(
-                checkpoint,
-                monitor="val_accuracy",
-                mode="max",
-                save_best_only=True,
-                save_weights_only=True,
+    with strategy.scope():
+        history = model.fit(
+            training_dataset(splits, config, seed, augmentation if in_data else None),
+            epochs=config.epochs,
+            steps_per_epoch=steps,
+            shuffle=False,  # the dataset is already shuffled (seeded)
+            validation_data=evaluation_dataset(
+                splits.validation, num_classes, config.eval_batch_size
             ),
-        ],
-        verbose=verbose,
-    )
-    model.load_weights(checkpoint)
+            callbacks=[
+                timer,
+                keras.callbacks.ModelCheckpoint(
+                    checkpoint,
+                    monitor="val_accuracy",
+                    mode="max",
+                    save_best_only=True,
+                    save_weights_only=True,
+                ),
+            ],
+            verbose=verbose,
+        )
+        model.load_weights(checkpoint)
+        if num_processes > 1:  # its arrays span every process: score a local copy
+            best = os.path.join(run_dir, "best_classifier.weights.h5")
+            classifier.save_weights(best)
+    if not lead:
+        return None
+    if num_processes > 1:
+        classifier = build()
+        classifier.load_weights(best)
     test = evaluation_dataset(splits.test, num_classes, config.eval_batch_size)
     probabilities = classifier.predict(test, verbose=0)
     labels = np.concatenate([np.argmax(y, -1) for _, y in test])
@@ -263,6 +342,9 @@ def run_one(splits, config, condition, seed, run_dir, strategy=None, verbose=1):
         "train_steps_per_second": steps * len(steady) / sum(steady),
         "num_replicas": strategy.num_replicas_in_sync,
         "per_replica_batch_size": config.batch_size // strategy.num_replicas_in_sync,
+        "num_processes": num_processes,
+        "num_devices": strategy.num_replicas_in_sync,
+        "per_process_batch_size": config.batch_size // num_processes,
         "wall_time_s": time.perf_counter() - start,
     }
     return record

@@ -102,6 +102,15 @@ def shape_of(x):
     return namespace(x).shape(x)
 
 
+def has_float64(xp):
+    """Whether the backend of ``xp`` computes in float64 (JAX only in x64 mode)."""
+    if xp.name != JAX:
+        return True
+    import jax
+
+    return bool(jax.config.read("jax_enable_x64"))
+
+
 @functools.cache
 def ops_for(name):
     """The ``Ops`` namespace of the backend ``name``, one instance per backend.

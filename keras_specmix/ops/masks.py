@@ -78,8 +78,8 @@ def blend(x, x_partner, keep):
     dominant = xp.where(keep >= 0.5, x, x_partner)
     made_nan = xp.isnan(mixed) & ~xp.isnan(x) & ~xp.isnan(x_partner)
     mixed = xp.where(made_nan, dominant, mixed)
-    mixed = xp.where(keep == 0, x_partner, mixed)
-    return xp.where(keep == 1, x, mixed)
+    mixed = xp.where(xp.equal(keep, 0), x_partner, mixed)
+    return xp.where(xp.equal(keep, 1), x, mixed)
 
 
 def interval_mask(starts, widths, length):

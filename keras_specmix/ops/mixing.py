@@ -54,7 +54,7 @@ def self_paired(partner):
     """bool ``(batch,)``: True where an example is its own partner."""
     xp = _backend.namespace(partner)
     partner = xp.cast(partner, "int32")
-    return partner == xp.arange(xp.shape(partner)[0], dtype="int32")
+    return xp.equal(partner, xp.arange(xp.shape(partner)[0], dtype="int32"))
 
 
 def shared_span(lengths, partner):
@@ -141,7 +141,7 @@ def apply_mixup(x, y, params, lengths=None):
         keep = xp.where(inside, xp.cast(lam, x.dtype)[:, None], xp.ones((), x.dtype))
         keep = keep[(...,) + (None,) * (rank - 2)]  # over freq[, channels]
         own = xp.maximum(xp.cast(lengths, "float32"), 1.0)
-        whole = (span == lengths) & (lengths > 0)  # λ as drawn, bit for bit
+        whole = xp.equal(span, lengths) & (lengths > 0)  # λ as drawn, bit for bit
         lam = xp.where(whole, lam, 1.0 - (1.0 - lam) * xp.cast(span, "float32") / own)
     x_out = masks.blend(x, xp.take(x, partner, axis=0), keep)
     return x_out, mix_labels(y, partner, lam), lam
@@ -303,12 +303,36 @@ def _per_example(length):
 
 
 def band_width(ratio, length):
-    """``floor(ratio · length)`` per example, computed in float64 so it equals
-    Python's ``math.floor(ratio * length)`` for a float ``ratio``."""
+    """``floor(ratio · length)`` per example, as Python's ``math.floor(ratio * length)``.
+
+    Computed in float64, so it equals Python's result for a float ``ratio``.
+    JAX without 64-bit mode has no float64: there the product is float32,
+    nudged up by a relative 2**-20 before the floor so that a product that
+    float32 rounds just below an integer (0.7 · 10 = 6.9999999) still gives
+    that integer. The result can then differ from float64's by one: where
+    float64 itself rounds below the integer (``0.7 * 90`` is
+    62.99999999999999 in Python, so 62; 63 on JAX) or for a ratio within a
+    relative 1e-6 below ``k / length``. Set ``jax_enable_x64`` for Python's
+    numbers exactly.
+
+    Args:
+        ratio: float, or float tensor ``(batch,)``.
+        length: int or int tensor, broadcastable against ``ratio``.
+
+    Returns:
+        int32 tensor.
+
+    Examples:
+        >>> int(band_width(0.7, 10))
+        7
+    """
     xp = _backend.namespace(ratio, length)
+    dtype = "float64" if _backend.has_float64(xp) else "float32"
     if isinstance(ratio, float):
-        ratio = xp.convert_to_tensor(ratio, "float64")
-    product = xp.cast(ratio, "float64") * xp.cast(length, "float64")
+        ratio = xp.convert_to_tensor(ratio, dtype)
+    product = xp.cast(ratio, dtype) * xp.cast(length, dtype)
+    if dtype == "float32":
+        product = product + xp.abs(product) * 2.0**-20
     return xp.cast(xp.floor(product), "int32")
 
 
