@@ -299,8 +299,9 @@ def build_parser():
         "--augmentation",
         type=_conditions,
         default="all",
-        metavar="all|none,mixup,cutmix,specaugment,specmix,freqmixstyle,filteraugment,mixpolicy",
-        help="conditions to run ('all': the talk's five)",
+        metavar="all|none,mixup,cutmix,specaugment,specmix,...",
+        help="conditions to run, also freqmixstyle,filteraugment,mixpolicy; all: the "
+        "talk's five",
     )
     g.add_argument(
         "--seeds",
