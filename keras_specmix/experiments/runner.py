@@ -300,8 +300,7 @@ def build_parser():
         type=_conditions,
         default="all",
         metavar="all|none,mixup,cutmix,specaugment,specmix,...",
-        help="conditions to run, also freqmixstyle,filteraugment,mixpolicy; all: the "
-        "talk's five",
+        help="conditions to run, also freqmixstyle,filteraugment,mixpolicy; all: the talk's five",
     )
     g.add_argument(
         "--seeds",
