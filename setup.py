@@ -30,7 +30,7 @@ setup(
     license="Apache-2.0",
     python_requires=">=3.10",
     packages=find_packages(exclude=("tests*", "benchmarks*", "examples*")),
-    install_requires=["tensorflow>=2.16", "keras>=3.4", "numpy"],
+    install_requires=["tensorflow>=2.16", "keras>=3.11", "numpy"],
     extras_require={
         # Decoding (every libsndfile format, MP3 and Opus included) and
         # resampling: maintained C libraries with wheels for every platform.

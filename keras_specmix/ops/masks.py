@@ -67,8 +67,9 @@ def blend(x, x_partner, keep):
 
     Examples:
         >>> import numpy as np
-        >>> blend(np.array([-np.inf, 4.0], "float32"), np.array([2.0, 0.0], "float32"),
-        ...       np.array([1.0, 0.25], "float32")).tolist()
+        >>> out = blend(np.array([-np.inf, 4.0], "float32"), np.array([2.0, 0.0], "float32"),
+        ...             np.array([1.0, 0.25], "float32"))
+        >>> np.asarray(out).tolist()
         [-inf, 1.0]
     """
     xp = _backend.namespace(x, x_partner, keep)
