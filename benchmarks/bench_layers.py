@@ -37,6 +37,15 @@ OURS = {
     "TimeMasking": (lambda: ks.TimeMasking(100, num_time_masks=2, seed=0), False, 2.5, 4.0),
     "TimeWarp": (lambda: ks.TimeWarp(80, seed=0), False, 3.0, 5.0),
     "SpecAugment": (lambda: ks.SpecAugment(policy="LD", seed=0), False, 3.0, 5.0),
+    # Two reductions over time (mean, then the centred variance) and the output pass.
+    "FrequencyMixStyle": (lambda: ks.FrequencyMixStyle(prob=1.0, seed=0), False, 5.0, 6.0),
+    "FilterAugment": (lambda: ks.FilterAugment(seed=0), False, 2.5, 4.0),
+    "MixingPolicy": (
+        lambda: ks.MixingPolicy([ks.MixUp(alpha=0.4), ks.CutMix(alpha=0.4)], seed=0),
+        True,
+        4.0,
+        6.0,
+    ),
 }
 
 
@@ -128,6 +137,8 @@ def masks_pair(x, modes):
 def report(results, modes):
     rows, checks = [], []
     for name, (_, _, xla_target, graph_target) in OURS.items():
+        if not any(f"{name}@{mode}" in results for mode in modes):
+            continue  # not asked for (--layers)
         row = [name]
         for mode in modes:
             key = f"{name}@{mode}"
@@ -184,6 +195,9 @@ def main():
     parser.add_argument("--modes", default="eager,graph,xla")
     parser.add_argument("--no-peers", action="store_true")
     parser.add_argument(
+        "--layers", default=None, help="comma-separated subset of our layers (default: all)"
+    )
+    parser.add_argument(
         "--breakdown",
         action="store_true",
         help="also time sample_params and transform separately (graph mode)",
@@ -198,7 +212,10 @@ def main():
         parser.error(f"--modes must be among eager,graph,xla. Received: {args.modes}")
     x, y = make_batch(args.batch, args.time, args.freq, args.channels)
     candidates = floor_candidates(x, modes)
-    candidates.update(our_candidates(x, y, modes))
+    names = args.layers.split(",") if args.layers else None
+    if names and set(names) - set(OURS):
+        parser.error(f"--layers must be among {','.join(OURS)}. Received: {args.layers}")
+    candidates.update(our_candidates(x, y, modes, names))
     candidates.update(masks_pair(x, modes))
     if not args.no_peers:
         candidates.update(peer_candidates(x, y))

@@ -11,9 +11,13 @@ _cli_startup.prepare()  # the runner's command line only: before TensorFlow is i
 from keras_specmix import data  # noqa: E402
 from keras_specmix import datasets
 from keras_specmix import features
+from keras_specmix import losses
 from keras_specmix import ops
 from keras_specmix.layers import CutMix
+from keras_specmix.layers import FilterAugment
 from keras_specmix.layers import FrequencyMasking
+from keras_specmix.layers import FrequencyMixStyle
+from keras_specmix.layers import MixingPolicy
 from keras_specmix.layers import MixUp
 from keras_specmix.layers import SpecAugment
 from keras_specmix.layers import SpecMix
@@ -28,6 +32,10 @@ __all__ = [
     "MixUp",
     "CutMix",
     "SpecMix",
+    "MixingPolicy",
+    # domain-generalisation layers
+    "FrequencyMixStyle",
+    "FilterAugment",
     # SpecAugment layers
     "SpecAugment",
     "TimeWarp",
@@ -40,6 +48,7 @@ __all__ = [
     "data",
     "datasets",
     "features",
+    "losses",
     "ops",
     "__version__",
 ]

@@ -58,6 +58,9 @@ def test_bench_layers_reports_every_layer(tmp_path):
         "TimeMasking",
         "TimeWarp",
         "SpecAugment",
+        "FrequencyMixStyle",
+        "FilterAugment",
+        "MixingPolicy",
     ):
         assert result["results"][f"{layer}@graph"]["median_ms"] > 0
         assert f"| {layer} |" in stdout

@@ -18,6 +18,9 @@ _COLORS = {
     "cutmix": "#ff7f0e",
     "specaugment": "#2ca02c",
     "specmix": "#d62728",
+    "freqmixstyle": "#9467bd",
+    "filteraugment": "#8c564b",
+    "mixpolicy": "#e377c2",
 }
 
 

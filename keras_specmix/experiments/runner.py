@@ -98,15 +98,67 @@ def _gamma(text):
 
 def _conditions(text):
     if text == "all":
-        return list(conditions_lib.CONDITIONS)
+        return list(conditions_lib.TALK_CONDITIONS)
     names = [c.strip() for c in text.split(",") if c.strip()]
     bad = [c for c in names if c not in conditions_lib.CONDITIONS]
     if not names or bad:
         raise argparse.ArgumentTypeError(
-            f"expected 'all' or a comma-separated subset of "
+            f"expected 'all' (the talk's five) or a comma-separated subset of "
             f"{','.join(conditions_lib.CONDITIONS)}, received {text!r}"
         )
     return names
+
+
+def _number_pair(text, kind=float):
+    try:
+        parts = [kind(p) for p in text.split(",")]
+    except ValueError:
+        parts = []
+    if len(parts) != 2 or parts[0] > parts[1]:
+        raise argparse.ArgumentTypeError(f"expected low,high with low <= high, received {text!r}")
+    return tuple(parts)
+
+
+def _band_counts(text):
+    pair = _number_pair(text, int)
+    if not 1 <= pair[0] < pair[1]:
+        raise argparse.ArgumentTypeError(
+            f"expected low,high band counts with 1 <= low < high (high excluded), received {text!r}"
+        )
+    return pair
+
+
+def _probability(text):
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"expected a probability in [0, 1], received {text!r}")
+    return value
+
+
+def _policy_mixers(text):
+    names = [n.strip() for n in text.split(",") if n.strip()]
+    bad = [n for n in names if n not in conditions_lib.POLICY_MIXERS]
+    if not names or bad:
+        raise argparse.ArgumentTypeError(
+            f"expected a comma-separated subset of {','.join(conditions_lib.POLICY_MIXERS)}, "
+            f"received {text!r}"
+        )
+    return tuple(names)
+
+
+def _policy_probs(text):
+    try:
+        probs = tuple(float(p) for p in text.split(","))
+    except ValueError:
+        probs = ()
+    if not probs or any(p < 0 for p in probs) or abs(sum(probs) - 1.0) > 1e-6:
+        raise argparse.ArgumentTypeError(
+            f"expected comma-separated probabilities summing to 1 (0.5,0.5), received {text!r}"
+        )
+    return probs
 
 
 def build_parser():
@@ -247,8 +299,8 @@ def build_parser():
         "--augmentation",
         type=_conditions,
         default="all",
-        metavar="all|none,mixup,cutmix,specaugment,specmix",
-        help="conditions to run",
+        metavar="all|none,mixup,cutmix,specaugment,specmix,...",
+        help="conditions to run, also freqmixstyle,filteraugment,mixpolicy; all: the talk's five",
     )
     g.add_argument(
         "--seeds",
@@ -305,6 +357,58 @@ def build_parser():
         type=_nonnegative_int,
         default=None,
         help="SpecAugment m_F = m_T (default: 2)",
+    )
+    g.add_argument(
+        "--mixstyle-alpha", type=_positive_float, default=0.3, help="Freq-MixStyle Beta(α, α)"
+    )
+    g.add_argument(
+        "--mixstyle-prob",
+        type=_probability,
+        default=0.4,
+        help="Freq-MixStyle probability per example",
+    )
+    g.add_argument(
+        "--filter-db-range",
+        type=_number_pair,
+        default=(-6.0, 6.0),
+        metavar="LOW,HIGH",
+        help="FilterAugment gains in dB (default: -6,6)",
+    )
+    g.add_argument(
+        "--filter-bands",
+        type=_band_counts,
+        default=(3, 6),
+        metavar="LOW,HIGH",
+        help="FilterAugment band count in [LOW, HIGH) (default: 3,6)",
+    )
+    g.add_argument(
+        "--filter-min-bandwidth",
+        type=_positive_int,
+        default=6,
+        help="FilterAugment narrowest band in mel bins",
+    )
+    g.add_argument(
+        "--filter-mode", choices=("linear", "step"), default="linear", help="FilterAugment filter"
+    )
+    g.add_argument(
+        "--policy-mixers",
+        type=_policy_mixers,
+        default=("mixup", "cutmix"),
+        metavar="MIXERS",
+        help="mixers of the mixpolicy condition (default: mixup,cutmix)",
+    )
+    g.add_argument(
+        "--policy-probs",
+        type=_policy_probs,
+        default=None,
+        metavar="PROBS",
+        help="their probabilities, summing to 1 (default: equal shares)",
+    )
+    g.add_argument(
+        "--policy-mode",
+        choices=("example", "batch"),
+        default="example",
+        help="mixpolicy chooses a mixer per example or per batch",
     )
     g = p.add_argument_group("distribution")
     g.add_argument(
@@ -404,6 +508,12 @@ def _check_flags(args, dataset, model, parser):
                 f"--specaugment-policy {args.specaugment_policy} sets its own masks "
                 f"and warp; drop {', '.join(given)} (or the policy)"
             )
+    if args.policy_probs is not None and len(args.policy_probs) != len(args.policy_mixers):
+        parser.error(
+            f"--policy-probs needs one probability per mixer of --policy-mixers "
+            f"({','.join(args.policy_mixers)}). Received: --policy-probs "
+            f"{','.join(str(p) for p in args.policy_probs)}"
+        )
     if (
         args.output_dir is not None
         and os.path.exists(args.output_dir)
@@ -450,6 +560,15 @@ def resolve(args, parser):
         num_freq_masks=args.num_masks if args.num_masks is not None else 2,
         time_mask_param=args.time_mask if args.time_mask is not None else mask_base // 5,
         num_time_masks=args.num_masks if args.num_masks is not None else 2,
+        mixstyle_alpha=args.mixstyle_alpha,
+        mixstyle_prob=args.mixstyle_prob,
+        filter_db_range=args.filter_db_range,
+        filter_bands=args.filter_bands,
+        filter_min_bandwidth=args.filter_min_bandwidth,
+        filter_mode=args.filter_mode,
+        policy_mixers=args.policy_mixers,
+        policy_probs=args.policy_probs,
+        policy_mode=args.policy_mode,
     )
     config = train.RunConfig(
         dataset=dataset,

@@ -1,8 +1,12 @@
 """Pure functional core: stateless, batched, XLA-safe TensorFlow functions."""
 
+from keras_specmix.ops import filter_augment
 from keras_specmix.ops import fusion
+from keras_specmix.ops import label_rules
 from keras_specmix.ops import masks
+from keras_specmix.ops import mix_style
 from keras_specmix.ops import mixing
+from keras_specmix.ops import policy
 from keras_specmix.ops import random
 from keras_specmix.ops import spec_augment
 from keras_specmix.ops import warp

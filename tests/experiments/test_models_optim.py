@@ -67,7 +67,7 @@ def test_make_optimizer_schedule_and_errors():
 def test_conditions_use_the_library_layers():
     params = conditions.AugmentationParams(gamma=(0.0, 1.0), alpha=0.2)
     assert conditions.make_augmentation("none", params, 0) is None
-    layers = {c: conditions.make_augmentation(c, params, 3) for c in conditions.CONDITIONS[1:]}
+    layers = {c: conditions.make_augmentation(c, params, 3) for c in conditions.TALK_CONDITIONS[1:]}
     assert [type(layer).__name__ for layer in layers.values()] == [
         "MixUp",
         "CutMix",

@@ -1,0 +1,105 @@
+"""FrequencyMixStyle layer: Freq-MixStyle of the CP-JKU DCASE systems."""
+
+import keras
+
+from keras_specmix import _validation
+from keras_specmix.layers.base import SPECTROGRAMS
+from keras_specmix.layers.base import SpectrogramAugmentation
+from keras_specmix.ops import mix_style
+from keras_specmix.ops._backend import shape_of
+
+
+@keras.saving.register_keras_serializable(package="keras_specmix")
+class FrequencyMixStyle(SpectrogramAugmentation):
+    """Freq-MixStyle: mixes per-frequency statistics with a partner's; labels untouched.
+
+    For each example ``b`` mixed (probability ``prob``), with a partner ``p``
+    from the same batch and ``λ ~ Beta(α, α)``: on every frequency bin (and
+    channel) the example is normalised by its own mean and standard
+    deviation over time, then re-scaled with ``λ·std_b + (1 − λ)·std_p``
+    and shifted by ``λ·mean_b + (1 − λ)·mean_p``. Its spectral envelope, the
+    fingerprint of a recording device, moves towards the partner's while the
+    time structure (the scene) stays: a domain-generalisation augmentation
+    for devices never seen in training. Labels pass through unchanged, so
+    the layer takes a bare tensor or a dict.
+
+    Follows CP-JKU's ``mixstyle`` (Schmid et al., DCASE 2022-2024 Task 1
+    systems and the DCASE 2024 baseline): unbiased variance, ``eps`` added to
+    it, statistics excluded from gradients. Differences: ``prob`` is drawn
+    per example (theirs once per batch) and the partner is never the example
+    itself; see ``docs/new_augmentations.md``.
+
+    References:
+        Zhou, Yang, Qiao and Xiang, "Domain Generalization with MixStyle",
+        ICLR 2021. https://arxiv.org/abs/2104.02008
+
+        Kim, Yang, Kim and Chang, "QTI Submission to DCASE 2021: Residual
+        Normalization for Device-Imbalanced Acoustic Scene Classification
+        with Efficient Design", DCASE 2021 (frequency-wise statistics).
+
+        Schmid, Morocutti, Masoudian, Koutini and Widmer, "CP-JKU Submission
+        to DCASE22: Distilling Knowledge for Low-Complexity Convolutional
+        Neural Networks from a Patchout Audio Transformer", DCASE 2022
+        Technical Report; code: github.com/fschmid56/cpjku_dcase23 and
+        github.com/CPJKU/dcase2024_task1_baseline (``mixstyle``).
+
+    Args:
+        alpha: float > 0, Beta(α, α) of λ. Defaults to 0.3 (CP-JKU).
+        prob: float in [0, 1], probability that an example is mixed.
+            Defaults to 0.4 (CP-JKU).
+        eps: float > 0 added to the variances. Defaults to 1e-6.
+        per_channel: bool; True takes statistics per channel, False pools
+            the channels (CP-JKU's reduction, the same on one channel).
+            Defaults to True.
+        seed: int >= 0 or None.
+        **kwargs: base layer arguments (``data_format``, ``name``, ``dtype``).
+
+    Input shape:
+        ``(batch, time, freq[, channels])``, or a dict with it under
+        ``"spectrograms"`` (other keys pass through) and optionally
+        ``"lengths"`` or ``"padding_mask"``: statistics then use the valid
+        frames only and padding is returned unchanged.
+
+    Output shape:
+        Same as the input.
+
+    Raises:
+        ValueError: on an out-of-range argument.
+        TypeError: on an argument of the wrong type.
+
+    Examples:
+        >>> import keras_specmix as ks
+        >>> x = tf.random.normal([8, 100, 64, 1])
+        >>> out = ks.FrequencyMixStyle(alpha=0.3, prob=1.0, seed=0)(x)
+        >>> out.shape
+        TensorShape([8, 100, 64, 1])
+        >>> d = ks.FrequencyMixStyle(seed=0)({"spectrograms": x, "labels": tf.zeros([8, 3])})
+        >>> bool(tf.reduce_all(d["labels"] == 0.0))
+        True
+
+    Safe in ``tf.data``; compiles under ``jit_compile=True``; deterministic
+    given ``seed`` within one execution mode.
+    """
+
+    def __init__(self, alpha=0.3, prob=0.4, eps=1e-6, per_channel=True, **kwargs):
+        super().__init__(**kwargs)
+        self.alpha = _validation.check_float("alpha", alpha, 0.0, open_min=True)
+        self.prob = _validation.check_float("prob", prob, 0.0, 1.0)
+        self.eps = _validation.check_float("eps", eps, 0.0, open_min=True)
+        self.per_channel = _validation.check_bool("per_channel", per_channel)
+
+    def sample_params(self, data, seed):
+        x = data[SPECTROGRAMS]
+        batch_size = shape_of(x)[0]
+        return mix_style.sample_freq_mixstyle_params(seed, batch_size, self.alpha, self.prob)
+
+    def transform(self, data, params):
+        x = mix_style.apply_freq_mixstyle(
+            data[SPECTROGRAMS], params, self.eps, self.per_channel, self.lengths(data)
+        )
+        return {**data, SPECTROGRAMS: x}
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(alpha=self.alpha, prob=self.prob, eps=self.eps, per_channel=self.per_channel)
+        return config

@@ -1,0 +1,115 @@
+"""The issue-16 conditions of the runner: freqmixstyle, filteraugment, mixpolicy."""
+
+import json
+
+import pytest
+
+import keras_specmix as ks
+from keras_specmix.experiments import conditions
+from keras_specmix.experiments import runner
+from tests.experiments.test_runner import TINY
+
+
+def _resolve(argv):
+    parser = runner.build_parser()
+    args = parser.parse_args(argv)
+    config, _ = runner.resolve(args, parser)
+    return args, config
+
+
+def test_flags_reach_the_layers():
+    args, config = _resolve(
+        [
+            "--augmentation",
+            "none,specmix,freqmixstyle,filteraugment,mixpolicy",
+            "--mixstyle-alpha",
+            "0.5",
+            "--mixstyle-prob",
+            "0.6",
+            "--filter-db-range=-3,9",
+            "--filter-bands",
+            "2,5",
+            "--filter-min-bandwidth",
+            "4",
+            "--filter-mode",
+            "step",
+            "--policy-mixers",
+            "mixup,specmix",
+            "--policy-probs",
+            "0.25,0.75",
+            "--policy-mode",
+            "batch",
+        ]
+    )
+    assert args.augmentation == ["none", "specmix", "freqmixstyle", "filteraugment", "mixpolicy"]
+    params = config.augmentation
+    style = conditions.make_augmentation("freqmixstyle", params, 0)
+    assert isinstance(style, ks.FrequencyMixStyle) and (style.alpha, style.prob) == (0.5, 0.6)
+    filt = conditions.make_augmentation("filteraugment", params, 0)
+    assert isinstance(filt, ks.FilterAugment)
+    assert (filt.db_range, filt.num_bands, filt.min_bandwidth, filt.mode) == (
+        (-3.0, 9.0),
+        (2, 5),
+        4,
+        "step",
+    )
+    assert (filt.domain, filt.channels) == ("log", (0,))
+    policy = conditions.make_augmentation("mixpolicy", params, 0)
+    assert [type(m) for m in policy.mixers] == [ks.MixUp, ks.SpecMix]
+    assert (policy.probs, policy.mode) == ((0.25, 0.75), "batch")
+    assert params.for_condition("mixpolicy")["mixers"] == ["mixup", "specmix"]
+
+
+def test_defaults_are_the_authors_and_all_is_still_the_talks_five():
+    args, config = _resolve([])
+    assert args.augmentation == list(conditions.TALK_CONDITIONS)
+    params = config.augmentation
+    assert (params.mixstyle_alpha, params.mixstyle_prob) == (0.3, 0.4)
+    assert (params.filter_db_range, params.filter_bands, params.filter_mode) == (
+        (-6.0, 6.0),
+        (3, 6),
+        "linear",
+    )
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["--mixstyle-prob", "1.5"], "--mixstyle-prob: expected a probability in [0, 1]"),
+        (["--filter-db-range", "6,-6"], "--filter-db-range: expected low,high"),
+        (["--filter-bands", "3,3"], "--filter-bands: expected low,high band counts"),
+        (["--policy-mixers", "mixup,specaugment"], "--policy-mixers: expected"),
+        (["--policy-probs", "0.5,0.6"], "--policy-probs: expected"),
+        (["--policy-probs", "0.2,0.3,0.5"], "--policy-probs needs one probability per mixer"),
+        (["--augmentation", "freqmixstyles"], "received 'freqmixstyles'"),
+    ],
+)
+def test_bad_flags_exit_with_argparse_messages(argv, message, capsys):
+    with pytest.raises(SystemExit) as error:
+        runner.main(argv)
+    assert error.value.code == 2
+    assert message in capsys.readouterr().err
+
+
+def test_one_command_compares_the_new_conditions_with_the_talks(tmp_path):
+    args = TINY + [
+        "--seeds",
+        "0",
+        "--augmentation",
+        "none,specmix,freqmixstyle,filteraugment,mixpolicy",
+        "--output-dir",
+        str(tmp_path),
+        "--cache-dir",
+        str(tmp_path / "cache"),
+    ]
+    assert runner.main(args) == 0
+    runs = json.loads((tmp_path / "synthetic_small.json").read_text())["runs"]
+    assert [r["condition"] for r in sorted(runs, key=lambda r: r["condition"])] == sorted(
+        ["none", "specmix", "freqmixstyle", "filteraugment", "mixpolicy"]
+    )
+    by = {r["condition"]: r for r in runs}
+    assert by["freqmixstyle"]["augmentation_params"] == {"alpha": 0.3, "prob": 0.4}
+    assert by["filteraugment"]["unseen_devices_accuracy"] is not None
+    table = (tmp_path / "synthetic_small.md").read_text()
+    for title in ("Freq-MixStyle", "FilterAugment", "MixingPolicy", "SpecMix"):
+        assert title in table
