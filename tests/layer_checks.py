@@ -391,7 +391,15 @@ def run_layer_checks(layer_cls, init_kwargs, bad_arguments, tmp_path):
 
 # ------------------------------------------------------- every backend
 #: Layers whose output interpolates values (the others select them exactly).
-INTERPOLATING_LAYERS = {"MixUp", "TimeWarp", "SpecAugment"}
+INTERPOLATING_LAYERS = {
+    "MixUp",
+    "TimeWarp",
+    "SpecAugment",
+    # issue 16: statistics and gains are arithmetic; a policy may apply MixUp.
+    "FrequencyMixStyle",
+    "FilterAugment",
+    "MixingPolicy",
+}
 
 
 def to_backend(value):

@@ -55,7 +55,9 @@ def test_mixing_model_fits_under_xla_and_saves(tmp_path):
     loaded = keras.saving.load_model(path)
     assert isinstance(loaded, ks.MixingModel) and isinstance(loaded.mixer, ks.MixUp)
     assert loaded.mixer.get_config() == model.mixer.get_config()
-    np.testing.assert_allclose(loaded.predict(X, verbose=0), model.predict(X, verbose=0), rtol=1e-6)
+    np.testing.assert_allclose(
+        loaded.predict(X, verbose=0), model.predict(X, verbose=0), rtol=1e-5, atol=1e-6
+    )
 
 
 def test_mixing_model_export_serves_the_plain_forward_pass(tmp_path):

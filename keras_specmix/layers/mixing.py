@@ -8,6 +8,7 @@ from keras_specmix.layers.base import SPECTROGRAMS
 from keras_specmix.layers.base import SpectrogramAugmentation
 from keras_specmix.layers.base import assert_all
 from keras_specmix.ops import _backend
+from keras_specmix.ops import label_rules
 
 MIX_WEIGHTS = "mix_weights"
 PARTNERS = "partners"
@@ -31,23 +32,42 @@ class MixingLayer(SpectrogramAugmentation):
     example mixed in), for logging or loss-side mixing; at inference they are
     1 and ``range(batch)``.
 
+    ``label_rule="max"`` is for multi-label tagging with region mixers
+    (CutMix, SpecMix): a class present in the kept part or in the pasted
+    part is present, ``y_out = max(y, y[partner])`` (``y`` when nothing is
+    pasted, ``y[partner]`` when nothing is kept); see
+    ``keras_specmix.ops.label_rules``.
+
     Args:
         num_classes: int >= 1 or None; required for sparse integer labels.
         prob: float in [0, 1], probability that an example is mixed.
         return_mix_info: bool, add λ and partner indices to the output.
+        label_rule: ``"mix"`` (``λ·y + (1 − λ)·y[partner]``, the default) or
+            ``"max"`` (multi-label: see above).
         seed: int >= 0 or None.
         **kwargs: base layer arguments.
     """
 
     requires_labels = True
 
-    def __init__(self, num_classes=None, prob=1.0, return_mix_info=False, seed=None, **kwargs):
+    def __init__(
+        self,
+        num_classes=None,
+        prob=1.0,
+        return_mix_info=False,
+        label_rule="mix",
+        seed=None,
+        **kwargs,
+    ):
         super().__init__(seed=seed, **kwargs)
         if num_classes is not None:
             num_classes = _validation.check_int("num_classes", num_classes, minimum=1)
         self.num_classes = num_classes
         self.prob = _validation.check_float("prob", prob, 0.0, 1.0)
         self.return_mix_info = _validation.check_bool("return_mix_info", return_mix_info)
+        self.label_rule = _validation.check_choice(
+            "label_rule", label_rule, set(label_rules.LABEL_RULES)
+        )
 
     def mix(self, x, y, params, lengths=None):
         """Returns ``(x_out, y_out, lam)``. Implemented by subclasses."""
@@ -55,6 +75,8 @@ class MixingLayer(SpectrogramAugmentation):
 
     def transform(self, data, params):
         x_out, y_out, lam = self.mix(data[SPECTROGRAMS], data[LABELS], params, self.lengths(data))
+        if self.label_rule != "mix":
+            y_out = label_rules.mix_labels(data[LABELS], params["partner"], lam, self.label_rule)
         out = {**data, SPECTROGRAMS: x_out, LABELS: y_out}
         if self.return_mix_info:
             out[MIX_WEIGHTS] = lam
@@ -79,6 +101,7 @@ class MixingLayer(SpectrogramAugmentation):
             num_classes=self.num_classes,
             prob=self.prob,
             return_mix_info=self.return_mix_info,
+            label_rule=self.label_rule,
         )
         return config
 

@@ -204,3 +204,15 @@ def test_full_lengths_and_padding_masks_change_nothing(layer_cls):
     by_mask = layer.augment({"spectrograms": x, "labels": y, "padding_mask": mask}, seed)
     for key in ("spectrograms", "labels"):
         np.testing.assert_array_equal(by_mask[key], by_lengths[key])
+
+
+@pytest.mark.parametrize("layer_cls", [ks.CutMix, ks.SpecMix])
+def test_max_label_rule_marks_classes_of_both_parts_present(layer_cls):
+    multi_hot = tf.constant((np.random.default_rng(0).random((8, 6)) > 0.5).astype("float32"))
+    layer = layer_cls(label_rule="max", return_mix_info=True, seed=2)
+    out = layer({"spectrograms": X[:8], "labels": multi_hot})
+    y, lam, partner = multi_hot.numpy(), out["mix_weights"].numpy(), out["partners"].numpy()
+    for b in range(8):
+        both = np.maximum(y[b], y[partner[b]])
+        expected = y[b] if lam[b] >= 1 else y[partner[b]] if lam[b] <= 0 else both
+        np.testing.assert_array_equal(out["labels"][b], expected)

@@ -13,6 +13,7 @@ COMMON_BAD = [
     ("prob", -0.1),
     ("seed", -1),
     ("return_mix_info", "yes"),
+    ("label_rule", "min"),
 ]
 
 CASES = {
@@ -46,6 +47,7 @@ CASES = {
             "num_classes": 5,
             "prob": 0.8,
             "return_mix_info": True,
+            "label_rule": "max",
         },
         [("gamma", (-0.1, 0.5))],
     ),
