@@ -102,6 +102,22 @@ def shape_of(x):
     return namespace(x).shape(x)
 
 
+def shape_tuple(shape):
+    """A shape as a tuple of ints or scalar tensors; a 1-D shape tensor is unstacked.
+
+    Examples:
+        >>> shape_tuple([2, 3]), shape_tuple(np.array([4, 5]))
+        ((2, 3), (4, 5))
+    """
+    if isinstance(shape, (list, tuple)):
+        return tuple(shape)
+    if isinstance(shape, np.ndarray):
+        return tuple(int(s) for s in shape)
+    xp = namespace(shape)
+    shape = xp.cast(shape, "int32")
+    return tuple(shape[i] for i in range(int(shape.shape[0])))
+
+
 def has_float64(xp):
     """Whether the backend of ``xp`` computes in float64 (JAX only in x64 mode)."""
     if xp.name != JAX:
@@ -226,7 +242,6 @@ class _JaxRandom:
         jnp = self.jax.numpy
         seed = jnp.asarray(seed)
         if seed.dtype != jnp.uint32:
-            seed = seed.astype(jnp.int64 if seed.dtype.itemsize > 4 else seed.dtype)
             seed = self.jax.lax.convert_element_type(seed, jnp.uint32)
         return jnp.reshape(seed, (2,))
 

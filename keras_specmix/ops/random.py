@@ -129,15 +129,6 @@ def _entries(shape):
     return tuple(shape) if isinstance(shape, (list, tuple)) else (shape,)
 
 
-def _shape_tuple(shape):
-    """A shape as a tuple of ints or scalar tensors (a 1-D tensor is unstacked)."""
-    if isinstance(shape, (list, tuple)):
-        return tuple(shape)
-    if isinstance(shape, tf.Tensor):
-        return tuple(tf.unstack(tf.cast(shape, tf.int32)))
-    return tuple(int(s) for s in shape)
-
-
 def _dtype_name(dtype):
     return getattr(dtype, "name", dtype)
 
@@ -210,7 +201,7 @@ def stateless_beta(seed, shape, alpha, beta=None, num_trials=8, dtype="float32")
     beta = alpha if beta is None else beta
     beta = _validation.check_float("beta", beta, minimum=0.0, open_min=True)
     num_trials = _validation.check_int("num_trials", num_trials, minimum=1)
-    shape = _shape_tuple(shape)
+    shape = _backend.shape_tuple(shape)
     xp = _backend.namespace(seed, *shape)
     seed_a, seed_b = xp.split(seed, 2)
     log_a = _log_gamma_boosted(xp, seed_a, shape, float(alpha), num_trials)

@@ -100,18 +100,10 @@ def mask_groups(shape, per_channel):
     Returns:
         An int or scalar int32 tensor.
     """
-    shape = _shape_tuple(shape)
+    shape = _backend.shape_tuple(shape)
     if per_channel and len(shape) == 4:
         return shape[3]
     return 1
-
-
-def _shape_tuple(shape):
-    """A shape as a tuple of ints or scalar tensors (a 1-D tensor is unstacked)."""
-    if isinstance(shape, (list, tuple)):
-        return tuple(shape)
-    xp = _backend.namespace(shape)
-    return tuple(xp.cast(shape, "int32")[i] for i in range(int(shape.shape[0])))
 
 
 def sample_freq_mask_params(seed, batch_size, freq_length, freq_mask_param, num_masks, groups=1):
@@ -364,7 +356,7 @@ def sample_spec_augment_params(
         ['freq_starts', 'freq_widths', 'time_starts', 'time_widths',
          'warp_anchors', 'warp_shifts']
     """
-    shape = _shape_tuple(shape)
+    shape = _backend.shape_tuple(shape)
     xp = _backend.namespace(seed, lengths, *shape)
     batch_size = shape[0]
     if lengths is None:
