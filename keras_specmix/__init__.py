@@ -8,6 +8,10 @@ from keras_specmix import _cli_startup
 
 _cli_startup.prepare()  # the runner's command line only: before TensorFlow is imported
 
+from keras_specmix import _optional  # noqa: E402
+
+_optional.import_keras()  # a missing backend package (jax, torch): one line naming the extra
+
 from keras_specmix import data  # noqa: E402
 from keras_specmix import datasets
 from keras_specmix import features
