@@ -4,9 +4,15 @@ Layers work on spectrograms shaped ``(batch, time, freq[, channels])``; the
 mixing layers take and return ``{"spectrograms": x, "labels": y}``.
 """
 
-from keras_specmix import _cli_startup
+import _keras_specmix_cli
 
-_cli_startup.prepare()  # the runner's command line only: before TensorFlow is imported
+# `python -m keras_specmix.experiments` only: its start-up must run before
+# TensorFlow is imported, and Python imports this package before `__main__`.
+_keras_specmix_cli.prepare_module_run()
+
+from keras_specmix import _optional  # noqa: E402
+
+_optional.import_keras()  # a missing backend package (jax, torch): one line naming the extra
 
 from keras_specmix import data  # noqa: E402
 from keras_specmix import datasets

@@ -13,11 +13,12 @@ device, city/location, split) and ``dataset.skipped``.
 
 :func:`random_crop` takes the paper's random 400-frame crops with stateless
 seeds. Audio files are decoded with libsndfile (``soundfile``) and resampled with
-libsoxr (``soxr``), both imported only when files are read.
+libsoxr (``soxr``), from the ``audio`` extra: soundfile is imported only when
+files are read, soxr only when one needs resampling.
 
 :mod:`~keras_specmix.datasets.fakes` writes tiny fake TAU 2020 Mobile and
 SECL-UMONS trees (:func:`write_fake_tau2020_mobile`,
-:func:`write_fake_secl_umons`, NumPy only) to smoke-test a pipeline.
+:func:`write_fake_secl_umons`, with soundfile) to smoke-test a pipeline.
 """
 
 from keras_specmix.datasets.audio_io import AudioFileError

@@ -7,10 +7,12 @@ statistics use is visible.
 """
 
 import numpy as np
-from scipy import stats as scipy_stats
 
+from keras_specmix import _optional
 from keras_specmix.experiments import conditions as conditions_lib
 from keras_specmix.experiments import stats
+
+scipy_stats = _optional.lazy("scipy.stats", "The figures' confidence intervals")
 
 _COLORS = {
     "none": "#4d4d4d",
@@ -25,16 +27,8 @@ _COLORS = {
 
 
 def _pyplot():
-    try:
-        import matplotlib  # noqa: PLC0415
-    except ImportError as error:  # pragma: no cover - the experiments extra has it
-        raise ImportError(
-            "The figures need matplotlib: pip install 'keras_specmix[experiments]'"
-        ) from error
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt  # noqa: PLC0415
-
-    return plt
+    _optional.require("matplotlib", "The figures").use("Agg")
+    return _optional.require("matplotlib.pyplot", "The figures")
 
 
 def _grouped(runs, metric="accuracy"):

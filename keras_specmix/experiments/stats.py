@@ -15,7 +15,10 @@ import math
 from collections.abc import Sequence
 
 import numpy as np
-from scipy import stats as scipy_stats
+
+from keras_specmix import _optional
+
+scipy_stats = _optional.lazy("scipy.stats", "The paired statistics of a comparison")
 
 TALK_GAIN = 2.5
 """The gain (accuracy points) of SpecMix over None in the talk (TAU 2020 Mobile)."""

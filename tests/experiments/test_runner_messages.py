@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from keras_specmix import _cli_startup as entry
+import _keras_specmix_cli as entry
 from keras_specmix.experiments import runner
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -71,9 +71,9 @@ def test_startup_filter_drops_notices_and_keeps_errors(line, noise):
 
 
 def test_only_the_runner_is_prepared():
-    assert entry.is_runner(["python", "-m", "keras_specmix.experiments", "--quiet"])
-    assert not entry.is_runner(["python", "-m", "pytest", "tests"])
-    assert not entry.is_runner(["python", "-c", "import keras_specmix"])
+    assert entry.is_module_run(["python", "-m", "keras_specmix.experiments", "--quiet"], "-m")
+    assert not entry.is_module_run(["python", "-m", "pytest", "tests"], "-m")
+    assert not entry.is_module_run(["python", "-c", "import keras_specmix"], "-c")
 
 
 def test_command_line_error_shows_no_tensorflow_startup_lines():
