@@ -271,11 +271,12 @@ def fill_value(x, mask_value, lengths=None, log_offset=None):
         mask_value: a float; ``"mean"``: the mean of each example (of each
             channel for rank-4 input) over the finite cells of its valid
             frames, computed in float32 (0 when no cell is finite); or
-            ``"floor"``: ``log(log_offset)`` computed in ``x``'s dtype by
-            ``x``'s backend, the value ``log(p + log_offset)`` takes where the
-            power ``p`` is 0. Masking log features with it equals masking
-            the power with 0 before the log, bit for bit (the DCASE
-            2024/2025 baseline masks its mel power before ``log(x + 1e-5)``).
+            ``"floor"``: ``log_floor(x, log_offset)``, the value ``log(p +
+            log_offset)`` takes where the power ``p`` is 0: masking log
+            features with it equals masking the power with 0 before the log
+            (the DCASE 2024/2025 baseline masks its mel power before
+            ``log(x + 1e-5)``); or a scalar tensor (a fill resolved by
+            ``resolve_fill``).
         lengths: int ``(batch,)`` or None, valid frames per example.
         log_offset: float > 0, the ``eps`` of ``log(x + eps)``; required with
             ``"floor"``, None otherwise.
@@ -288,15 +289,17 @@ def fill_value(x, mask_value, lengths=None, log_offset=None):
         >>> x = np.array([[[1.0], [3.0], [100.0]]], "float32")
         >>> np.asarray(fill_value(x, "mean", lengths=[2])).ravel().tolist()
         [2.0]
-        >>> float(fill_value(x, "floor", log_offset=1e-5)) == float(np.log(np.float32(1e-5)))
-        True
+        >>> round(float(fill_value(x, "floor", log_offset=1e-5)), 4)  # log(1e-5)
+        -11.5129
     """
     xp = _backend.namespace(x, lengths)
     x = xp.convert_to_tensor(x)
+    if not isinstance(mask_value, (str, int, float)):
+        return xp.cast(mask_value, x.dtype)  # a fill resolved by ``resolve_fill``
     mask_value = check_mask_value(mask_value)
     log_offset = check_log_offset(mask_value, log_offset)
     if mask_value == FLOOR:
-        return xp.log(xp.convert_to_tensor(log_offset, x.dtype))
+        return log_floor(x, log_offset)
     if mask_value != MEAN:
         return xp.convert_to_tensor(mask_value, x.dtype)
     lengths = valid_lengths(x, lengths)
@@ -309,6 +312,45 @@ def fill_value(x, mask_value, lengths=None, log_offset=None):
     total = xp.sum(xp.where(counted, values, 0.0), axis=(1, 2), keepdims=True)
     count = xp.sum(xp.cast(counted, "float32"), axis=(1, 2), keepdims=True)
     return xp.cast(total / xp.maximum(count, 1.0), x.dtype)
+
+
+def log_floor(x, log_offset):
+    """``log(0 + log_offset)`` in ``x``'s dtype, by ``x``'s backend: the floor of ``log(p + eps)``.
+
+    Computed as element 0 of the log of a 64-element vector: TensorFlow's CPU
+    log kernel rounds vectorised elements (every full SIMD packet of a
+    tensor) and its scalar path one float32 ulp apart for some inputs
+    (``log(1e-5)``: −11.5129261 against −11.5129251), and log features come
+    from the vectorised path. Inside XLA this value may be constant-folded,
+    correctly rounded; ``apply_masks`` computes it before its XLA-fused part.
+
+    Args:
+        x: a tensor whose backend and dtype the floor takes.
+        log_offset: float > 0, the ``eps`` of ``log(p + eps)``.
+
+    Returns:
+        A scalar tensor of ``x``'s dtype.
+
+    Examples:
+        >>> float(log_floor(tf.zeros([1]), 1e-8)) == float(tf.math.log(tf.fill([64], 1e-8))[0])
+        True
+    """
+    xp = _backend.namespace(x)
+    return xp.log(xp.full((64,), log_offset, x.dtype))[0]
+
+
+def resolve_fill(x, mask_value, log_offset=None):
+    """``mask_value`` checked, with ``"floor"`` replaced by ``log_floor(x, log_offset)``.
+
+    Examples:
+        >>> resolve_fill(tf.zeros([1]), "mean")
+        'mean'
+    """
+    mask_value = check_mask_value(mask_value)
+    log_offset = check_log_offset(mask_value, log_offset)
+    if mask_value == FLOOR:
+        return log_floor(_backend.namespace(x).convert_to_tensor(x), log_offset)
+    return mask_value
 
 
 def masked_region(x, params, lengths=None):
@@ -339,7 +381,6 @@ def masked_region(x, params, lengths=None):
     return region
 
 
-@fusion.fused
 def apply_masks(x, params, mask_value=0.0, lengths=None, log_offset=None):
     """Sets the masked cells to ``mask_value``, leaving everything else as is.
 
@@ -365,8 +406,13 @@ def apply_masks(x, params, mask_value=0.0, lengths=None, log_offset=None):
         >>> np.asarray(apply_masks(x, p))[0].astype(int).tolist()
         [[0, 1, 1], [0, 0, 0], [0, 0, 0], [0, 1, 1]]
     """
+    return _apply_masks(x, params, resolve_fill(x, mask_value, log_offset), lengths)
+
+
+@fusion.fused
+def _apply_masks(x, params, mask_value, lengths):
     region = masked_region(x, params, lengths)
-    return masks.select(region, fill_value(x, mask_value, lengths, log_offset), x)
+    return masks.select(region, fill_value(x, mask_value, lengths), x)
 
 
 def sample_spec_augment_params(
@@ -439,7 +485,6 @@ def sample_spec_augment_params(
     return params
 
 
-@fusion.fused
 def apply_spec_augment(x, params, mask_value=0.0, lengths=None, log_offset=None):
     """Time warp, then frequency and time masks (the paper's order).
 
@@ -465,6 +510,26 @@ def apply_spec_augment(x, params, mask_value=0.0, lengths=None, log_offset=None)
         >>> tuple(apply_spec_augment(x, p).shape)
         (2, 100, 40, 3)
     """
+    return _apply_spec_augment(x, params, resolve_fill(x, mask_value, log_offset), lengths)
+
+
+@fusion.fused
+def _apply_spec_augment(x, params, mask_value, lengths):
     if "warp_anchors" in params:
         x = warp.apply_time_warp(x, params, lengths)
-    return apply_masks(x, params, mask_value, lengths, log_offset)
+    return _apply_masks(x, params, mask_value, lengths)
+
+
+def _uncompiled_masks(x, params, mask_value=0.0, lengths=None, log_offset=None):
+    fill = resolve_fill(x, mask_value, log_offset)
+    return _apply_masks.uncompiled(x, params, fill, lengths)
+
+
+def _uncompiled_spec_augment(x, params, mask_value=0.0, lengths=None, log_offset=None):
+    fill = resolve_fill(x, mask_value, log_offset)
+    return _apply_spec_augment.uncompiled(x, params, fill, lengths)
+
+
+# The plain-ops versions, as ``fusion.fused`` functions have (tests/ops/test_fusion.py).
+apply_masks.uncompiled = _uncompiled_masks
+apply_spec_augment.uncompiled = _uncompiled_spec_augment
