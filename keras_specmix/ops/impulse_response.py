@@ -16,7 +16,7 @@ Two ways to apply the same response:
 
 * ``convolve_responses``: the waveform path, exactly that convolution, as
   one batched FFT (``rfft`` of the batch and of each example's gathered
-  response, zero-padded to a power of two ``>= T + L − 1``, so nothing
+  response, zero-padded to a fast FFT size ``>= T + L − 1``, so nothing
   wraps around into the kept samples).
 * ``apply_response_gains``: the spectrogram path, the response as a gain
   per frequency bin of the front end (``response_mel_gains_db``), applied
@@ -89,14 +89,32 @@ def _changed_examples(xp, params, eligible):
 
 
 def fft_length(length):
-    """The smallest power of two ``>= length`` (an int, or an int32 scalar tensor).
+    """An FFT size ``>= length`` that FFT libraries transform quickly.
+
+    For an int: the smallest ``2^a·3^b·5^c >= length`` (pocketfft, which
+    TensorFlow, JAX and NumPy use on CPU, is fast on these; an awkward size
+    with a large prime factor can be 20 times slower, a power of two up to
+    twice as large). For a tensor (a length known only at run time in a
+    TensorFlow graph): the smallest power of two ``>= length``.
 
     Examples:
-        >>> fft_length(1000), fft_length(1024)
-        (1024, 1024)
+        >>> fft_length(1000), fft_length(1025), int(fft_length(tf.constant(1025)))
+        (1000, 1080, 2048)
     """
     if isinstance(length, (int, np.integer)):
-        return 1 << max(0, int(length) - 1).bit_length()
+        n = int(length)
+        best = 1 << max(0, n - 1).bit_length()
+        power5 = 1
+        while power5 < best:
+            odd = power5
+            while odd < best:
+                size = odd
+                while size < n:
+                    size *= 2
+                best = min(best, size)
+                odd *= 3
+            power5 *= 5
+        return best
     xp = _backend.namespace(length)
     length = xp.cast(length, "int32")
     exponent = xp.ceil(xp.log(xp.cast(xp.maximum(length, 1), "float32")) / np.log(2.0))

@@ -176,3 +176,17 @@ def test_layers_never_touch_global_random_state():
     after = np.random.get_state()
     assert after[0] == np_state[0] and np.array_equal(after[1], np_state[1])
     np.testing.assert_array_equal(seed_generator.global_seed_generator().state.numpy(), keras_state)
+
+
+def test_a_reloaded_bank_layer_restores_its_seed_state_for_tf_data_too(tmp_path):
+    """The layer holds two weights (seed state and bank). On JAX and PyTorch its
+    tf.data seed state is a separate TensorFlow variable: loading must set it
+    from the file as the base class does for one-weight layers. (On TensorFlow
+    both are the same variable.)"""
+    layer = ks.DeviceImpulseResponse(prob=1.0, frontend=FRONTEND, seed=6)
+    model = keras.Sequential([keras.Input((4000,)), layer])
+    layer._seed_state.assign(keras.ops.convert_to_tensor([5, 0, 6], layer._seed_state.dtype))
+    path = str(tmp_path / "state.keras")
+    model.save(path)
+    loaded = keras.saving.load_model(path).layers[-1]
+    np.testing.assert_array_equal(np.asarray(loaded._seed_variable().numpy()), [5, 0, 6])

@@ -179,11 +179,20 @@ def test_response_draws_are_uniform_over_the_bank_and_prob_holds():
     assert not edge["applied"].numpy().any() and not edge["response"].numpy().any()
 
 
-def test_fft_length_is_the_next_power_of_two_for_ints_and_tensors():
-    for n in (1, 2, 3, 1000, 1024, 1025, 16479):
-        expected = 1 << (n - 1).bit_length()
-        assert ops.fft_length(n) == expected
-        assert int(ops.fft_length(tf.constant(n))) == expected
+def test_fft_length_is_5_smooth_for_ints_and_a_power_of_two_for_tensors():
+    for n in (1, 2, 3, 7, 1000, 1024, 1025, 16479, 33322, 442323):
+        size = ops.fft_length(n)
+        assert size >= n and _smooth_part(size) == 1, (n, size)
+        # the smallest: no 2^a 3^b 5^c in [n, size)
+        assert not any(_smooth_part(m) == 1 for m in range(n, size)), (n, size)
+        assert int(ops.fft_length(tf.constant(n))) == 1 << (n - 1).bit_length()
+
+
+def _smooth_part(m):
+    for p in (2, 3, 5):
+        while m % p == 0:
+            m //= p
+    return m
 
 
 def test_spectrogram_path_refuses_another_number_of_bins():

@@ -191,3 +191,24 @@ def test_snr_draws_are_uniform_and_noise_kind_follows_the_domain():
     assert stats.kstest(params["noise"].numpy().ravel(), "norm").pvalue > 1e-3
     power = gain_noise.sample_noise_params(tf.constant([7, 8]), (4000, 5), (6, 30), "power")
     assert stats.kstest(power["noise"].numpy().ravel(), "expon").pvalue > 1e-3
+
+
+def test_params_drawn_once_per_batch_broadcast_over_the_examples():
+    """Every draw is shaped (batch,); a (1,) draw (one per batch, as the DCASE
+    code draws some) applies to every example alike."""
+    from keras_specmix.ops import impulse_response
+
+    x = tf.constant(np.random.default_rng(9).normal(size=(3, 40, 2)).astype("float32"))
+    rolled = roll.apply_roll(x, {"shift": tf.constant([4])}).numpy()
+    np.testing.assert_array_equal(rolled, np.roll(x.numpy(), 4, axis=1))
+    gained = gain_noise.apply_gain(x, {"gain_db": tf.constant([20.0])}, "waveform").numpy()
+    np.testing.assert_allclose(gained, 10 * x.numpy(), rtol=1e-6)
+    noise = gain_noise.sample_noise_params(tf.constant([1, 1]), x.shape, (0, 0), "waveform")
+    one_snr = gain_noise.add_noise(x, dict(noise, snr_db=tf.constant([0.0])), "waveform")
+    np.testing.assert_array_equal(one_snr, gain_noise.add_noise(x, noise, "waveform"))
+    bank = tf.constant([[1.0, 0.0], [0.0, 1.0]])
+    once = {"response": tf.constant([1]), "applied": tf.constant([True])}
+    delayed = impulse_response.convolve_responses(x, bank, once, tf.constant([True, False, True]))
+    expected = np.concatenate([np.zeros((3, 1, 2)), x.numpy()[:, :-1]], axis=1)
+    np.testing.assert_allclose(delayed.numpy()[[0, 2]], expected[[0, 2]], atol=1e-6)
+    np.testing.assert_array_equal(delayed.numpy()[1], x.numpy()[1])
