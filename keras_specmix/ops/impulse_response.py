@@ -151,7 +151,7 @@ def convolve_responses(x, responses, params, eligible=None, lengths=None):
         >>> bank = tf.constant([[1.0, 0.5], [0.0, 1.0]])
         >>> p = {"response": tf.constant([0, 1]), "applied": tf.constant([True, True])}
         >>> out = convolve_responses(x, bank, p)[..., 0].numpy()
-        >>> np.round(out, 5).tolist()  # [1, 2.5, 4, 5.5]; a one-sample delay
+        >>> (np.round(out, 5) + 0.0).tolist()  # [1, 2.5, 4, 5.5]; a one-sample delay
         [[1.0, 2.5, 4.0, 5.5], [0.0, 1.0, 2.0, 3.0]]
     """
     xp = _backend.namespace(x)
