@@ -19,15 +19,19 @@ from keras_specmix import datasets
 from keras_specmix import features
 from keras_specmix import losses
 from keras_specmix import ops
+from keras_specmix.layers import AddNoise
 from keras_specmix.layers import CutMix
+from keras_specmix.layers import DeviceImpulseResponse
 from keras_specmix.layers import FilterAugment
 from keras_specmix.layers import FrequencyMasking
 from keras_specmix.layers import FrequencyMixStyle
 from keras_specmix.layers import MixingPolicy
 from keras_specmix.layers import MixUp
+from keras_specmix.layers import RandomGain
 from keras_specmix.layers import SpecAugment
 from keras_specmix.layers import SpecMix
 from keras_specmix.layers import TimeMasking
+from keras_specmix.layers import TimeRoll
 from keras_specmix.layers import TimeWarp
 from keras_specmix.training import MixingModel
 from keras_specmix.training import MixingTrainStepMixin
@@ -42,6 +46,11 @@ __all__ = [
     # domain-generalisation layers
     "FrequencyMixStyle",
     "FilterAugment",
+    "DeviceImpulseResponse",
+    # waveform and spectrogram layers of the DCASE recipes
+    "TimeRoll",
+    "RandomGain",
+    "AddNoise",
     # SpecAugment layers
     "SpecAugment",
     "TimeWarp",

@@ -341,7 +341,8 @@ def check_bad_arguments(layer_cls, init_kwargs, bad_arguments):
 def check_bad_shapes(layer_cls, init_kwargs):
     """Wrong rank and integer spectrograms raise clear errors."""
     layer = layer_cls(**init_kwargs)
-    bad_rank = tf.zeros([4, 16])
+    # One axis fewer than the layer's lowest rank (waveform layers take rank 2).
+    bad_rank = tf.zeros([4, 16, 8][: getattr(layer, "min_input_rank", 3) - 1])
     bad_dtype = tf.zeros([4, 8, 16], tf.int32)
     for x, error, pattern in ((bad_rank, ValueError, "shape"), (bad_dtype, TypeError, "floating")):
         inputs = (
@@ -399,6 +400,10 @@ INTERPOLATING_LAYERS = {
     "FrequencyMixStyle",
     "FilterAugment",
     "MixingPolicy",
+    # issue 22: FFT convolution, gains and noise are arithmetic.
+    "DeviceImpulseResponse",
+    "RandomGain",
+    "AddNoise",
 }
 
 

@@ -17,11 +17,12 @@ from keras_specmix.ops import random as ks_random
 from keras_specmix.ops import spec_augment as ks_spec_augment
 from tests.layer_checks import run_backend_checks
 from tests.layer_checks import run_tf_data_checks
+from tests.layers.test_device_layers_common import CASES as DEVICE_CASES
 from tests.layers.test_mixing_layers_common import CASES as MIXING_CASES
 from tests.layers.test_new_layers_common import CASES as NEW_CASES
 from tests.layers.test_spec_augment_layers import CASES as MASKING_CASES
 
-CASES = {**MIXING_CASES, **MASKING_CASES, **NEW_CASES}
+CASES = {**MIXING_CASES, **MASKING_CASES, **NEW_CASES, **DEVICE_CASES}
 BACKEND = keras.backend.backend()
 
 

@@ -11,6 +11,10 @@ device, city/location, split) and ``dataset.skipped``.
 - :func:`synthetic_scenes`: the embedded, seeded default (no files needed).
 - :func:`spoken_digits`: espeak-ng digits (needs the espeak-ng package).
 
+:func:`load_impulse_responses`, :func:`stack_impulse_responses` and
+:func:`synthetic_impulse_responses` build the impulse-response banks of
+:class:`~keras_specmix.DeviceImpulseResponse`.
+
 :func:`random_crop` takes the paper's random 400-frame crops with stateless
 seeds. Audio files are decoded with libsndfile (``soundfile``) and resampled with
 libsoxr (``soxr``), from the ``audio`` extra: soundfile is imported only when
@@ -36,6 +40,9 @@ from keras_specmix.datasets.fakes import write_fake_tau2020_mobile
 from keras_specmix.datasets.fakes import write_wav
 from keras_specmix.datasets.folder import from_csv
 from keras_specmix.datasets.folder import from_directory
+from keras_specmix.datasets.impulse_responses import load_impulse_responses
+from keras_specmix.datasets.impulse_responses import stack_impulse_responses
+from keras_specmix.datasets.impulse_responses import synthetic_impulse_responses
 from keras_specmix.datasets.pipeline import files_dataset
 from keras_specmix.datasets.secl import secl_umons
 from keras_specmix.datasets.secl import secl_umons_table
@@ -69,6 +76,10 @@ __all__ = [
     "AudioInfo",
     "inspect_audio",
     "files_dataset",
+    # impulse-response banks (DeviceImpulseResponse)
+    "load_impulse_responses",
+    "stack_impulse_responses",
+    "synthetic_impulse_responses",
     # feature cache
     "cached_dataset",
     "read_feature_cache",
