@@ -6,10 +6,13 @@ point; a thin line joins the same seed across conditions, so the pairing the
 statistics use is visible.
 """
 
+import io
+
 import numpy as np
 from scipy import stats as scipy_stats
 
 from keras_specmix.experiments import conditions as conditions_lib
+from keras_specmix.experiments import report
 from keras_specmix.experiments import stats
 
 _COLORS = {
@@ -35,6 +38,13 @@ def _pyplot():
     import matplotlib.pyplot as plt  # noqa: PLC0415
 
     return plt
+
+
+def _save(fig, path):
+    """Writes ``fig`` as a PNG atomically (a killed process leaves the old file or the new)."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=80)
+    report.write_atomic(path, buffer.getvalue())
 
 
 def _grouped(runs, metric="accuracy"):
@@ -256,7 +266,7 @@ def plot(runs, rows, path, title=""):
         )
     fig.suptitle(title)
     fig.tight_layout()
-    fig.savefig(path, dpi=80)
+    _save(fig, path)
     plt.close(fig)
 
 
@@ -312,6 +322,6 @@ def confusion(runs, conditions, path, title=""):
         )
     fig.suptitle(title)
     fig.tight_layout()
-    fig.savefig(path, dpi=80)
+    _save(fig, path)
     plt.close(fig)
     return True
