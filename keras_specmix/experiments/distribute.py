@@ -18,10 +18,17 @@
   several hosts (docs/distribute.md).
 
 The batch size given to the runner is the *global* batch: each of R replicas
-trains on ``batch_size / R`` examples per step, and the gradients are summed
-across replicas, so a step means the same thing on 1 or R devices. Every
-augmentation runs inside the replica's ``train_step`` and folds the replica
-id into its seed, so replicas draw different masks and partners.
+trains on ``batch_size / R`` examples per step, and the update is the
+gradient of the mean loss over the global batch, as on one device with the
+whole batch. Under ``tf.distribute`` Keras divides each replica's mean loss
+by R and sums the replicas' gradients; under ``keras.distribution`` the loss
+is the mean over the batch sharded across the devices and JAX's collectives
+combine the per-device parts (tested: one SGD step on 2 replicas equals the
+step on one device, ``tests/experiments/test_distribute.py`` and
+``test_device_padding.py``). So a step means the same thing on 1 or R
+devices. Under ``tf.distribute`` the augmentation runs inside the replica's
+``train_step`` and folds the replica id into its seed, so replicas draw
+different masks and partners.
 """
 
 import json
@@ -72,8 +79,12 @@ class KerasDistribution:
     ``auto_shard_dataset=False``: each process feeds its own part of every
     global batch from its own shard of the files (Keras' automatic sharding
     would have every process read the whole dataset and drop the others'
-    batches). Gradients are averaged over the global batch inside Keras'
-    compiled step, by JAX's collectives.
+    batches). The loss is the mean over the global batch inside Keras'
+    compiled step, so the gradients are those of the whole batch (JAX's
+    collectives combine the devices' parts). Keras splits every batch,
+    validation batches included, over this process's devices:
+    :func:`~keras_specmix.experiments.train.run_one` pads validation batches
+    to a multiple of :attr:`num_local_devices` with zero-weight examples.
 
     Attributes:
         num_processes: the number of processes (hosts).
