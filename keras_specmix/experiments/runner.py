@@ -430,6 +430,14 @@ def build_parser():
         "(testing tf.distribute without GPUs)",
     )
     g.add_argument(
+        "--process-timeout",
+        type=_positive_int,
+        default=None,
+        help="keras-distribution with several processes: seconds without a heartbeat "
+        f"after which a process is declared lost and the others stop, naming it "
+        f"(default: {distribute.DEFAULT_PROCESS_TIMEOUT}; JAX's own is 100)",
+    )
+    g.add_argument(
         "--op-determinism",
         action=argparse.BooleanOptionalAction,
         default=True,
@@ -827,7 +835,7 @@ def main(argv=None):
 
     tf.get_logger().setLevel("ERROR")  # one model per run: retracing warnings are expected
     try:
-        strategy = distribute.make_strategy(args.strategy, args.cpu_replicas)
+        strategy = distribute.make_strategy(args.strategy, args.cpu_replicas, args.process_timeout)
     except (ValueError, RuntimeError) as error:
         parser.error(str(error))
     processes = distribute.process_count(strategy)
@@ -876,6 +884,10 @@ def main(argv=None):
             )
         except AudioFileError as error:  # a file of --data-dir: a user error, not a bug
             parser.error(str(error))
+        except Exception as error:
+            if processes > 1:  # maybe a lost process: say so, and let JAX name it
+                distribute.explain_failure(strategy, error)
+            raise
         finally:  # the process-wide switch goes back (the runner is called in-process too)
             (
                 tf_config.enable_op_determinism
