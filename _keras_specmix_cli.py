@@ -14,7 +14,10 @@
   replays every line except the known start-up notices (absl's "before
   InitializeLog" warning, INFO/WARNING lines, the cuFFT/cuDNN/cuBLAS "Unable
   to register factory" lines, the CPU-instructions notice), which newer
-  TensorFlow prints whatever ``TF_CPP_MIN_LOG_LEVEL`` says.
+  TensorFlow prints whatever ``TF_CPP_MIN_LOG_LEVEL`` says, and the
+  "failed call to cuInit" error line of a machine without NVIDIA hardware
+  (where it only means that TensorFlow runs on the CPU; with NVIDIA
+  hardware it is kept).
 
 Then :func:`main` checks that the ``experiments`` extra is installed and runs
 :func:`keras_specmix.experiments.runner.main`; a missing optional package ends
@@ -34,6 +37,7 @@ descriptor, whatever ``sys.argv`` holds.
 """
 
 import argparse
+import glob
 import os
 import platform
 import re
@@ -67,21 +71,63 @@ def is_startup_noise(line):
     return bool(_NOISE.search(line))
 
 
+_CUINIT = re.compile(r"failed call to cuInit\b")
+_NVIDIA_PCI_VENDOR = "0x10de"
+
+
+def nvidia_hardware():
+    """Whether this machine has an NVIDIA device: its driver, or a PCI device of NVIDIA's vendor id.
+
+    Linux only (``/proc/driver/nvidia``, ``/sys/bus/pci/devices/*/vendor``);
+    False elsewhere.
+    """
+    if os.path.exists("/proc/driver/nvidia"):
+        return True
+    for vendor in glob.glob("/sys/bus/pci/devices/*/vendor"):
+        try:
+            with open(vendor, encoding="ascii") as f:
+                if f.read().strip() == _NVIDIA_PCI_VENDOR:
+                    return True
+        except OSError:
+            continue
+    return False
+
+
+def is_expected_cuda_failure(line, has_nvidia=None):
+    """Whether ``line`` is TensorFlow's failed ``cuInit`` on a machine without NVIDIA hardware.
+
+    TensorFlow's CUDA build logs ``failed call to cuInit`` as an error on
+    every machine without a usable GPU. Without NVIDIA hardware it only
+    means "no GPU here, running on the CPU" and is not shown; with NVIDIA
+    hardware it is a real error (driver or device trouble) and is kept.
+    """
+    if not _CUINIT.search(line):
+        return False
+    return not (nvidia_hardware() if has_nvidia is None else has_nvidia)
+
+
 def import_quietly(name):
-    """Imports module ``name`` with the process's stderr captured; replays all but the noise."""
+    """Imports module ``name`` with the process's stderr captured; replays all but the noise.
+
+    For TensorFlow it also lists the GPUs inside the capture: that starts
+    CUDA (``cuInit``), whose failure is dropped on a machine without NVIDIA
+    hardware and replayed elsewhere (:func:`is_expected_cuda_failure`).
+    """
     sys.stderr.flush()
     saved = os.dup(2)
     with tempfile.TemporaryFile() as capture:
         os.dup2(capture.fileno(), 2)
         try:
             module = __import__(name, fromlist=["_"])
+            if name == "tensorflow":
+                module.config.list_physical_devices("GPU")
         finally:
             sys.stderr.flush()
             os.dup2(saved, 2)
             os.close(saved)
             capture.seek(0)
             for line in capture.read().decode(errors="replace").splitlines():
-                if line.strip() and not is_startup_noise(line):
+                if line.strip() and not (is_startup_noise(line) or is_expected_cuda_failure(line)):
                     print(line, file=sys.stderr)
     return module
 

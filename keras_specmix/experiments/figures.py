@@ -6,10 +6,13 @@ point; a thin line joins the same seed across conditions, so the pairing the
 statistics use is visible.
 """
 
+import io
+
 import numpy as np
 
 from keras_specmix import _optional
 from keras_specmix.experiments import conditions as conditions_lib
+from keras_specmix.experiments import report
 from keras_specmix.experiments import stats
 
 scipy_stats = _optional.lazy("scipy.stats", "The figures' confidence intervals")
@@ -29,6 +32,13 @@ _COLORS = {
 def _pyplot():
     _optional.require("matplotlib", "The figures").use("Agg")
     return _optional.require("matplotlib.pyplot", "The figures")
+
+
+def _save(fig, path):
+    """Writes ``fig`` as a PNG atomically (a killed process leaves the old file or the new)."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=80)
+    report.write_atomic(path, buffer.getvalue())
 
 
 def _grouped(runs, metric="accuracy"):
@@ -250,7 +260,7 @@ def plot(runs, rows, path, title=""):
         )
     fig.suptitle(title)
     fig.tight_layout()
-    fig.savefig(path, dpi=80)
+    _save(fig, path)
     plt.close(fig)
 
 
@@ -306,6 +316,6 @@ def confusion(runs, conditions, path, title=""):
         )
     fig.suptitle(title)
     fig.tight_layout()
-    fig.savefig(path, dpi=80)
+    _save(fig, path)
     plt.close(fig)
     return True
