@@ -115,3 +115,26 @@ def first_batch(iterator):
             return data[0]
         return next(data)
     return None
+
+
+def op_determinism(enabled=None):
+    """Reads, and with ``enabled`` sets, TensorFlow's process-wide op determinism.
+
+    ``tf.config.experimental.enable_op_determinism`` is public; reading the
+    switch and turning it off again are only in the private
+    ``tensorflow.python.framework.config``. The experiment runner turns it on
+    for bit-identical reruns and restores it afterwards (it also runs
+    in-process, in tests and notebooks).
+
+    Args:
+        enabled: None (only read), True or False.
+
+    Returns:
+        bool, whether op determinism was on before this call.
+    """
+    from tensorflow.python.framework import config
+
+    before = bool(config.is_op_determinism_enabled())
+    if enabled is not None:
+        (config.enable_op_determinism if enabled else config.disable_op_determinism)()
+    return before

@@ -65,3 +65,15 @@ def test_sublayers_and_tf_variable():
     assert inner in _compat.sublayers(model) and model in _compat.sublayers(model)
     if keras.backend.backend() == "tensorflow":
         assert hasattr(_compat.tf_variable(inner.kernel), "handle")
+
+
+def test_op_determinism_is_read_set_and_restored():
+    before = _compat.op_determinism()
+    try:
+        assert _compat.op_determinism(True) is before
+        assert _compat.op_determinism() is True
+        assert _compat.op_determinism(False) is True
+        assert _compat.op_determinism() is False
+    finally:
+        _compat.op_determinism(before)
+    assert _compat.op_determinism() is before

@@ -53,11 +53,20 @@ _BITS = {
 # Frames read past a crop before resampling, so the resampler's filter sees
 # real signal at the crop's end (libsoxr HQ needs far fewer than this).
 _RESAMPLE_MARGIN = 256
-SKIP_HINT = "on_error='skip' skips unreadable files and lists them in `dataset.skipped`"
+SKIP_HINT = "on_error='skip' skips unreadable files and lists them in the split's `skipped`"
 
 
 class AudioFileError(ValueError):
     """An audio file that cannot be used; the message names the file."""
+
+
+class SkippedFilesWarning(UserWarning):
+    """Unreadable files were skipped (``on_error="skip"``); the message lists them.
+
+    Filter it by category (``warnings.simplefilter("ignore",
+    SkippedFilesWarning)``) where the skipped files are reported otherwise:
+    they are also listed in the loader's ``LoadedSplit.skipped``.
+    """
 
 
 def _soundfile():

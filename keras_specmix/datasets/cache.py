@@ -1,8 +1,11 @@
 """Feature cache: extract once into TFRecord shards, reuse on later runs.
 
-A cache lives in ``<cache_dir>/<name>-<key>/`` where ``key`` hashes everything
-the features depend on (front-end settings, clip length, channels, the file
-list with sizes and modification times, labels). It is written into a hidden
+The one feature cache of the package: the file readers and the synthetic
+scenes use it, and so does the experiment runner through them. A cache lives
+in ``<cache_dir>/<name>-<key>/`` where ``key`` hashes everything the features
+depend on (front-end settings, clip length, channels, the file list with
+sizes and modification times, labels, and the source code that computes them:
+:func:`code_fingerprint`). It is written into a hidden
 temporary folder and renamed into place only after the last shard and the
 manifest are on disk, so an interrupted extraction never leaves a cache that
 loads: the next run simply extracts again. The temporary folder's name holds
@@ -14,8 +17,10 @@ longer running on this host (or, for another host's, that are older than
 """
 
 import hashlib
+import importlib.util
 import json
 import os
+import pathlib
 import re
 import shutil
 import socket
@@ -23,9 +28,9 @@ import time
 import uuid
 
 import keras
-import numpy as np
 import tensorflow as tf
 
+from keras_specmix import _faults
 from keras_specmix import _validation
 
 MANIFEST = "manifest.json"
@@ -106,6 +111,35 @@ def files_fingerprint(paths):
     return h.hexdigest()[:16]
 
 
+def code_fingerprint(*modules):
+    """Hash of the source files of ``modules``: changes when the code computing features does.
+
+    Args:
+        *modules: module names (``"keras_specmix.features"``); a package
+            counts with every ``.py`` file under it. Nothing is imported.
+
+    Returns:
+        str, 16 hex digits.
+
+    Examples:
+
+    >>> len(code_fingerprint("keras_specmix.features"))
+    16
+    """
+    digest = hashlib.sha256()
+    for name in modules:
+        spec = importlib.util.find_spec(name)
+        if spec.submodule_search_locations:  # a package: every module in it
+            root = pathlib.Path(spec.submodule_search_locations[0])
+            files = sorted(root.rglob("*.py"))
+        else:
+            root, files = pathlib.Path(spec.origin).parent, [pathlib.Path(spec.origin)]
+        for path in files:
+            digest.update(f"{name}:{path.relative_to(root).as_posix()}\0".encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
 def _serialize(features, label):
     example = tf.train.Example(
         features=tf.train.Features(
@@ -178,6 +212,7 @@ def write_feature_cache(dataset, path, num_examples=None, shard_size=512, progre
         }
         with open(os.path.join(tmp, MANIFEST), "w") as f:
             json.dump(manifest, f, indent=1)
+        _faults.point("cache.written")
         os.rename(tmp, path)
     except BaseException:
         if writer is not None:
@@ -236,6 +271,32 @@ def read_feature_cache(path):
     return ds.apply(tf.data.experimental.assert_cardinality(manifest["num_examples"]))
 
 
+def cached_features(build_fn, cache_dir, name, key, num_examples=None, progress=True):
+    """Loads ``<cache_dir>/<name>-<key>`` and its ``info``, or builds and writes them first.
+
+    Args:
+        build_fn: zero-argument callable returning ``(dataset, info)``: the
+            ``(features, label)`` dataset to extract and a JSON-serialisable
+            dict stored in the manifest (called only on a cache miss).
+        cache_dir: the folder that holds caches.
+        name: a readable prefix (e.g. "tau2020_mobile-train").
+        key: the hash from :func:`cache_key`.
+        num_examples: expected count, for the progress bar.
+        progress: show a progress bar during extraction.
+
+    Returns:
+        ``(dataset, info)``: the cached ``tf.data.Dataset`` and the ``info``
+        dict ``build_fn`` gave when the cache was written.
+    """
+    path = os.path.join(os.fspath(cache_dir), f"{name}-{key}")
+    if read_manifest(path) is None:
+        if os.path.exists(path):
+            shutil.rmtree(path)
+        dataset, info = build_fn()
+        write_feature_cache(dataset, path, num_examples, progress=progress, info=info)
+    return read_feature_cache(path), read_manifest(path)["info"]
+
+
 def cached_dataset(build_fn, cache_dir, name, key, num_examples=None, progress=True, info=None):
     """Loads ``<cache_dir>/<name>-<key>`` or builds and writes it first.
 
@@ -252,18 +313,5 @@ def cached_dataset(build_fn, cache_dir, name, key, num_examples=None, progress=T
     Returns:
         The cached ``tf.data.Dataset``.
     """
-    path = os.path.join(os.fspath(cache_dir), f"{name}-{key}")
-    if read_manifest(path) is None:
-        if os.path.exists(path):
-            shutil.rmtree(path)
-        write_feature_cache(build_fn(), path, num_examples, progress=progress, info=info)
-    return read_feature_cache(path)
-
-
-def as_numpy(dataset):
-    """Materialises a small ``(features, label)`` dataset as NumPy arrays."""
-    xs, ys = [], []
-    for x, y in dataset:
-        xs.append(x.numpy())
-        ys.append(y.numpy())
-    return np.stack(xs), np.asarray(ys)
+    build = lambda: (build_fn(), info)  # noqa: E731
+    return cached_features(build, cache_dir, name, key, num_examples, progress)[0]

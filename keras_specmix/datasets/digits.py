@@ -162,7 +162,8 @@ def spoken_digits(
         progress: progress bar while filling the cache.
 
     Returns:
-        ``tf.data.Dataset`` with ``class_names``, ``metadata`` attributes.
+        A :class:`~keras_specmix.datasets.LoadedSplit` (the dataset, its
+        ``class_names``, ``metadata`` and ``table``).
 
     Raises:
         RuntimeError: if espeak-ng is missing.

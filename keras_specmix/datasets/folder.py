@@ -116,8 +116,8 @@ def from_directory(
     downmixed by ``channel="mean"``, and cropped/padded by ``clip_seconds``).
     A file that cannot be read is never ignored silently: it raises
     :class:`AudioFileError` naming the file, or with ``on_error="skip"`` it is
-    dropped, counted in a warning and listed with its reason in
-    ``dataset.skipped``.
+    dropped, counted in a :class:`~keras_specmix.datasets.SkippedFilesWarning`
+    and listed with its reason in the result's ``skipped``.
 
     Args:
         directory: folder with one sub-folder per class (files found
@@ -136,13 +136,14 @@ def from_directory(
         on_error: "raise" (default): an unreadable file (corrupt, empty,
             zero-length, not audio, unreadable permissions, or in a format
             the installed libsndfile lacks) raises; "skip": such files are
-            dropped and listed as ``(path, reason)`` in ``dataset.skipped``.
+            dropped and listed as ``(path, reason)`` in the result's ``skipped``.
         cache_dir, return_metadata, progress: as in
             :func:`~keras_specmix.datasets.tau2020_mobile`.
 
     Returns:
-        A ``tf.data.Dataset`` (or a tuple for ``subset="both"``) with
-        ``class_names``, ``metadata`` and ``skipped`` attributes.
+        A :class:`~keras_specmix.datasets.LoadedSplit` (the dataset, its
+        ``class_names``, ``metadata``, ``skipped`` and ``table``), or a
+        tuple of two for ``subset="both"``.
 
     Raises:
         FileNotFoundError: if ``directory`` is not a folder.
@@ -228,7 +229,8 @@ def from_csv(
         csv_path: the CSV file (comma- or TAB-separated).
 
     Returns:
-        A ``tf.data.Dataset`` (or a tuple for ``subset="both"``).
+        A :class:`~keras_specmix.datasets.LoadedSplit`, or a tuple of two for
+        ``subset="both"``.
 
     Raises:
         FileNotFoundError: if the CSV is missing.

@@ -9,6 +9,7 @@ import tensorflow as tf
 from keras_specmix import _validation
 from keras_specmix.datasets import audio_io
 from keras_specmix.datasets import cache as cache_lib
+from keras_specmix.datasets.table import LoadedSplit
 from keras_specmix.features import FrontEndConfig
 from keras_specmix.features import compute_features
 
@@ -68,7 +69,7 @@ def files_dataset(
         resample: resample files whose rate differs from
             ``config.sample_rate`` (libsoxr); if False such a file is an error.
         on_error: "raise" or "skip" (unreadable files dropped, listed with
-            their reasons in ``dataset.skipped``, and counted in a warning).
+            their reasons in ``skipped``, and in a :class:`SkippedFilesWarning`).
         cache_dir: folder for a feature cache, or None to compute on the fly.
         return_metadata: yield ``(features, label, metadata)`` where
             metadata is a dict of string tensors (the table's columns).
@@ -76,13 +77,13 @@ def files_dataset(
         progress: show a progress bar while filling the cache.
 
     Returns:
-        The dataset, with attributes ``class_names`` (tuple of str),
-        ``metadata`` (dict of NumPy arrays aligned with the elements, with a
-        ``path`` column), ``skipped`` (list of ``(path, reason)``),
-        ``table`` (the :class:`ExampleTable` of the kept files) and
-        ``subset(indices, suffix, cache_dir=...)``: the same pipeline over
-        those rows of ``table`` only, named ``<name>-<suffix>``, decoding
-        nothing else (a process's shard, see :func:`shard_indices`).
+        A :class:`~keras_specmix.datasets.LoadedSplit`: the dataset, its
+        ``class_names``, ``metadata`` (NumPy columns aligned with the
+        elements, with a ``path`` column), ``skipped`` (list of ``(path,
+        reason)``), ``table`` (the :class:`ExampleTable` of the kept files);
+        its ``subset(indices, suffix, cache_dir=...)`` is the same pipeline
+        over those rows of ``table`` only, named ``<name>-<suffix>``,
+        decoding nothing else (a process's shard, see :func:`shard_indices`).
 
     Raises:
         AudioFileError: naming a bad file, with ``on_error="raise"``.
@@ -101,7 +102,7 @@ def files_dataset(
         table.paths, config.sample_rate, resample, channel, on_error
     )
     if skipped:
-        warnings.warn(skip_report(skipped, name), stacklevel=3)
+        warnings.warn(skip_report(skipped, name), audio_io.SkippedFilesWarning, stacklevel=3)
     kept = {info.path for info in infos}
     table = table.subset([i for i, p in enumerate(table.paths) if os.fspath(p) in kept])
     if not len(table):
@@ -132,6 +133,7 @@ def files_dataset(
             ),
             files=cache_lib.files_fingerprint(table.paths),
             labels=table.labels.tolist(),
+            code=cache_lib.code_fingerprint("keras_specmix.features", audio_io.__name__, __name__),
         )
         ds = cache_lib.cached_dataset(
             build,
@@ -146,12 +148,11 @@ def files_dataset(
     if return_metadata:
         ds = tf.data.Dataset.zip((ds, tf.data.Dataset.from_tensor_slices(metadata)))
         ds = ds.map(lambda xy, m: (xy[0], xy[1], m))
-    ds = attach(ds, table.class_names, metadata, skipped, table)
 
-    def subset(indices, suffix, cache_dir=cache_dir):
-        """The same pipeline over ``table`` rows ``indices`` only (decodes only those)."""
+    def rebuild(rows, suffix, cache_dir=cache_dir):
+        """The same pipeline over the table ``rows`` only (decodes only those)."""
         return files_dataset(
-            table.subset(indices),
+            rows,
             f"{name}-{suffix}",
             config=config,
             clip_seconds=clip_seconds,
@@ -164,8 +165,7 @@ def files_dataset(
             progress=progress,
         )
 
-    ds.subset = subset
-    return ds
+    return LoadedSplit(ds, tuple(table.class_names), metadata, list(skipped), table, rebuild)
 
 
 def shard_indices(count, num_shards, index):
@@ -207,24 +207,25 @@ def skip_report(skipped, name="the dataset", limit=10):
     """A readable summary of skipped files: how many, and each one's reason.
 
     Args:
-        skipped: list of ``(path, reason)``.
+        skipped: list of ``(path, reason)`` (a ``LoadedSplit.skipped``).
         name: what the files belong to.
-        limit: list at most this many files.
+        limit: list at most this many files; None lists every one.
 
     Returns:
-        str, e.g. ``"Skipped 1 unreadable file(s) of 'x': 'a.wav': ..."``.
+        str, e.g. ``"Skipped 1 unreadable file(s) of 'x':\n  'a.wav': ..."``;
+        empty when nothing was skipped.
+
+    Examples:
+
+    >>> print(skip_report([("a.wav", "'a.wav': not a sound file")], "mine"))
+    Skipped 1 unreadable file(s) of 'mine':
+      'a.wav': not a sound file
     """
+    if not skipped:
+        return ""
+    shown = skipped if limit is None else skipped[:limit]
     lines = [f"Skipped {len(skipped)} unreadable file(s) of {name!r}:"]
-    lines += [f"  {reason}" for _, reason in skipped[:limit]]
-    if len(skipped) > limit:
-        lines.append(f"  ... and {len(skipped) - limit} more (see `dataset.skipped`)")
+    lines += [f"  {reason}" for _, reason in shown]
+    if len(shown) < len(skipped):
+        lines.append(f"  ... and {len(skipped) - len(shown)} more (see the split's `skipped`)")
     return "\n".join(lines)
-
-
-def attach(ds, class_names, metadata, skipped=(), table=None):
-    """Sets the ``class_names``/``metadata``/``skipped`` attributes on ``ds``."""
-    ds.class_names = tuple(class_names)
-    ds.metadata = metadata
-    ds.skipped = list(skipped)
-    ds.table = table
-    return ds

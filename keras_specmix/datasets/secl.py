@@ -25,6 +25,7 @@ import tensorflow as tf
 from keras_specmix import _validation
 from keras_specmix.datasets import pipeline
 from keras_specmix.datasets.table import ExampleTable
+from keras_specmix.datasets.table import LoadedSplit
 
 NUM_MICROPHONES = 7
 _MIC = re.compile(r"_micro(\d+)_")
@@ -140,8 +141,8 @@ def secl_umons(
         progress: progress bar while filling the cache.
 
     Returns:
-        ``tf.data.Dataset`` with ``class_names``, ``metadata`` and
-        ``skipped`` attributes.
+        A :class:`~keras_specmix.datasets.LoadedSplit` (the dataset, its
+        ``class_names``, ``metadata``, ``skipped`` and ``table``).
 
     Raises:
         FileNotFoundError, ValueError, AudioFileError: naming the path.
@@ -167,11 +168,11 @@ def secl_umons(
         )
     tables = [secl_umons_table(root, split, split_index, m) for m in range(NUM_MICROPHONES)]
     parts = [pipeline.files_dataset(t, f"{name}-mic{m}", **kwargs) for m, t in enumerate(tables)]
-    ds = tf.data.Dataset.zip(tuple(parts)).map(
+    ds = tf.data.Dataset.zip(tuple(p.dataset for p in parts)).map(
         lambda *xy: (tf.concat([x for x, _ in xy], axis=-1), xy[0][1])
     )
     metadata = {**parts[0].metadata, "microphone": np.full(len(tables[0]), "all")}
     if return_metadata:
         ds = tf.data.Dataset.zip((ds, tf.data.Dataset.from_tensor_slices(metadata)))
         ds = ds.map(lambda xy, m: (xy[0], xy[1], m))
-    return pipeline.attach(ds, tables[0].class_names, metadata, [], tables[0])
+    return LoadedSplit(ds, tables[0].class_names, metadata, [], tables[0])

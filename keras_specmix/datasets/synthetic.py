@@ -27,9 +27,11 @@ other locations are generated.
 import numpy as np
 import tensorflow as tf
 
+from keras_specmix import _faults
 from keras_specmix import _validation
 from keras_specmix.datasets import _synth_dsp as dsp
-from keras_specmix.datasets import pipeline
+from keras_specmix.datasets import cache
+from keras_specmix.datasets.table import LoadedSplit
 from keras_specmix.features import FrontEndConfig
 from keras_specmix.features import compute_features
 
@@ -427,6 +429,7 @@ def synthetic_scenes(
     clip_seconds=None,
     return_metadata=False,
     progress=False,
+    cache_dir=None,
 ):
     """The embedded default dataset, as ``(features, label)``.
 
@@ -449,11 +452,17 @@ def synthetic_scenes(
         return_metadata: also yield ``{"device", "location", "segment",
             "split"}``.
         progress: show a progress bar while generating.
+        cache_dir: a folder for the feature cache (generated once, with its
+            metadata, in the TFRecord cache of
+            :func:`~keras_specmix.datasets.cached_dataset`; the key covers
+            the arguments and the generator's and front end's code), or None.
 
     Returns:
-        ``tf.data.Dataset`` of ``(features float32, label int64)`` with
-        ``class_names``, ``metadata`` and ``skipped`` attributes (and
-        ``seen_devices``/``unseen_devices``).
+        A :class:`~keras_specmix.datasets.LoadedSplit`: the ``tf.data.Dataset``
+        of ``(features float32, label int64)``, ``class_names`` and
+        ``metadata`` (``device``, ``location``, ``segment``, ``split``). The
+        seen and unseen devices are :data:`SEEN_DEVICES` and
+        :data:`UNSEEN_DEVICES`.
 
     Examples:
 
@@ -466,13 +475,30 @@ def synthetic_scenes(
         config = FrontEndConfig() if paper_shape else FAST_CONFIG
     if clip_seconds is None:
         clip_seconds = 10.0 if paper_shape else 4.0
-    waves, labels, metadata = generate_synthetic_scenes(
-        split, seed, num_locations, clips_per_location, config.sample_rate, clip_seconds, progress
-    )
-    features = extract_features(waves, config)
-    ds = tf.data.Dataset.from_tensor_slices((features, labels))
+    arguments = (split, seed, num_locations, clips_per_location, config.sample_rate, clip_seconds)
+
+    def generate():
+        if progress:
+            print(f"Generating synthetic scenes ({split})...", flush=True)
+        waves, labels, metadata = generate_synthetic_scenes(*arguments, progress)
+        features = extract_features(waves, config)
+        _faults.point("data.generated")
+        columns = {k: np.asarray(v).tolist() for k, v in metadata.items()}
+        return tf.data.Dataset.from_tensor_slices((features, labels)), {"metadata": columns}
+
+    if cache_dir is None:
+        ds, info = generate()
+    else:
+        key = cache.cache_key(
+            arguments=arguments,
+            config=config.to_dict(),
+            code=cache.code_fingerprint(__name__, dsp.__name__, "keras_specmix.features"),
+        )
+        ds, info = cache.cached_features(
+            generate, cache_dir, f"synthetic-{split}", key, progress=False
+        )
+    metadata = {k: np.asarray(v) for k, v in info["metadata"].items()}
     if return_metadata:
-        ds = tf.data.Dataset.from_tensor_slices((features, labels, metadata))
-    ds = pipeline.attach(ds, CLASS_NAMES, metadata)
-    ds.seen_devices, ds.unseen_devices = SEEN_DEVICES, UNSEEN_DEVICES
-    return ds
+        ds = tf.data.Dataset.zip((ds, tf.data.Dataset.from_tensor_slices(metadata)))
+        ds = ds.map(lambda xy, m: (xy[0], xy[1], m))
+    return LoadedSplit(ds, CLASS_NAMES, metadata)

@@ -170,8 +170,8 @@ def tau2020_mobile(
         clip_seconds: every clip is cropped/zero-padded to this length.
             Defaults to 10.0 (the clips' length): features ``(423, 128, 3)``.
         channel: "mean" (default), an int, or "all".
-        on_error: "raise" (default) or "skip" bad files (see
-            ``dataset.skipped``).
+        on_error: "raise" (default) or "skip" bad files (listed in the
+            result's ``skipped``).
         cache_dir: a folder to cache features in (extracted once), or None.
         return_metadata: also yield a dict of string tensors per example
             (``path``, ``device``, ``city``, ``location``, ``segment``,
@@ -179,9 +179,9 @@ def tau2020_mobile(
         progress: progress bar while filling the cache.
 
     Returns:
-        ``tf.data.Dataset`` of ``(features float32 (time, n_mels, 3), label
-        int64)``, with ``class_names``, ``metadata`` and ``skipped``
-        attributes.
+        A :class:`~keras_specmix.datasets.LoadedSplit`: the ``tf.data.Dataset``
+        of ``(features float32 (time, n_mels, 3), label int64)``, its
+        ``class_names``, ``metadata``, ``skipped`` and ``table``.
 
     Raises:
         FileNotFoundError, ValueError: see :func:`tau2020_mobile_table`;

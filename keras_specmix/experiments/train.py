@@ -8,10 +8,10 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from keras_specmix import _faults as faults
 from keras_specmix import datasets
 from keras_specmix.data import augment_dataset
 from keras_specmix.experiments import conditions as conditions_lib
-from keras_specmix.experiments import faults
 from keras_specmix.experiments import models
 from keras_specmix.experiments import optim
 
@@ -39,10 +39,12 @@ class RunConfig:
         shuffle_buffer: cap of the training shuffle buffer.
         jit_compile: passed to ``compile`` (True, False or "auto").
         augmentation: :class:`~keras_specmix.experiments.conditions.AugmentationParams`.
-        augment_in: where the augmentation runs: ``"model"`` (inside the
-            compiled training step, :func:`~keras_specmix.experiments.conditions.wrap_model`)
-            or ``"data"`` (in ``tf.data``, on each process's own batches,
-            with :func:`keras_specmix.data.augment_dataset`).
+        augment_in: where the augmentation runs: ``"model"`` (each
+            condition's placement: inside the compiled training step,
+            :func:`~keras_specmix.experiments.conditions.wrap_model`, unless
+            the condition goes in ``tf.data``) or ``"data"`` (every condition
+            in ``tf.data``, on each process's own batches, with
+            :func:`keras_specmix.data.augment_dataset`).
     """
 
     dataset: str = "synthetic"
@@ -117,7 +119,7 @@ def training_dataset(splits, config, seed, augmentation=None):
     :func:`process_seed`'s.
 
     Args:
-        splits: :class:`~keras_specmix.experiments.sources.Splits`.
+        splits: :class:`~keras_specmix.experiments.splits.Splits`.
         config: :class:`RunConfig`.
         seed: run seed (shuffle order, crops and augmentation draws).
         augmentation: None, or a ``keras_specmix`` layer applied to each
@@ -285,7 +287,7 @@ def run_one(splits, config, condition, seed, run_dir, strategy=None, verbose=1):
     classifier, and the others return None.
 
     Args:
-        splits: :class:`~keras_specmix.experiments.sources.Splits`.
+        splits: :class:`~keras_specmix.experiments.splits.Splits`.
         config: :class:`RunConfig`.
         condition: one of :data:`~keras_specmix.experiments.conditions.CONDITIONS`.
         seed: int >= 0.
@@ -320,13 +322,17 @@ def run_one(splits, config, condition, seed, run_dir, strategy=None, verbose=1):
     steps = config.steps_per_epoch or max(1, splits.sizes["train"] // config.batch_size)
     keras.utils.set_random_seed(seed)  # the same initial weights on every process
     augmentation = conditions_lib.make_augmentation(condition, config.augmentation, seed)
-    in_data = config.augment_in == "data" and augmentation is not None
+    in_data = conditions_lib.placement(condition, config.augment_in) == "data"
     build = lambda: models.build_model(  # noqa: E731
         config.model, (None, n_mels, channels), num_classes, config.width
     )
     with strategy.scope():
         classifier = build()
-        model = classifier if in_data else conditions_lib.wrap_model(classifier, augmentation)
+        model = (
+            classifier
+            if in_data
+            else conditions_lib.wrap_model(classifier, augmentation, condition)
+        )
         model.compile(
             optimizer=optim.make_optimizer(
                 config.learning_rate,
@@ -386,7 +392,7 @@ def run_one(splits, config, condition, seed, run_dir, strategy=None, verbose=1):
     record = {
         "condition": condition,
         "seed": seed,
-        "augmentation_params": config.augmentation.for_condition(condition),
+        "augmentation_params": conditions_lib.record_config(augmentation),
         **accuracy_breakdown(
             probabilities,
             labels,

@@ -7,7 +7,6 @@ They are graph-safe, hold no state and compile under ``jit_compile=True``.
 
 import functools
 
-import numpy as np
 import tensorflow as tf
 
 from keras_specmix.features.config import FrontEndConfig
@@ -171,8 +170,3 @@ def compute_features(waveform, config=None, **overrides):
     if cfg.deltas:
         return stack_deltas(log_mel)
     return log_mel[..., None]
-
-
-def features_numpy(waveform, config=None):
-    """Eager convenience: :func:`compute_features` of a NumPy array."""
-    return compute_features(np.asarray(waveform, np.float32), config).numpy()

@@ -7,7 +7,7 @@ import pytest
 import tensorflow as tf
 
 from keras_specmix.experiments import runner
-from keras_specmix.experiments import sources
+from keras_specmix.experiments import splits
 from keras_specmix.experiments import train
 
 TINY = [
@@ -69,7 +69,8 @@ def test_writes_json_markdown_and_png(tiny_run):
     assert 1 <= run["best_epoch"] <= 2
     assert run["wall_time_s"] > 0 and run["train_steps_per_second"] > 0
     specmix = next(r for r in runs if r["condition"] == "specmix")
-    assert specmix["augmentation_params"] == {"gamma": 0.3}
+    assert specmix["augmentation_params"]["gamma"] == 0.3  # the layer's get_config()
+    assert specmix["augmentation_params"]["max_freq_bands"] == 2
     table = (out / "synthetic_small.md").read_text()
     assert "| data / model | None | SpecMix |" in table
     assert "synthetic, small (ours)" in table and " ± " in table
@@ -132,14 +133,15 @@ def test_smoke_runs_resnet101_on_fake_tau(tmp_path, capsys):
 @pytest.mark.parametrize(
     "argv, message",
     [
-        (["--gamma", "2"], "--gamma: expected a ratio in [0, 1]"),
-        (["--gamma", "0.8,0.2"], "--gamma"),
-        (["--seeds", "0,x"], "--seeds: expected distinct"),
-        (["--augmentation", "none,mixop"], "received 'none,mixop'"),
-        (["--epochs", "0"], "--epochs: expected an integer >= 1, received '0'"),
+        (["--gamma", "2"], "--gamma: `gamma` must be a number in [0.0, 1.0]. Received: gamma=2.0"),
+        (["--gamma", "0.8,0.2"], "--gamma: `gamma` must be a (low, high) pair with low <= high"),
+        (["--seeds", "0,x"], "--seeds: `seeds` must be an int. Received: seeds='x'"),
+        (["--seeds", "0,0"], "--seeds: `seeds` must be distinct. Received: seeds=[0, 0]"),
+        (["--augmentation", "none,mixop"], "Received: augmentation='mixop'"),
+        (["--epochs", "0"], "--epochs: `epochs` must be an int >= 1. Received: epochs=0"),
         (["--dataset", "tau2020_mobile"], "--dataset tau2020_mobile needs --data-dir"),
         (["--paper", "--smoke"], "--paper and --smoke are exclusive"),
-        (["--validation-fraction", "1.5"], "--validation-fraction: expected a number in (0, 1)"),
+        (["--validation-fraction", "1.5"], "--validation-fraction: `validation_fraction` must be"),
     ],
 )
 def test_bad_arguments_exit_with_a_clear_message(argv, message, capsys):
@@ -151,7 +153,7 @@ def test_bad_arguments_exit_with_a_clear_message(argv, message, capsys):
 
 def test_paper_preset(tmp_path):
     parser = runner.build_parser()
-    config, load = runner.resolve(parser.parse_args(["--paper"]), parser)
+    config, load = runner.resolve(parser.parse_args(["--paper"]))
     assert (config.model, config.crop_frames, config.batch_size) == ("resnet101", 400, 32)
     assert config.epochs * config.steps_per_epoch == 200_000
     assert config.lr_milestones == runner.PAPER_MILESTONES
@@ -172,11 +174,10 @@ def test_paper_preset(tmp_path):
                 "--data-dir",
                 str(tmp_path),
             ]
-        ),
-        parser,
+        )
     )
     assert config.augmentation.gamma == (0.0, 1.0)
-    config, _ = runner.resolve(parser.parse_args(["--gamma", "0,1"]), parser)
+    config, _ = runner.resolve(parser.parse_args(["--gamma", "0,1"]))
     assert config.augmentation.gamma == (0.0, 1.0)
 
 
@@ -191,10 +192,10 @@ def test_smoke_all_five_conditions(tmp_path):
 
 
 def test_carved_splits_know_their_length():
-    picked = sources._select(tf.data.Dataset.range(10), [1, 3, 8], 10)
+    picked = splits._select(tf.data.Dataset.range(10), [1, 3, 8], 10)
     assert int(picked.cardinality()) == 3
     assert [int(v) for v in picked] == [1, 3, 8]
     unknown = tf.data.Dataset.range(10).filter(lambda v: v >= 0)  # length hidden
-    short = sources._select(unknown, [2, 12], 13)  # the metadata says 13, the source has 10
+    short = splits._select(unknown, [2, 12], 13)  # the metadata says 13, the source has 10
     with pytest.raises(tf.errors.FailedPreconditionError, match="expected to contain 13"):
         list(short)

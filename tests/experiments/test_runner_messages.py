@@ -93,7 +93,7 @@ def test_command_line_error_shows_no_tensorflow_startup_lines():
     assert done.returncode == 2
     lines = done.stderr.strip().splitlines()
     assert lines[0].startswith("usage:")
-    assert lines[-1].endswith("--epochs: expected an integer >= 1, received '0'")
+    assert lines[-1].endswith("--epochs: `epochs` must be an int >= 1. Received: epochs=0")
     for noise in (
         "absl::InitializeLog",
         "I0000",

@@ -1,4 +1,5 @@
-"""The issue-16 conditions of the runner: freqmixstyle, filteraugment, mixpolicy."""
+"""The condition registry: each condition's flags reach its layer; the conditions beyond the
+talk's five (freqmixstyle, filteraugment, mixpolicy) in one comparison."""
 
 import json
 
@@ -11,9 +12,8 @@ from tests.experiments.test_runner import TINY
 
 
 def _resolve(argv):
-    parser = runner.build_parser()
-    args = parser.parse_args(argv)
-    config, _ = runner.resolve(args, parser)
+    args = runner.build_parser().parse_args(argv)
+    config, _ = runner.resolve(args)
     return args, config
 
 
@@ -57,7 +57,9 @@ def test_flags_reach_the_layers():
     policy = conditions.make_augmentation("mixpolicy", params, 0)
     assert [type(m) for m in policy.mixers] == [ks.MixUp, ks.SpecMix]
     assert (policy.probs, policy.mode) == ((0.25, 0.75), "batch")
-    assert params.for_condition("mixpolicy")["mixers"] == ["mixup", "specmix"]
+    record = conditions.record_config(policy)
+    assert [m["class_name"] for m in record["mixers"]] == ["MixUp", "SpecMix"]
+    assert record["probs"] == [0.25, 0.75] and "name" not in record["mixers"][0]
 
 
 def test_defaults_are_the_authors_and_all_is_still_the_talks_five():
@@ -75,13 +77,16 @@ def test_defaults_are_the_authors_and_all_is_still_the_talks_five():
 @pytest.mark.parametrize(
     "argv, message",
     [
-        (["--mixstyle-prob", "1.5"], "--mixstyle-prob: expected a probability in [0, 1]"),
-        (["--filter-db-range", "6,-6"], "--filter-db-range: expected low,high"),
-        (["--filter-bands", "3,3"], "--filter-bands: expected low,high band counts"),
-        (["--policy-mixers", "mixup,specaugment"], "--policy-mixers: expected"),
-        (["--policy-probs", "0.5,0.6"], "--policy-probs: expected"),
+        (["--mixstyle-prob", "1.5"], "--mixstyle-prob: `mixstyle_prob` must be a number in [0.0"),
+        (["--filter-db-range", "6,-6"], "`filter_db_range` must be a (low, high)"),
+        (["--filter-bands", "3,x"], "--filter-bands: `filter_bands` must be an int."),
+        (["--policy-mixers", "mixup,specaugment"], "--policy-mixers: `policy_mixers` must be"),
+        (["--policy-probs", "0.5,1.6"], "--policy-probs: `policy_probs` must be a number in [0.0"),
         (["--policy-probs", "0.2,0.3,0.5"], "--policy-probs needs one probability per mixer"),
-        (["--augmentation", "freqmixstyles"], "received 'freqmixstyles'"),
+        (["--augmentation", "freqmixstyles"], "Received: augmentation='freqmixstyles'"),
+        # Rules only the layer holds: checked when the runner builds every condition's layer.
+        (["--filter-bands", "3,3"], "(condition filteraugment): `num_bands` must be a (low, high)"),
+        (["--policy-probs", "0.5,0.6"], "(condition mixpolicy): `probs` must be probabilities"),
     ],
 )
 def test_bad_flags_exit_with_argparse_messages(argv, message, capsys):
@@ -108,7 +113,8 @@ def test_one_command_compares_the_new_conditions_with_the_talks(tmp_path):
         ["none", "specmix", "freqmixstyle", "filteraugment", "mixpolicy"]
     )
     by = {r["condition"]: r for r in runs}
-    assert by["freqmixstyle"]["augmentation_params"] == {"alpha": 0.3, "prob": 0.4}
+    params = by["freqmixstyle"]["augmentation_params"]
+    assert (params["alpha"], params["prob"]) == (0.3, 0.4)
     assert by["filteraugment"]["unseen_devices_accuracy"] is not None
     table = (tmp_path / "synthetic_small.md").read_text()
     for title in ("Freq-MixStyle", "FilterAugment", "MixingPolicy", "SpecMix"):
