@@ -26,8 +26,10 @@ The talk's five (``--augmentation all``) are ``none``, ``mixup``, ``cutmix``,
 scene classification uses for unseen devices: ``freqmixstyle``
 (:class:`~keras_specmix.FrequencyMixStyle`, CP-JKU's α = 0.3, p = 0.4),
 ``filteraugment`` (:class:`~keras_specmix.FilterAugment` on the log-mel
-channel only: Δ and ΔΔ of a constant gain are 0) and ``mixpolicy``
-(:class:`~keras_specmix.MixingPolicy` over MixUp/CutMix/SpecMix).
+channel only: Δ and ΔΔ of a constant gain are 0), ``randomgain``
+(:class:`~keras_specmix.RandomGain`, one level change per clip, on the log-mel
+channel) and ``mixpolicy`` (:class:`~keras_specmix.MixingPolicy` over
+MixUp/CutMix/SpecMix).
 
 Adding a condition is one :class:`Condition` in :data:`REGISTRY` (its
 options become fields of :class:`AugmentationParams` and flags of the
@@ -220,6 +222,15 @@ def _filteraugment(layers, params, seed):
         mode=params.filter_mode,
         domain="log",  # the runner's features are log(mel power + 1e-8)
         channels=[0],
+        seed=seed,
+    )
+
+
+def _randomgain(layers, params, seed):
+    return layers.RandomGain(
+        db_range=params.gain_db_range,
+        domain="log",  # the runner's features are log(mel power + 1e-8)
+        channels=[0],  # a constant offset has no Δ or ΔΔ
         seed=seed,
     )
 
@@ -432,6 +443,24 @@ _ENTRIES = (
                 choices=("linear", "step"),
                 help="FilterAugment filter",
                 doc='FilterAugment ``"linear"`` or ``"step"``.',
+            ),
+        ),
+    ),
+    Condition(
+        "randomgain",
+        "RandomGain",
+        "#17becf",
+        "front",
+        _randomgain,
+        options=(
+            Option(
+                "--gain-db-range",
+                ("gain_db_range",),
+                (-12.0, 12.0),
+                type=argtypes.number_pair("gain_db_range"),
+                metavar="LOW,HIGH",
+                help="RandomGain level change in dB, one per clip (default: -12,12)",
+                doc="RandomGain ``(low, high)`` in dB (EfficientAT's DCASE recipe: ±12).",
             ),
         ),
     ),

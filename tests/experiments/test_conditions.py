@@ -1,6 +1,7 @@
 """The condition registry: each condition's flags reach its layer; the conditions beyond the
 talk's five (freqmixstyle, filteraugment, mixpolicy) in one comparison."""
 
+import dataclasses
 import json
 
 import pytest
@@ -119,3 +120,54 @@ def test_one_command_compares_the_new_conditions_with_the_talks(tmp_path):
     table = (tmp_path / "synthetic_small.md").read_text()
     for title in ("Freq-MixStyle", "FilterAugment", "MixingPolicy", "SpecMix"):
         assert title in table
+
+
+def test_random_gain_flags_reach_the_layer():
+    _, config = _resolve(["--augmentation", "randomgain", "--gain-db-range=-3,9"])
+    gain = conditions.make_augmentation("randomgain", config.augmentation, 0)
+    assert isinstance(gain, ks.RandomGain)
+    assert (gain.db_range, gain.domain, gain.channels) == ((-3.0, 9.0), "log", (0,))
+    assert conditions.record_config(gain)["db_range"] == [-3.0, 9.0]
+
+
+def test_the_registry_is_the_one_place_of_a_condition():
+    parser = runner.build_parser()
+    flags = {s for action in parser._actions for s in action.option_strings}
+    fields = {f.name for f in dataclasses.fields(conditions.AugmentationParams)}
+    assert list(conditions.LABELS) == list(conditions.CONDITIONS) == list(conditions.REGISTRY)
+    assert len(set(conditions.COLORS.values())) == len(conditions.CONDITIONS)
+    for entry in conditions.REGISTRY.values():
+        assert set(entry.flags) <= flags, entry.name
+        for option in entry.options:
+            assert set(option.fields) <= fields, option
+        for other in entry.uses:
+            assert other in conditions.REGISTRY
+    # Each field has one owner: an option of one condition.
+    owned = [f for option in conditions.OPTIONS for f in option.fields]
+    assert sorted(owned) == sorted(fields)
+
+
+@pytest.mark.parametrize("condition", conditions.CONDITIONS)
+def test_every_condition_trains_in_a_model_and_predicts_clean(condition):
+    import keras
+    import numpy as np
+
+    keras.utils.set_random_seed(0)
+    layer = conditions.make_augmentation(condition, conditions.AugmentationParams(), 0)
+    classifier = keras.Sequential(
+        [
+            keras.Input((24, 20, 3)),
+            keras.layers.GlobalAveragePooling2D(),
+            keras.layers.Dense(4, activation="softmax"),
+        ]
+    )
+    model = conditions.wrap_model(classifier, layer, condition)
+    model.compile(optimizer="sgd", loss="categorical_crossentropy")
+    x = np.random.default_rng(0).normal(size=(8, 24, 20, 3)).astype("float32")
+    y = np.eye(4, dtype="float32")[np.arange(8) % 4]
+    loss = model.train_on_batch(x, y)
+    assert np.isfinite(loss)
+    np.testing.assert_array_equal(model.predict(x, verbose=0), classifier.predict(x, verbose=0))
+    where = conditions.placement(condition)
+    assert where == conditions.REGISTRY[condition].placement
+    assert conditions.placement(condition, "data") == (None if where is None else "data")
