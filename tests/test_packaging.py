@@ -144,7 +144,7 @@ def tensorflow_alone():
 
 
 def test_library_import_changes_no_environment_and_no_file_descriptor(tensorflow_alone):
-    # Issue 21: `import keras_specmix` ran the command's start-up when argv
+    # Regression: `import keras_specmix` ran the command's start-up when argv
     # looked like the command's (redirected fd 2, set TF_* variables). An argv
     # of "-m" (as while `python -m` locates a module) is covered by
     # test_module_run_is_recognised_only_while_python_locates_it.

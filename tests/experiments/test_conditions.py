@@ -9,7 +9,6 @@ import pytest
 import keras_specmix as ks
 from keras_specmix.experiments import conditions
 from keras_specmix.experiments import runner
-from tests.experiments.test_runner import TINY
 
 
 def _resolve(argv):
@@ -97,28 +96,21 @@ def test_bad_flags_exit_with_argparse_messages(argv, message, capsys):
     assert message in capsys.readouterr().err
 
 
-def test_one_command_compares_the_new_conditions_with_the_talks(tmp_path):
-    args = TINY + [
-        "--seeds",
-        "0",
-        "--augmentation",
-        "none,specmix,freqmixstyle,filteraugment,mixpolicy",
-        "--output-dir",
-        str(tmp_path),
-        "--cache-dir",
-        str(tmp_path / "cache"),
-    ]
-    assert runner.main(args) == 0
-    runs = json.loads((tmp_path / "synthetic_small.json").read_text())["runs"]
-    assert [r["condition"] for r in sorted(runs, key=lambda r: r["condition"])] == sorted(
-        ["none", "specmix", "freqmixstyle", "filteraugment", "mixpolicy"]
-    )
-    by = {r["condition"]: r for r in runs}
+def test_one_command_compares_the_other_conditions_with_the_talks(tiny_comparison, comparison_copy):
+    # Extends the shared comparison (None and SpecMix already there) with the others.
+    args = list(tiny_comparison.args)
+    args[args.index("--seeds") + 1] = "0"
+    others = ["freqmixstyle", "filteraugment", "randomgain", "mixpolicy"]
+    args[args.index("--augmentation") + 1] = ",".join(["none", "specmix", *others])
+    assert runner.main([*args, "--output-dir", str(comparison_copy)]) == 0
+    runs = json.loads((comparison_copy / "synthetic_small.json").read_text())["runs"]
+    by = {r["condition"]: r for r in runs if r["seed"] == 0}
+    assert set(by) == {"none", "specmix", *others}
     params = by["freqmixstyle"]["augmentation_params"]
     assert (params["alpha"], params["prob"]) == (0.3, 0.4)
     assert by["filteraugment"]["unseen_devices_accuracy"] is not None
-    table = (tmp_path / "synthetic_small.md").read_text()
-    for title in ("Freq-MixStyle", "FilterAugment", "MixingPolicy", "SpecMix"):
+    table = (comparison_copy / "synthetic_small.md").read_text()
+    for title in ("Freq-MixStyle", "FilterAugment", "RandomGain", "MixingPolicy", "SpecMix"):
         assert title in table
 
 

@@ -76,6 +76,49 @@ def test_only_the_runner_is_prepared():
     assert not entry.is_module_run(["python", "-c", "import keras_specmix"], "-c")
 
 
+HELP_PROBE = """
+import sys
+import _keras_specmix_cli
+try:
+    _keras_specmix_cli.main(sys.argv[1:])
+except SystemExit as done:
+    status = done.code
+heavy = sorted(m for m in ("tensorflow", "keras", "jax", "torch", "numpy") if m in sys.modules)
+print("status", status, "imported", ",".join(heavy) or "-", file=sys.stderr)
+"""
+
+
+@pytest.mark.parametrize(
+    "argv, status", [(["--help"], 0), (["--epochs", "0"], 2), (["--dataset", "folder"], 2)]
+)
+def test_help_and_argument_errors_answer_without_tensorflow(argv, status):
+    # The console script's entry: parsed with modules that import neither TensorFlow nor Keras.
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([ROOT, os.environ.get("PYTHONPATH", "")])}
+    done = subprocess.run(
+        [sys.executable, "-c", HELP_PROBE, *argv],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert done.stderr.strip().splitlines()[-1] == f"status {status} imported -", done.stderr
+    if status == 0:
+        assert "--augmentation" in done.stdout and "--gain-db-range" in done.stdout
+
+
+def test_parsing_leaves_no_placeholder_package_behind():
+    # The parser's modules are read without the packages' __init__; afterwards the real ones load.
+    import keras_specmix.experiments
+
+    before = dict(sys.modules)
+    args = entry.parse_before_tensorflow(["--seeds", "3"])
+    assert args.seeds == [3]
+    assert sys.modules["keras_specmix.experiments"] is keras_specmix.experiments
+    assert {k: v for k, v in sys.modules.items() if k.startswith("keras_specmix")} == {
+        k: v for k, v in before.items() if k.startswith("keras_specmix")
+    }
+
+
 def test_command_line_error_shows_no_tensorflow_startup_lines():
     env = {
         k: v
