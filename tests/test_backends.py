@@ -93,3 +93,26 @@ def test_specmix_lambda_is_the_share_kept_on_this_backend():
     # gamma = 0.3, 0-2 bands per axis: about 1 example in 9 is left unmixed.
     assert 0.05 < np.mean(lam == 1.0) < 0.2
     del x
+
+
+def test_loss_side_mixing_runs_in_tf_data_on_this_backend():
+    """Issue 20 item 6: pack_mixed_targets in a tf.data map, as docs/new_augmentations.md shows."""
+    import tensorflow as tf
+
+    import keras_specmix as ks
+
+    x = np.arange(6, dtype="float32")[:, None, None, None] * np.ones([1, 8, 6, 1], "float32")
+    y = np.eye(6, dtype="float32")
+    mixer = ks.MixUp(alpha=1.0, return_mix_info=True, seed=0)
+
+    def pack(d):
+        d = mixer({**d, "targets": d["labels"]})
+        packed = ks.losses.pack_mixed_targets(d["targets"], d["partners"], d["mix_weights"])
+        return d["spectrograms"], packed, d["partners"], d["mix_weights"]
+
+    ds = tf.data.Dataset.from_tensors({"spectrograms": x, "labels": y}).map(pack)
+    x_out, packed, partners, lam = (t.numpy() for t in next(iter(ds)))
+    np.testing.assert_array_equal(packed[:, :6], y)
+    np.testing.assert_array_equal(packed[:, 6:12], y[partners])
+    np.testing.assert_allclose(packed[:, 12], lam)
+    np.testing.assert_allclose(x_out[:, 0, 0, 0], lam * np.arange(6) + (1 - lam) * partners)
