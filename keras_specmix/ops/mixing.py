@@ -407,7 +407,11 @@ def sample_specmix_params(
         low, high = gamma
         ratio = low + (high - low) * xp.uniform(seeds[0], (batch_size,))
     else:
-        ratio = xp.full((batch_size,), gamma, dtype="float64")
+        # float64 where the backend has it (JAX only in x64 mode: asking there
+        # would warn on every call); band_width handles float32.
+        ratio = xp.full(
+            (batch_size,), gamma, dtype="float64" if _backend.has_float64(xp) else "float32"
+        )
     skip = _skip(seeds[1], batch_size, prob)
     f_starts, f_widths = _bands(
         seeds[2],
