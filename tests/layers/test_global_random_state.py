@@ -24,6 +24,7 @@ from keras_specmix.layers.base import SpectrogramAugmentation
 #: Arguments a layer cannot be built without (all others take their defaults).
 REQUIRED = {
     "MixingPolicy": lambda: {"mixers": [keras_specmix.MixUp(), keras_specmix.SpecMix()]},
+    "TimeRoll": lambda: {"max_shift": 3},
 }
 
 
