@@ -275,10 +275,18 @@ class SpectrogramAugmentation(keras.layers.Layer):
         keys = list(store.keys())
         if not keys:
             return
-        if len(keys) > 1:
-            super().load_own_variables(store)
+        own = self._trainable_variables + self._non_trainable_variables
+        if len(keys) != len(own):
+            super().load_own_variables(store)  # Keras' error for a mismatched file
             return
-        saved = np.asarray(store[keys[0]])
+        for i, variable in enumerate(own):
+            if variable is self._seed_state:
+                self._restore_seed_state(np.asarray(store[f"{i}"]))
+            else:
+                variable.assign(store[f"{i}"])
+
+    def _restore_seed_state(self, saved):
+        """Sets this layer's seed streams from a saved state (see ``load_own_variables``)."""
         if saved.dtype == np.int64:  # from TensorFlow: one Philox stream
             philox = saved
             model = [int(saved[0]) // _PHILOX_STEP, 0, int(saved[2])]

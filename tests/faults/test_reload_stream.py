@@ -95,3 +95,28 @@ def test_a_state_written_on_another_backend_goes_on_after_its_draws(written_on, 
     if keras.backend.backend() != "tensorflow":
         model_state = keras.ops.convert_to_numpy(layer._seed_state.value).tolist()
         assert model_state == [model_calls, 0, 9]
+
+
+class BankedMasking(ks.FrequencyMasking):
+    """A layer with a weight besides its seed state, as ``DeviceImpulseResponse`` has its bank."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.bank = self.add_weight(shape=(2,), initializer="zeros", trainable=False, name="bank")
+
+
+def test_a_layer_with_other_weights_restores_them_and_both_streams(tmp_path):
+    def model():
+        layer = BankedMasking(freq_mask_param=40, num_freq_masks=2, seed=1)
+        return keras.Sequential([keras.Input((10, 64, 1)), layer])
+
+    saved = model()
+    saved.layers[0].bank.assign(np.asarray([1.0, 2.0], "float32"))
+    before = _from(_stream(saved.layers[0]), 2) + _in_model(saved, 2)
+    saved.save_weights(tmp_path / "m.weights.h5")
+    loaded = model()
+    loaded.load_weights(tmp_path / "m.weights.h5")
+    np.testing.assert_array_equal(keras.ops.convert_to_numpy(loaded.layers[0].bank), [1.0, 2.0])
+    after = _from(_stream(loaded.layers[0]), 2) + _in_model(loaded, 2)
+    assert after == _from(_stream(saved.layers[0]), 2) + _in_model(saved, 2)
+    assert len(set(before + after)) == len(before) + len(after), "a draw repeated"
