@@ -190,7 +190,11 @@ def without_scipy(tmp_path):
     [
         (["-m", "keras_specmix.experiments", "--quiet"], "python -m keras_specmix.experiments"),
         (
-            ["-c", "import sys, _keras_specmix_cli; sys.exit(_keras_specmix_cli.main())", "--quiet"],
+            [
+                "-c",
+                "import sys, _keras_specmix_cli; sys.exit(_keras_specmix_cli.main())",
+                "--quiet",
+            ],
             "keras-specmix-experiments",
         ),
     ],
