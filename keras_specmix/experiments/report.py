@@ -209,7 +209,9 @@ class ResultsStore:
     """The JSON file of every finished run; a rerun skips the runs it holds.
 
     The file is rewritten atomically after each run, so an interrupted
-    comparison resumes where it stopped.
+    comparison resumes where it stopped. Each stored run's key is recomputed
+    from its stored settings, condition and seed (:func:`run_key`), so a file
+    written by an earlier version keyed differently still resumes.
 
     Args:
         path: the JSON file (created if missing).
@@ -229,6 +231,11 @@ class ResultsStore:
         if os.path.exists(self.path):
             with open(self.path, encoding="utf-8") as f:
                 self.data = json.load(f)
+        for run in self.runs:
+            # The key this version gives the run's stored settings, condition
+            # and seed: a file keyed by an earlier version resumes, not retrains.
+            if {"settings", "condition", "seed"} <= run.keys():
+                run["key"] = run_key(run["settings"], run["condition"], run["seed"])
 
     @property
     def runs(self):

@@ -132,6 +132,25 @@ def test_an_option_of_one_condition_keys_only_its_runs(tmp_path, fake_training, 
     assert fake_training == [("mixup", 0), ("cutmix", 0)]  # SpecMix (γ = 0.3) ran first
 
 
+def test_runs_keyed_by_an_earlier_version_are_still_this_comparisons(
+    tmp_path, fake_training, capsys
+):
+    # A results file whose keys an earlier key scheme wrote: the runs are
+    # matched by their stored settings, condition and seed, not retrained.
+    _main(tmp_path, "--augmentation", "none,specmix", "--seeds", "0")
+    path = tmp_path / "synthetic_small.json"
+    data = json.loads(path.read_text())
+    for i, run in enumerate(data["runs"]):
+        run["key"] = f"written-by-an-earlier-version-{i}"
+    path.write_text(json.dumps(data))
+    del fake_training[:]
+    _main(tmp_path, "--augmentation", "none,specmix", "--seeds", "0")
+    assert fake_training == []
+    assert "2 of 2 runs already there" in capsys.readouterr().out
+    data = json.loads(path.read_text())
+    assert list(data["summary"]) == ["none", "specmix"]
+
+
 def test_settings_keys_survive_a_json_round_trip():
     config = train.RunConfig()
     settings = config.to_dict()
