@@ -9,14 +9,17 @@ zipped with the data: element ``i`` of epoch ``e`` always gets the same seed,
 whatever the parallelism, and each epoch gets new ones.
 """
 
+from typing import Any
+
 import tensorflow as tf
 
 from keras_specmix import _validation
+from keras_specmix._typing import Augmentation
 from keras_specmix.layers.base import LABELS
 from keras_specmix.layers.base import SPECTROGRAMS
 
 
-def element_seeds(seed):
+def element_seeds(seed: int) -> tf.data.Dataset:
     """An endless dataset of shape-``[2]`` int32 seeds, new each epoch.
 
     Args:
@@ -49,14 +52,19 @@ def _to_dict(element):
 
 def _from_dict(data, kind):
     if kind == "tuple":
-        out = (data[SPECTROGRAMS], data[LABELS])
+        out: tuple[Any, ...] = (data[SPECTROGRAMS], data[LABELS])
         if "sample_weights" in data:
             out += (data["sample_weights"],)
         return out
     return data
 
 
-def augment_dataset(dataset, augmentation, seed, num_parallel_calls=tf.data.AUTOTUNE):
+def augment_dataset(
+    dataset: tf.data.Dataset,
+    augmentation: Augmentation,
+    seed: int,
+    num_parallel_calls: int = tf.data.AUTOTUNE,
+) -> tf.data.Dataset:
     """Maps an augmentation layer over a dataset of *batches*, reproducibly.
 
     Args:

@@ -22,12 +22,17 @@ tensorflow-io is not needed.
 import collections
 import math
 import os
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import tensorflow as tf
 
 from keras_specmix import _optional
 from keras_specmix import _validation
+from keras_specmix._typing import Channel
+from keras_specmix._typing import OnError
+from keras_specmix._typing import StrPath
 
 AudioInfo = collections.namedtuple(
     "AudioInfo",
@@ -68,7 +73,7 @@ def _soxr(why="Resampling audio"):
     return _optional.require("soxr", why)
 
 
-def decoder_id(resampling=True):
+def decoder_id(resampling: bool = True) -> str:
     """Identifies the decoder and resampler versions (part of feature-cache keys).
 
     Args:
@@ -89,7 +94,7 @@ def decoder_id(resampling=True):
     return text
 
 
-def readable_formats():
+def readable_formats() -> dict[str, str]:
     """Container formats the installed libsndfile reads.
 
     Returns:
@@ -120,7 +125,7 @@ def _truncation(extra_info):
     return None
 
 
-def inspect_audio(path):
+def inspect_audio(path: StrPath | bytes) -> AudioInfo:
     """Reads an audio file's header with libsndfile, without decoding the audio.
 
     Args:
@@ -186,7 +191,13 @@ def inspect_audio(path):
     )
 
 
-def scan_audio_files(paths, sample_rate=None, resample=False, channel=0, on_error="raise"):
+def scan_audio_files(
+    paths: Sequence[StrPath],
+    sample_rate: int | None = None,
+    resample: bool = False,
+    channel: Channel = 0,
+    on_error: OnError = "raise",
+) -> tuple[list[AudioInfo], list[tuple[str, str]]]:
     """Checks every file's header before any decoding.
 
     Args:
@@ -243,7 +254,12 @@ def _select_channels(audio, channel):
     return audio[:, channel : channel + 1]
 
 
-def load_audio(path, sample_rate=None, channel="all", num_samples=None):
+def load_audio(
+    path: StrPath | bytes,
+    sample_rate: int | None = None,
+    channel: Channel = "all",
+    num_samples: int | None = None,
+) -> np.ndarray:
     """Decodes, selects channels, resamples and crops/pads one file (NumPy).
 
     Args:
@@ -309,7 +325,13 @@ def load_audio(path, sample_rate=None, channel="all", num_samples=None):
     return np.ascontiguousarray(audio, np.float32)
 
 
-def decode_audio(path, sample_rate=None, channel="all", num_channels=None, num_samples=None):
+def decode_audio(
+    path: tf.Tensor,
+    sample_rate: int | None = None,
+    channel: Channel = "all",
+    num_channels: int | None = None,
+    num_samples: int | None = None,
+) -> tf.Tensor:
     """:func:`load_audio` as a TensorFlow op, for ``tf.data.Dataset.map``.
 
     Runs through ``tf.numpy_function`` (not serialisable into a SavedModel;
@@ -349,7 +371,7 @@ def decode_audio(path, sample_rate=None, channel="all", num_channels=None, num_s
     return audio
 
 
-def check_channel(channel):
+def check_channel(channel: Any) -> Channel:
     """Validates a ``channel`` argument: an int >= 0, "mean" or "all"."""
     if isinstance(channel, str):
         return _validation.check_choice("channel", channel, ("mean", "all"))

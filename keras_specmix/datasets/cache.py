@@ -21,12 +21,17 @@ import shutil
 import socket
 import time
 import uuid
+from collections.abc import Callable
+from collections.abc import Iterable
+from collections.abc import Mapping
+from typing import Any
 
 import keras
 import numpy as np
 import tensorflow as tf
 
 from keras_specmix import _validation
+from keras_specmix._typing import StrPath
 
 MANIFEST = "manifest.json"
 _FORMAT_VERSION = 1
@@ -49,7 +54,7 @@ def _running(pid):
     return True
 
 
-def temporary_path(path):
+def temporary_path(path: StrPath) -> str:
     """A hidden temporary name beside ``path``, holding this host and process id.
 
     What :func:`remove_stale_temporaries` recognises (as a folder) once its
@@ -59,7 +64,7 @@ def temporary_path(path):
     return os.path.join(parent, f".{name}.tmp-{_host()}-{os.getpid()}-{uuid.uuid4().hex}")
 
 
-def remove_stale_temporaries(cache_dir):
+def remove_stale_temporaries(cache_dir: StrPath) -> list[str]:
     """Removes the temporary folders of killed extractions in ``cache_dir``.
 
     A temporary folder is stale when its writer (host and process id in its
@@ -91,13 +96,13 @@ def remove_stale_temporaries(cache_dir):
     return removed
 
 
-def cache_key(**parts):
+def cache_key(**parts: Any) -> str:
     """A 16-hex-digit hash of JSON-serialisable ``parts`` (order-free)."""
     text = json.dumps(parts, sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def files_fingerprint(paths):
+def files_fingerprint(paths: Iterable[StrPath]) -> str:
     """Hash of (path, size, mtime) for every file: changes when a file does."""
     h = hashlib.sha256()
     for path in paths:
@@ -120,7 +125,14 @@ def _serialize(features, label):
     return example.SerializeToString()
 
 
-def write_feature_cache(dataset, path, num_examples=None, shard_size=512, progress=True, info=None):
+def write_feature_cache(
+    dataset: tf.data.Dataset,
+    path: StrPath,
+    num_examples: int | None = None,
+    shard_size: int = 512,
+    progress: bool = True,
+    info: Mapping[str, Any] | None = None,
+) -> StrPath:
     """Writes a ``(features, label)`` dataset to TFRecord shards, atomically.
 
     Args:
@@ -149,7 +161,9 @@ def write_feature_cache(dataset, path, num_examples=None, shard_size=512, progre
     tmp = temporary_path(path)
     os.makedirs(tmp)
     bar = keras.utils.Progbar(num_examples, unit_name="clip") if progress else None
-    shards, count, writer, shape = [], 0, None, None
+    shards: list[str] = []
+    writer: Any = None  # a tf.io.TFRecordWriter from the first example on
+    count, shape = 0, None
     try:
         for features, label in dataset:
             if count % shard_size == 0:
@@ -187,7 +201,7 @@ def write_feature_cache(dataset, path, num_examples=None, shard_size=512, progre
     return path
 
 
-def read_manifest(path):
+def read_manifest(path: StrPath) -> dict[str, Any] | None:
     """The manifest of a complete cache, or None if ``path`` holds none."""
     manifest_path = os.path.join(os.fspath(path), MANIFEST)
     if not os.path.isfile(manifest_path):
@@ -201,7 +215,7 @@ def read_manifest(path):
     return manifest
 
 
-def read_feature_cache(path):
+def read_feature_cache(path: StrPath) -> tf.data.Dataset:
     """Loads a cache written by :func:`write_feature_cache`.
 
     Args:
@@ -236,7 +250,15 @@ def read_feature_cache(path):
     return ds.apply(tf.data.experimental.assert_cardinality(manifest["num_examples"]))
 
 
-def cached_dataset(build_fn, cache_dir, name, key, num_examples=None, progress=True, info=None):
+def cached_dataset(
+    build_fn: Callable[[], tf.data.Dataset],
+    cache_dir: StrPath,
+    name: str,
+    key: str,
+    num_examples: int | None = None,
+    progress: bool = True,
+    info: Mapping[str, Any] | None = None,
+) -> tf.data.Dataset:
     """Loads ``<cache_dir>/<name>-<key>`` or builds and writes it first.
 
     Args:
@@ -260,7 +282,7 @@ def cached_dataset(build_fn, cache_dir, name, key, num_examples=None, progress=T
     return read_feature_cache(path)
 
 
-def as_numpy(dataset):
+def as_numpy(dataset: tf.data.Dataset) -> tuple[np.ndarray, np.ndarray]:
     """Materialises a small ``(features, label)`` dataset as NumPy arrays."""
     xs, ys = [], []
     for x, y in dataset:

@@ -15,10 +15,13 @@ import os
 import shutil
 import subprocess
 import uuid
+from typing import Literal
 
 import numpy as np
+import tensorflow as tf
 
 from keras_specmix import _validation
+from keras_specmix._typing import StrPath
 from keras_specmix.datasets import cache as cache_lib
 from keras_specmix.datasets import pipeline
 from keras_specmix.datasets.table import ExampleTable
@@ -93,7 +96,7 @@ def _render(exe, folder, repeats, seed):
     return rows
 
 
-def render_spoken_digits(data_dir=None, repeats=1, seed=0):
+def render_spoken_digits(data_dir: StrPath | None = None, repeats: int = 1, seed: int = 0) -> str:
     """Synthesises the clips once (cached) and returns the folder.
 
     Args:
@@ -138,16 +141,16 @@ def render_spoken_digits(data_dir=None, repeats=1, seed=0):
 
 
 def spoken_digits(
-    split="train",
-    repeats=1,
-    seed=0,
-    data_dir=None,
-    config=None,
-    clip_seconds=1.0,
-    cache_dir=None,
-    return_metadata=False,
-    progress=False,
-):
+    split: Literal["train", "validation", "test"] = "train",
+    repeats: int = 1,
+    seed: int = 0,
+    data_dir: StrPath | None = None,
+    config: FrontEndConfig | None = None,
+    clip_seconds: float = 1.0,
+    cache_dir: StrPath | None = None,
+    return_metadata: bool = False,
+    progress: bool = False,
+) -> tf.data.Dataset:
     """Spoken digits (espeak-ng) as ``(features, label)``.
 
     Args:

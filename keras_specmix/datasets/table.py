@@ -1,8 +1,12 @@
 """`ExampleTable`: the list of examples behind a file-based dataset."""
 
 import dataclasses
+from collections.abc import Iterable
+from collections.abc import Mapping
+from collections.abc import Sequence
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 
 @dataclasses.dataclass
@@ -27,7 +31,7 @@ class ExampleTable:
     def __len__(self):
         return len(self.paths)
 
-    def subset(self, indices):
+    def subset(self, indices: ArrayLike) -> "ExampleTable":
         """The rows at ``indices``, in that order."""
         indices = np.asarray(indices, dtype=np.int64)
         return ExampleTable(
@@ -38,7 +42,13 @@ class ExampleTable:
         )
 
     @classmethod
-    def from_rows(cls, paths, label_names, metadata=None, class_names=None):
+    def from_rows(
+        cls,
+        paths: Iterable[str],
+        label_names: Sequence[str],
+        metadata: Mapping[str, ArrayLike] | None = None,
+        class_names: Sequence[str] | None = None,
+    ) -> "ExampleTable":
         """Builds a table from label strings (vocabulary sorted if not given)."""
         if class_names is None:
             class_names = tuple(sorted(set(label_names)))

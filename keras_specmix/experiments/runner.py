@@ -12,6 +12,11 @@ import shlex
 import sys
 import tempfile
 import time
+from collections.abc import Callable
+from collections.abc import Mapping
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+from typing import Any
 
 from keras_specmix.datasets.audio_io import AudioFileError
 from keras_specmix.experiments import conditions as conditions_lib
@@ -21,6 +26,11 @@ from keras_specmix.experiments import models
 from keras_specmix.experiments import optim
 from keras_specmix.experiments import paper
 from keras_specmix.experiments import sources
+
+if TYPE_CHECKING:  # annotations only: `--help` must not import TensorFlow
+    import tensorflow as tf
+
+    from keras_specmix.experiments.train import RunConfig
 
 PAPER_MILESTONES = (10_000, 30_000, 50_000, 70_000, 90_000)
 DEFAULT_CACHE = os.path.join(
@@ -673,16 +683,16 @@ class Progress:
 
 
 def run_comparison(
-    config,
-    load_kwargs,
-    conditions,
-    seeds,
-    output_dir,
-    strategy=None,
-    verbose=1,
-    log=print,
-    command=None,
-):
+    config: "RunConfig",
+    load_kwargs: Mapping[str, Any],
+    conditions: Sequence[str],
+    seeds: Sequence[int],
+    output_dir: str | os.PathLike[str] | None,
+    strategy: "tf.distribute.Strategy | distribute.KerasDistribution | None" = None,
+    verbose: int = 1,
+    log: Callable[[str], object] = print,
+    command: str | None = None,
+) -> tuple[dict[str, str], str]:
     """Runs every (seed, condition) not yet in the JSON file, then writes the reports.
 
     Each run record carries its own provenance (versions, git commit and
@@ -728,6 +738,7 @@ def run_comparison(
     )
     pairs = [(s, c) for s in seeds for c in conditions]
     if lead:
+        assert output_dir is not None, "process 0 writes the reports: it needs `output_dir`"
         stem = os.path.join(output_dir, f"{config.dataset}_{config.model}")
         paths = {k: f"{stem}.{k}" for k in ("json", "md", "png")}
         paths["confusion"] = f"{stem}_confusion.png"
@@ -736,6 +747,7 @@ def run_comparison(
     else:
         done = [False] * len(pairs)
     if num_processes > 1:  # process 0's results file decides, on every host
+        assert isinstance(strategy, distribute.KerasDistribution)  # the one with processes
         done = strategy.broadcast(np.asarray(done, bool)).tolist()
     todo = [pair for pair, finished in zip(pairs, done) if not finished]
     total = len(pairs)
@@ -779,6 +791,7 @@ def run_comparison(
                 )
             if not lead:
                 continue
+            assert record is not None  # process 0 scores the test set
             record.update(
                 key=report.run_key(settings, condition, seed),
                 settings=settings,
@@ -809,7 +822,7 @@ def run_comparison(
         key=lambda c: summary[c]["accuracy"]["mean"],
         default=None,
     )
-    shown = [c for c in ("none", best) if c in summary]
+    shown = [c for c in ("none", best) if c is not None and c in summary]
     if figures.confusion(runs, shown, paths["confusion"], title=title):
         labels = [conditions_lib.LABELS[c] for c in shown]
         text += (
@@ -824,7 +837,7 @@ def run_comparison(
     return paths, text
 
 
-def main(argv=None):
+def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; returns the process exit status."""
     parser = build_parser()
     argv = sys.argv[1:] if argv is None else list(argv)

@@ -6,10 +6,13 @@ They are graph-safe, hold no state and compile under ``jit_compile=True``.
 """
 
 import functools
+from typing import Any
 
 import numpy as np
 import tensorflow as tf
+from numpy.typing import ArrayLike
 
+from keras_specmix._typing import TensorLike
 from keras_specmix.features.config import FrontEndConfig
 from keras_specmix.features.mel import mel_filterbank
 
@@ -29,7 +32,9 @@ def _filterbank(sample_rate, n_fft, n_mels, fmin, fmax, htk):
     return mel_filterbank(sample_rate, n_fft, n_mels, fmin, fmax, htk)
 
 
-def power_spectrogram(waveform, n_fft=2048, hop_length=1024, center=True):
+def power_spectrogram(
+    waveform: TensorLike, n_fft: int = 2048, hop_length: int = 1024, center: bool = True
+) -> tf.Tensor:
     """|STFT|² with a periodic Hann window, librosa's ``center`` convention.
 
     Args:
@@ -60,7 +65,9 @@ def power_spectrogram(waveform, n_fft=2048, hop_length=1024, center=True):
     return tf.math.real(stft * tf.math.conj(stft))
 
 
-def log_mel_spectrogram(waveform, config=None, **overrides):
+def log_mel_spectrogram(
+    waveform: TensorLike, config: FrontEndConfig | None = None, **overrides: Any
+) -> tf.Tensor:
     """Log power mel spectrogram, ``log(mel(|STFT|²) + eps)``.
 
     Matches ``np.log(librosa.feature.melspectrogram(y, sr, n_fft, hop_length,
@@ -95,7 +102,7 @@ def log_mel_spectrogram(waveform, config=None, **overrides):
     return tf.math.log(mel + tf.constant(cfg.log_offset, power.dtype))
 
 
-def deltas(features, axis=-2):
+def deltas(features: TensorLike, axis: int = -2) -> tf.Tensor:
     """Δ by the 5-point regression of the author's code (McDonnell & Gao).
 
     ``Δx[t] = (x[t+1] - x[t-1]) / 10 + (x[t+2] - x[t-2]) / 5``, computed only
@@ -128,7 +135,7 @@ def deltas(features, axis=-2):
     return (window(3, 1) - window(1, 3)) / 10.0 + (window(4, 0) - window(0, 4)) / 5.0
 
 
-def stack_deltas(log_mel):
+def stack_deltas(log_mel: TensorLike) -> tf.Tensor:
     """Stacks ``[x, Δx, ΔΔx]`` as channels, trimmed to a common length.
 
     Args:
@@ -148,7 +155,9 @@ def stack_deltas(log_mel):
     return tf.stack([x, d1, d2], axis=-1)
 
 
-def compute_features(waveform, config=None, **overrides):
+def compute_features(
+    waveform: TensorLike, config: FrontEndConfig | None = None, **overrides: Any
+) -> tf.Tensor:
     """The full front end: log-mel, then Δ/ΔΔ channels (or one channel).
 
     Args:
@@ -173,6 +182,6 @@ def compute_features(waveform, config=None, **overrides):
     return log_mel[..., None]
 
 
-def features_numpy(waveform, config=None):
+def features_numpy(waveform: ArrayLike, config: FrontEndConfig | None = None) -> np.ndarray:
     """Eager convenience: :func:`compute_features` of a NumPy array."""
     return compute_features(np.asarray(waveform, np.float32), config).numpy()

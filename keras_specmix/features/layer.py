@@ -1,5 +1,7 @@
 """`LogMelSpectrogram`: a thin Keras layer over :func:`compute_features`."""
 
+from typing import Any
+
 import keras
 import tensorflow as tf
 
@@ -36,18 +38,18 @@ class LogMelSpectrogram(keras.layers.Layer):
 
     def __init__(
         self,
-        sample_rate=44100,
-        n_fft=2048,
-        hop_length=1024,
-        n_mels=128,
-        fmin=0.0,
-        fmax=None,
-        htk=True,
-        log_offset=1e-8,
-        center=True,
-        deltas=True,
-        **kwargs,
-    ):
+        sample_rate: int = 44100,
+        n_fft: int = 2048,
+        hop_length: int = 1024,
+        n_mels: int = 128,
+        fmin: float = 0.0,
+        fmax: float | None = None,
+        htk: bool = True,
+        log_offset: float = 1e-8,
+        center: bool = True,
+        deltas: bool = True,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         self.config = FrontEndConfig(
             sample_rate=sample_rate,

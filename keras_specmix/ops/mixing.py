@@ -41,14 +41,23 @@ depend on it, except that CutMix and SpecMix draw their time intervals in
 the span each example shares with that partner.
 """
 
+from collections.abc import Sequence
+from typing import Literal
+
 from keras_specmix import _validation
+from keras_specmix._typing import Array
+from keras_specmix._typing import Params
+from keras_specmix._typing import ParamsLike
+from keras_specmix._typing import Tensor
+from keras_specmix._typing import TensorLike
 from keras_specmix.ops import _backend
 from keras_specmix.ops import fusion
 from keras_specmix.ops import masks
 from keras_specmix.ops import random as random_ops
+from keras_specmix.ops.masks import Combine
 
 
-def mix_labels(y, partner, lam):
+def mix_labels(y: TensorLike, partner: TensorLike, lam: TensorLike) -> Tensor:
     """``lam * y + (1 - lam) * y[partner]`` with ``lam`` of shape ``(batch,)``."""
     xp = _backend.namespace(y, partner, lam)
     y = xp.convert_to_tensor(y)
@@ -56,14 +65,14 @@ def mix_labels(y, partner, lam):
     return lam * y + (1 - lam) * xp.take(y, partner, axis=0)
 
 
-def self_paired(partner):
+def self_paired(partner: TensorLike) -> Tensor:
     """bool ``(batch,)``: True where an example is its own partner."""
     xp = _backend.namespace(partner)
     partner = xp.cast(partner, "int32")
     return xp.equal(partner, xp.arange(xp.shape(partner)[0], dtype="int32"))
 
 
-def shared_span(lengths, partner):
+def shared_span(lengths: TensorLike, partner: TensorLike) -> Tensor:
     """int32 ``(batch,)``: frames valid in both an example and its partner."""
     xp = _backend.namespace(lengths, partner)
     lengths = xp.cast(lengths, "int32")
@@ -94,7 +103,13 @@ def _skip(seed, batch_size, prob):
 
 
 # --------------------------------------------------------------------- MixUp
-def sample_mixup_params(seed, batch_size, alpha=0.4, prob=1.0, partner=None):
+def sample_mixup_params(
+    seed: TensorLike,
+    batch_size: TensorLike,
+    alpha: float = 0.4,
+    prob: float = 1.0,
+    partner: TensorLike | None = None,
+) -> Params:
     """Draws MixUp params: a partner and λ ~ Beta(alpha, alpha) per example.
 
     Args:
@@ -118,7 +133,9 @@ def sample_mixup_params(seed, batch_size, alpha=0.4, prob=1.0, partner=None):
 
 
 @fusion.fused
-def apply_mixup(x, y, params, lengths=None):
+def apply_mixup(
+    x: Array, y: TensorLike, params: ParamsLike, lengths: TensorLike | None = None
+) -> tuple[Tensor, Tensor, Tensor]:
     """Applies MixUp params: ``x_out = λ·x + (1 − λ)·x[partner]``, same for y.
 
     Args:
@@ -151,13 +168,13 @@ def apply_mixup(x, y, params, lengths=None):
     if lengths is None:
         keep = xp.cast(lam, x.dtype)[(...,) + (None,) * (rank - 1)]
     else:
-        lengths = xp.cast(lengths, "int32")
-        span = shared_span(lengths, partner)
+        frames = xp.cast(lengths, "int32")
+        span = shared_span(frames, partner)
         inside = _frames_before(span, xp.shape(x)[1])
         keep = xp.where(inside, xp.cast(lam, x.dtype)[:, None], xp.ones((), x.dtype))
         keep = keep[(...,) + (None,) * (rank - 2)]  # over freq[, channels]
-        own = xp.maximum(xp.cast(lengths, "float32"), 1.0)
-        whole = xp.equal(span, lengths) & (lengths > 0)  # λ as drawn, bit for bit
+        own = xp.maximum(xp.cast(frames, "float32"), 1.0)
+        whole = xp.equal(span, frames) & (frames > 0)  # λ as drawn, bit for bit
         lam = xp.where(whole, lam, 1.0 - (1.0 - lam) * xp.cast(span, "float32") / own)
     x_out = masks.blend(x, xp.take(x, partner, axis=0), keep)
     return x_out, mix_labels(y, partner, lam), lam
@@ -165,7 +182,13 @@ def apply_mixup(x, y, params, lengths=None):
 
 # ---------------------------------------------------- CutMix and SpecMix
 @fusion.fused
-def apply_region_mix(x, y, params, combine, lengths=None):
+def apply_region_mix(
+    x: Array,
+    y: TensorLike,
+    params: ParamsLike,
+    combine: Combine,
+    lengths: TensorLike | None = None,
+) -> tuple[Tensor, Tensor, Tensor]:
     """Pastes the donor region of ``x[partner]`` into ``x``; λ from the region.
 
     Args:
@@ -237,16 +260,16 @@ def _clipped_interval(seed, batch_size, length, size):
 
 
 def sample_cutmix_params(
-    seed,
-    batch_size,
-    time_length,
-    freq_length,
-    alpha=0.4,
-    axes="both",
-    prob=1.0,
-    lengths=None,
-    partner=None,
-):
+    seed: TensorLike,
+    batch_size: TensorLike,
+    time_length: TensorLike,
+    freq_length: TensorLike,
+    alpha: float = 0.4,
+    axes: Literal["both", "time", "freq"] = "both",
+    prob: float = 1.0,
+    lengths: TensorLike | None = None,
+    partner: TensorLike | None = None,
+) -> Params:
     """Draws CutMix boxes: λ ~ Beta(alpha, alpha), a box of share ≈ 1 − λ.
 
     ``axes="both"``: box sides ``floor(T·sqrt(1 − λ))`` × ``floor(F·sqrt(1 − λ))``
@@ -296,7 +319,9 @@ def sample_cutmix_params(
     return _region_params(partner, (t_start, t_width), (f_start, f_width))
 
 
-def apply_cutmix(x, y, params, lengths=None):
+def apply_cutmix(
+    x: Array, y: TensorLike, params: ParamsLike, lengths: TensorLike | None = None
+) -> tuple[Tensor, Tensor, Tensor]:
     """Applies CutMix params (a box per example); see ``apply_region_mix``."""
     return apply_region_mix(x, y, params, masks.INTERSECTION, lengths=lengths)
 
@@ -321,7 +346,7 @@ def _per_example(length):
     return length[:, None] if len(length.shape) == 1 else length
 
 
-def band_width(ratio, length):
+def band_width(ratio: TensorLike, length: TensorLike) -> Tensor:
     """``floor(ratio · length)`` per example, as Python's ``math.floor(ratio * length)``.
 
     Computed in float64, so it equals Python's result for a float ``ratio``.
@@ -356,19 +381,19 @@ def band_width(ratio, length):
 
 
 def sample_specmix_params(
-    seed,
-    batch_size,
-    time_length,
-    freq_length,
-    gamma=0.3,
-    min_freq_bands=0,
-    max_freq_bands=2,
-    min_time_bands=0,
-    max_time_bands=2,
-    prob=1.0,
-    lengths=None,
-    partner=None,
-):
+    seed: TensorLike,
+    batch_size: TensorLike,
+    time_length: TensorLike,
+    freq_length: TensorLike,
+    gamma: float | Sequence[float] = 0.3,
+    min_freq_bands: int = 0,
+    max_freq_bands: int = 2,
+    min_time_bands: int = 0,
+    max_time_bands: int = 2,
+    prob: float = 1.0,
+    lengths: TensorLike | None = None,
+    partner: TensorLike | None = None,
+) -> Params:
     """Draws SpecMix bands (Kim, Han and Ko, 2021), per example.
 
     For example ``b``: a width ratio ``g_b`` (``gamma``, or uniform in
@@ -432,6 +457,8 @@ def sample_specmix_params(
     return _region_params(partner, (t_starts, t_widths), (f_starts, f_widths))
 
 
-def apply_specmix(x, y, params, lengths=None):
+def apply_specmix(
+    x: Array, y: TensorLike, params: ParamsLike, lengths: TensorLike | None = None
+) -> tuple[Tensor, Tensor, Tensor]:
     """Applies SpecMix params (a union of bands); see ``apply_region_mix``."""
     return apply_region_mix(x, y, params, masks.UNION, lengths=lengths)
