@@ -88,13 +88,32 @@ def unpack_mixed_targets(y_true: Array, num_classes: int) -> tuple[Tensor, Tenso
 
     Returns:
         ``(y (batch, C), y_partner (batch, C), lam (batch,))``.
+
+    Examples:
+        >>> packed = pack_mixed_targets(tf.eye(2), tf.constant([1, 0]), tf.constant([0.25, 1.0]))
+        >>> y, y_partner, lam = unpack_mixed_targets(packed, 2)
+        >>> y_partner.numpy().tolist(), lam.numpy().tolist()
+        ([[0.0, 1.0], [1.0, 0.0]], [0.25, 1.0])
     """
     c = int(num_classes)
     return y_true[:, :c], y_true[:, c : 2 * c], y_true[:, 2 * c]
 
 
 def mixed_targets(y_true: Array, num_classes: int) -> Tensor:
-    """The mixed soft labels ``λ·y + (1 − λ)·y_partner`` of packed targets."""
+    """The mixed soft labels ``λ·y + (1 − λ)·y_partner`` of packed targets.
+
+    Args:
+        y_true: float ``(batch, 2·num_classes + 1)``, as from ``pack_mixed_targets``.
+        num_classes: int, C.
+
+    Returns:
+        float ``(batch, C)``.
+
+    Examples:
+        >>> packed = tf.constant([[1.0, 0.0, 0.0, 1.0, 0.25]])
+        >>> mixed_targets(packed, 2).numpy().tolist()
+        [[0.25, 0.75]]
+    """
     y, y_partner, lam = unpack_mixed_targets(y_true, num_classes)
     lam = keras.ops.expand_dims(lam, -1)
     return lam * y + (1 - lam) * y_partner

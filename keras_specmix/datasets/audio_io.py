@@ -38,10 +38,27 @@ AudioInfo = collections.namedtuple(
     "AudioInfo",
     ["path", "format", "sample_rate", "channels", "bits", "num_frames", "encoding"],
 )
-AudioInfo.__doc__ = """What a file's header says, as read by libsndfile: container
-format (lower case: 'wav', 'wavex', 'flac', 'aiff', 'ogg', 'mp3', ...), sample
-rate (Hz), channels, bits per sample (None for compressed encodings), length in
-frames and encoding (libsndfile's subtype: 'PCM_16', 'FLOAT', 'VORBIS', ...)."""
+AudioInfo.__doc__ = """What a file's header says, as read by libsndfile (:func:`inspect_audio`).
+
+Args:
+    path: the file's path.
+    format: the container, lower case: 'wav', 'wavex', 'flac', 'aiff', 'ogg',
+        'mp3', ...
+    sample_rate: samples per second (Hz).
+    channels: the number of channels.
+    bits: bits per sample, or None for compressed encodings.
+    num_frames: the length in frames (samples per channel).
+    encoding: libsndfile's subtype: 'PCM_16', 'FLOAT', 'VORBIS', ...
+
+Examples:
+    >>> import os, tempfile
+    >>> from keras_specmix.datasets import write_wav
+    >>> path = write_wav(os.path.join(tempfile.mkdtemp(), "a.wav"), np.zeros([800, 2]),
+    ...                  16000, bits=16)
+    >>> info = inspect_audio(path)
+    >>> info.format, info.sample_rate, info.channels, info.bits, info.num_frames
+    ('wav', 16000, 2, 16, 800)
+"""
 
 RESAMPLE_QUALITY = "HQ"
 """libsoxr quality preset used by :func:`load_audio` (see docs/datasets.md)."""
@@ -62,7 +79,15 @@ SKIP_HINT = "on_error='skip' skips unreadable files and lists them in `dataset.s
 
 
 class AudioFileError(ValueError):
-    """An audio file that cannot be used; the message names the file."""
+    """An audio file that cannot be used; the message names the file.
+
+    Examples:
+        >>> try:
+        ...     inspect_audio("no_such_file.wav")
+        ... except AudioFileError as error:
+        ...     print(isinstance(error, ValueError), "no_such_file.wav" in str(error))
+        True True
+    """
 
 
 def _soundfile():

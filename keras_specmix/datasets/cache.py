@@ -132,7 +132,7 @@ def write_feature_cache(
     shard_size: int = 512,
     progress: bool = True,
     info: Mapping[str, Any] | None = None,
-) -> StrPath:
+) -> str:
     """Writes a ``(features, label)`` dataset to TFRecord shards, atomically.
 
     Args:
@@ -145,13 +145,20 @@ def write_feature_cache(
         info: optional JSON-serialisable dict stored in the manifest.
 
     Returns:
-        ``path``.
+        ``path``, as a str.
 
     Raises:
         ValueError: if the dataset is empty.
         Any error raised while iterating ``dataset``: the temporary folder
         is removed and nothing loadable is left at ``path`` (after a
         SIGKILL, the next call removes it: :func:`remove_stale_temporaries`).
+
+    Examples:
+        >>> import os, tempfile
+        >>> ds = tf.data.Dataset.from_tensor_slices((tf.zeros([5, 4, 3]), tf.range(5)))
+        >>> path = write_feature_cache(ds, os.path.join(tempfile.mkdtemp(), "c"), progress=False)
+        >>> sorted(os.listdir(path))
+        ['manifest.json', 'shard-00000.tfrecord']
     """
     shard_size = _validation.check_int("shard_size", shard_size, minimum=1)
     path = os.fspath(path)
@@ -227,6 +234,14 @@ def read_feature_cache(path: StrPath) -> tf.data.Dataset:
 
     Raises:
         FileNotFoundError: naming ``path`` if it holds no complete cache.
+
+    Examples:
+        >>> import os, tempfile
+        >>> ds = tf.data.Dataset.from_tensor_slices((tf.zeros([5, 4, 3]), tf.range(5)))
+        >>> path = write_feature_cache(ds, os.path.join(tempfile.mkdtemp(), "c"), progress=False)
+        >>> cached = read_feature_cache(path)
+        >>> [int(label) for _, label in cached], cached.element_spec[0].shape
+        ([0, 1, 2, 3, 4], TensorShape([4, 3]))
     """
     path = os.fspath(path)
     manifest = read_manifest(path)
@@ -273,6 +288,18 @@ def cached_dataset(
 
     Returns:
         The cached ``tf.data.Dataset``.
+
+    Examples:
+        >>> import tempfile
+        >>> calls = []
+        >>> def build():
+        ...     calls.append(1)
+        ...     return tf.data.Dataset.from_tensor_slices((tf.zeros([3, 2]), tf.range(3)))
+        >>> folder, key = tempfile.mkdtemp(), cache_key(n=3)
+        >>> first = cached_dataset(build, folder, "demo", key, progress=False)
+        >>> again = cached_dataset(build, folder, "demo", key, progress=False)  # a hit
+        >>> len(calls), [int(y) for _, y in again]
+        (1, [0, 1, 2])
     """
     path = os.path.join(os.fspath(cache_dir), f"{name}-{key}")
     if read_manifest(path) is None:

@@ -20,6 +20,11 @@ def crop_time(features: TensorLike, length: int, seed: TensorLike) -> tf.Tensor:
 
     Raises:
         InvalidArgumentError: at run time if ``time < length``.
+
+    Examples:
+        >>> frames = tf.reshape(tf.range(10), [10, 1])
+        >>> crop_time(frames, 4, tf.constant([0, 1])).numpy().ravel().tolist()
+        [3, 4, 5, 6]
     """
     features = tf.convert_to_tensor(features)
     time = tf.shape(features)[0]

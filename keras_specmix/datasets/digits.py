@@ -112,6 +112,14 @@ def render_spoken_digits(data_dir: StrPath | None = None, repeats: int = 1, seed
 
     Raises:
         RuntimeError: if espeak-ng is not installed (naming the fix).
+
+    Examples:
+        Not run by the docstring tests: rendering the 560 clips takes about
+        3 minutes on one core.
+
+        >>> folder = render_spoken_digits(repeats=1, seed=0)  # doctest: +SKIP
+        >>> sum(name.endswith(".wav") for name in os.listdir(folder))  # doctest: +SKIP
+        560
     """
     repeats = _validation.check_int("repeats", repeats, minimum=1)
     seed = _validation.check_int("seed", seed, minimum=0)
@@ -169,6 +177,14 @@ def spoken_digits(
 
     Raises:
         RuntimeError: if espeak-ng is missing.
+
+    Examples:
+        Not run by the docstring tests: the first call renders the clips
+        (about 3 minutes on one core; later calls reuse them).
+
+        >>> ds = spoken_digits("train", progress=False)  # doctest: +SKIP
+        >>> ds.element_spec[0].shape, ds.class_names[:2]  # doctest: +SKIP
+        (TensorShape([118, 64, 3]), ('zero', 'one'))
     """
     split = _validation.check_choice("split", split, tuple(VOICES))
     folder = render_spoken_digits(data_dir, repeats, seed)

@@ -240,6 +240,20 @@ def from_csv(
     Raises:
         FileNotFoundError: if the CSV is missing.
         ValueError: for a malformed CSV (naming it and the line).
+
+    Examples:
+        >>> import os, tempfile
+        >>> from keras_specmix.datasets import write_wav
+        >>> from keras_specmix.features import FrontEndConfig
+        >>> folder = tempfile.mkdtemp()
+        >>> for name in ("a", "b"):
+        ...     _ = write_wav(os.path.join(folder, name + ".wav"), np.zeros(16000), 16000)
+        >>> with open(os.path.join(folder, "list.csv"), "w") as f:
+        ...     print("path,label", "a.wav,dog", "b.wav,cat", sep=os.linesep, file=f)
+        >>> ds = from_csv(os.path.join(folder, "list.csv"),
+        ...               config=FrontEndConfig(sample_rate=16000), progress=False)
+        >>> ds.class_names, [int(y) for _, y in ds]
+        (('cat', 'dog'), [1, 0])
     """
     csv_path = os.fspath(csv_path)
     if not os.path.isfile(csv_path):

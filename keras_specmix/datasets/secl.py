@@ -84,6 +84,14 @@ def secl_umons_table(
     Raises:
         FileNotFoundError: for a wrong root or a missing list, naming it.
         ValueError: for a malformed list entry, naming it.
+
+    Examples:
+        >>> import tempfile
+        >>> from keras_specmix.datasets import write_fake_secl_umons
+        >>> root = write_fake_secl_umons(tempfile.mkdtemp() + "/secl")  # a tiny fake tree
+        >>> table = secl_umons_table(root, "train")
+        >>> len(table), table.class_names, sorted(table.metadata)
+        (6, ('chair_movement', 'knock', 'whistle'), ['microphone', 'recording', 'room', 'split'])
     """
     split = _validation.check_choice("split", split, ("train", "test"))
     split_index = _validation.check_choice("split_index", split_index, (1, 2))
@@ -155,6 +163,14 @@ def secl_umons(
 
     Raises:
         FileNotFoundError, ValueError, AudioFileError: naming the path.
+
+    Examples:
+        >>> import tempfile
+        >>> from keras_specmix.datasets import write_fake_secl_umons
+        >>> root = write_fake_secl_umons(tempfile.mkdtemp() + "/secl")  # your copy's folder
+        >>> ds = secl_umons(root, "train", clip_seconds=0.25, progress=False)
+        >>> ds.element_spec[0].shape, ds.class_names
+        (TensorShape([3, 128, 3]), ('chair_movement', 'knock', 'whistle'))
     """
     kwargs: dict[str, Any] = dict(
         config=config,

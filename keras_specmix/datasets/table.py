@@ -21,6 +21,14 @@ class ExampleTable:
             the dataset's own files, sorted alphabetically.
         metadata: dict of column name -> array ``(num_examples,)`` of str
             (for example ``device``, ``city``, ``location``, ``split``).
+
+    Examples:
+        >>> table = ExampleTable.from_rows(["a.wav", "b.wav", "c.wav"], ["dog", "cat", "dog"],
+        ...                                {"device": ["x", "y", "x"]})
+        >>> table.class_names, table.labels.tolist(), len(table)
+        (('cat', 'dog'), [1, 0, 1], 3)
+        >>> table.subset([2, 0]).paths
+        ['c.wav', 'a.wav']
     """
 
     paths: list

@@ -113,6 +113,14 @@ def tau2020_mobile_table(
         FileNotFoundError: for a wrong root or a missing list file, naming it.
         ValueError: for a malformed list, or a file listed in a split but not
             in meta.csv, or a label/device that disagrees with the file name.
+
+    Examples:
+        >>> import tempfile
+        >>> from keras_specmix.datasets import write_fake_tau2020_mobile
+        >>> root = write_fake_tau2020_mobile(tempfile.mkdtemp() + "/tau")  # a tiny fake tree
+        >>> table = tau2020_mobile_table(root, "train")
+        >>> len(table), table.class_names, sorted(table.metadata)
+        (6, ('airport', 'bus', 'tram'), ['city', 'device', 'location', 'segment', 'split'])
     """
     split = _validation.check_choice("split", split, tuple(SPLITS))
     root = _check_root(root)
@@ -198,9 +206,13 @@ def tau2020_mobile(
 
     Examples:
 
-    >>> ds = tau2020_mobile("/data/TAU-urban-acoustic-scenes-2020-mobile-"
-    ...                     "development", "train")  # doctest: +SKIP
-    >>> ds = ds.map(random_crop_fn(400, seed=0)).batch(32)  # doctest: +SKIP
+    >>> import tempfile
+    >>> from keras_specmix.datasets import random_crop, write_fake_tau2020_mobile
+    >>> root = write_fake_tau2020_mobile(tempfile.mkdtemp() + "/tau")  # your copy's folder
+    >>> ds = tau2020_mobile(root, "train", clip_seconds=0.3, progress=False)
+    >>> ds.element_spec[0].shape, ds.class_names
+    (TensorShape([5, 128, 3]), ('airport', 'bus', 'tram'))
+    >>> batches = random_crop(ds, length=4, seed=0).batch(32)  # the paper crops 400 frames
     """
     table = tau2020_mobile_table(root, split)
     return pipeline.files_dataset(

@@ -1,14 +1,15 @@
 """The SpecMix talk's scene-classification comparison, runnable end to end.
 
 ``python -m keras_specmix.experiments`` runs none, MixUp, CutMix, SpecAugment
-and SpecMix over several seeds on the embedded synthetic scenes (default), or
+and SpecMix (and Freq-MixStyle, FilterAugment and a mixing policy on request)
+over several seeds on the embedded synthetic scenes (default), or
 on TAU 2020 Mobile, SECL-UMONS, spoken digits or your own audio, and writes a
 JSON record of every run, the talk's table in Markdown (the paper's numbers
 beside ours where the dataset is the paper's) and a PNG plot. See
 ``docs/experiments.md``.
 
 Modules: :mod:`~keras_specmix.experiments.models` (``small``, ``two_path``,
-``resnet101``), :mod:`~keras_specmix.experiments.conditions` (the five
+``resnet101``), :mod:`~keras_specmix.experiments.conditions` (the
 conditions, built from the library's layers),
 :mod:`~keras_specmix.experiments.sources` (splits; validation carved from
 training), :mod:`~keras_specmix.experiments.train` (one run),

@@ -1,4 +1,4 @@
-"""The five augmentation conditions of the comparison, built from the library.
+"""The augmentation conditions of the comparison, built from the library.
 
 - ``"none"``: the classifier alone.
 - ``"mixup"``, ``"cutmix"``, ``"specmix"``: :class:`~keras_specmix.MixingModel`
@@ -9,7 +9,7 @@
   the classifier; Keras runs it in ``fit`` only.
 
 Beyond the talk's five, the augmentations acoustic scene classification
-uses for unseen devices (issue 16), run by naming them in
+uses for unseen devices, run by naming them in
 ``--augmentation``:
 
 - ``"freqmixstyle"``: a :class:`~keras_specmix.FrequencyMixStyle` layer in
@@ -20,9 +20,11 @@ uses for unseen devices (issue 16), run by naming them in
 - ``"mixpolicy"``: :class:`~keras_specmix.MixingModel` with a
   :class:`~keras_specmix.MixingPolicy` over MixUp/CutMix/SpecMix.
 
-All of them put the augmentation in the model, not in ``tf.data``: one
-placement for every condition, so differences in throughput and in
-randomness handling cannot favour one of them.
+Every condition of a command has one placement, so differences in
+throughput and in randomness handling cannot favour one of them: in the
+model (``--augment-in model``, the default) or in ``tf.data``
+(``--augment-in data``, :func:`keras_specmix.data.augment_dataset`; the
+default under ``--strategy keras-distribution``).
 """
 
 import dataclasses
@@ -43,7 +45,7 @@ TALK_CONDITIONS = ("none", "mixup", "cutmix", "specaugment", "specmix")
 """The talk's five conditions, in the order of its table (``--augmentation all``)."""
 
 DEVICE_CONDITIONS = ("freqmixstyle", "filteraugment", "mixpolicy")
-"""The augmentations of current acoustic scene classification (issue 16)."""
+"""The augmentations current acoustic scene classification uses for unseen devices."""
 
 CONDITIONS = TALK_CONDITIONS + DEVICE_CONDITIONS
 """Every condition name, in table order."""

@@ -46,6 +46,10 @@ def power_spectrogram(
     Returns:
         float tensor ``(..., frames, n_fft // 2 + 1)`` with
         ``frames = 1 + samples // hop_length`` when ``center``.
+
+    Examples:
+        >>> power_spectrogram(tf.zeros([2, 16000]), n_fft=512, hop_length=256).shape
+        TensorShape([2, 63, 257])
     """
     waveform = tf.convert_to_tensor(waveform)
     if not waveform.dtype.is_floating:
@@ -118,6 +122,11 @@ def deltas(features: TensorLike, axis: int = -2) -> tf.Tensor:
 
     Raises:
         ValueError: if the time axis is statically shorter than 5 frames.
+
+    Examples:
+        >>> ramp = tf.reshape(tf.range(10, dtype=tf.float32), [10, 1])  # slope 1
+        >>> deltas(ramp).numpy().ravel().tolist()
+        [1.0, 1.0, 1.0, 1.0, 1.0, 1.0]
     """
     features = tf.convert_to_tensor(features)
     length = features.shape[axis]
@@ -144,6 +153,10 @@ def stack_deltas(log_mel: TensorLike) -> tf.Tensor:
     Returns:
         float tensor ``(..., time - 8, freq, 3)``: the author's
         ``concatenate((X[4:-4], Δ[2:-2], ΔΔ), channels)``.
+
+    Examples:
+        >>> stack_deltas(tf.zeros([20, 8])).shape
+        TensorShape([12, 8, 3])
     """
     log_mel = tf.convert_to_tensor(log_mel)
     d1 = deltas(log_mel)

@@ -18,6 +18,19 @@ class LogMelSpectrogram(keras.layers.Layer):
     Δ/ΔΔ channels). The layer has no weights; it is deterministic and the
     same in training and inference.
 
+    Args:
+        sample_rate: sampling rate of the waveforms in Hz. Defaults to 44100.
+        n_fft: FFT size and Hann window length in samples. Defaults to 2048.
+        hop_length: hop between frames in samples. Defaults to 1024.
+        n_mels: number of mel bands. Defaults to 128.
+        fmin: lowest mel edge in Hz. Defaults to 0.
+        fmax: highest mel edge in Hz, or None for ``sample_rate / 2``.
+        htk: HTK mel scale (True, the paper) or Slaney's (False).
+        log_offset: the ``eps`` of ``log(x + eps)``. Defaults to 1e-8.
+        center: pad ``n_fft // 2`` zeros on both sides before framing.
+        deltas: stack Δ and ΔΔ as channels 2 and 3 (True) or not.
+        **kwargs: base layer arguments (``name``, ``dtype``).
+
     Input shape:
         ``(batch, samples)`` float waveforms.
 

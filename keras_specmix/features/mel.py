@@ -54,6 +54,11 @@ def mel_filterbank(
     Returns:
         float32 array of shape ``(n_fft // 2 + 1, n_mels)`` (ready to right-
         multiply a ``(..., time, bins)`` power spectrogram).
+
+    Examples:
+        >>> filters = mel_filterbank(16000, 512, 40, 0.0, 8000.0)
+        >>> filters.shape, filters.dtype, bool((filters.sum(axis=0) > 0).all())
+        ((257, 40), dtype('float32'), True)
     """
     fft_freqs = np.linspace(0.0, sample_rate / 2.0, n_fft // 2 + 1)
     mel_points = np.linspace(hz_to_mel(fmin, htk), hz_to_mel(fmax, htk), n_mels + 2)

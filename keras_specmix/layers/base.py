@@ -105,6 +105,22 @@ class SpectrogramAugmentation(keras.layers.Layer):
             model's initial weights alone, and ``keras.utils.set_random_seed``
             does not make a ``seed=None`` layer reproducible: pass ``seed``.
         **kwargs: base ``keras.layers.Layer`` arguments (``name``, ``dtype``).
+
+    Examples:
+        A layer draws its parameters in ``sample_params`` and applies them in
+        ``transform``; the base handles seeds, ``training``, dicts and dtypes:
+
+        >>> class RandomShift(SpectrogramAugmentation):
+        ...     def sample_params(self, data, seed):
+        ...         return {"shift": tf.random.stateless_uniform([], seed)}
+        ...     def transform(self, data, params):
+        ...         return {**data, "spectrograms": data["spectrograms"] + params["shift"]}
+        >>> layer, x = RandomShift(seed=0), tf.zeros([2, 4, 3])
+        >>> out = layer(x, training=True)
+        >>> bool(tf.reduce_all(out == out[0, 0, 0])), bool(tf.reduce_all(out != 0.0))
+        (True, True)
+        >>> bool(tf.reduce_all(layer(x, training=False) == x))
+        True
     """
 
     #: Whether inputs must be a dict carrying labels (the mixing layers).

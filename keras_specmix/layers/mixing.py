@@ -54,6 +54,23 @@ class MixingLayer(SpectrogramAugmentation):
             ``"max"`` (multi-label: see above).
         seed: int >= 0 or None.
         **kwargs: base layer arguments.
+
+    Examples:
+        A mixer implements ``sample_params`` and ``mix`` (here MixUp with
+        λ ~ Beta(1, 1)); the base one-hot encodes and mixes the labels:
+
+        >>> from keras_specmix.ops import mixing
+        >>> class UniformMixUp(MixingLayer):
+        ...     def sample_params(self, data, seed, partner=None):
+        ...         batch = tf.shape(data["spectrograms"])[0]
+        ...         return mixing.sample_mixup_params(seed, batch, 1.0, self.prob, partner)
+        ...     def mix(self, x, y, params, lengths=None):
+        ...         return mixing.apply_mixup(x, y, params, lengths)
+        >>> layer = UniformMixUp(num_classes=3, seed=0)
+        >>> out = layer({"spectrograms": tf.random.normal([4, 5, 6]),
+        ...              "labels": tf.constant([0, 1, 2, 0])}, training=True)
+        >>> out["labels"].shape, bool(np.allclose(tf.reduce_sum(out["labels"], -1), 1.0))
+        (TensorShape([4, 3]), True)
     """
 
     requires_labels = True

@@ -1,4 +1,4 @@
-"""SpecAugment layer and the bases shared by its parts.
+"""The SpecAugment layer: time warp, then frequency and time masks.
 
 ``TimeWarp``, ``FrequencyMasking`` and ``TimeMasking`` (their own modules,
 the masks on the base in ``masking``) and ``SpecAugment`` (here) are thin

@@ -145,6 +145,13 @@ def region_mask(time_mask: Array, freq_mask: Array, combine: Combine) -> Tensor:
 
     Returns:
         bool tensor ``(batch, time, freq)``.
+
+    Examples:
+        >>> t, f = tf.constant([[True, False, False]]), tf.constant([[False, True]])
+        >>> region_mask(t, f, "union").numpy().astype(int).tolist()
+        [[[1, 1], [0, 1], [0, 1]]]
+        >>> region_mask(t, f, "intersection").numpy().astype(int).tolist()
+        [[[0, 1], [0, 0], [0, 0]]]
     """
     t = time_mask[:, :, None]
     f = freq_mask[:, None, :]

@@ -123,6 +123,13 @@ def sample_mixup_params(
 
     Returns:
         ``{"partner": int32 (batch,), "lam": float32 (batch,)}``.
+
+    Examples:
+        >>> p = sample_mixup_params([0, 1], 4, alpha=0.4)
+        >>> sorted(p["partner"].numpy().tolist())  # every example a partner once
+        [0, 1, 2, 3]
+        >>> bool(tf.reduce_all((p["lam"] >= 0) & (p["lam"] <= 1)))
+        True
     """
     _validation.check_float("prob", prob, 0.0, 1.0)
     xp = _backend.namespace(seed, batch_size)
@@ -293,6 +300,13 @@ def sample_cutmix_params(
 
     Returns:
         Region params (see the module docstring), combine rule "intersection".
+
+    Examples:
+        >>> p = sample_cutmix_params([0, 1], 2, 100, 64, alpha=0.4)
+        >>> sorted(p)
+        ['freq_starts', 'freq_widths', 'partner', 'time_starts', 'time_widths']
+        >>> p["time_widths"].shape  # one box per example
+        TensorShape([2, 1])
     """
     _validation.check_choice("axes", axes, {"both", "time", "freq"})
     _validation.check_float("prob", prob, 0.0, 1.0)
@@ -322,7 +336,32 @@ def sample_cutmix_params(
 def apply_cutmix(
     x: Array, y: TensorLike, params: ParamsLike, lengths: TensorLike | None = None
 ) -> tuple[Tensor, Tensor, Tensor]:
-    """Applies CutMix params (a box per example); see ``apply_region_mix``."""
+    """Applies CutMix params (a box per example); see ``apply_region_mix``.
+
+    Args:
+        x: float ``(batch, time, freq[, channels])``.
+        y: float ``(batch, classes)``.
+        params: as from ``sample_cutmix_params``: ``partner`` and one time and
+            one frequency interval per example (``time_starts``,
+            ``time_widths``, ``freq_starts``, ``freq_widths``, int
+            ``(batch, 1)``).
+        lengths: None, or int ``(batch,)`` valid frames per example.
+
+    Returns:
+        ``(x_out, y_out, lam)``: the box of ``x[partner]`` pasted into ``x``,
+        and ``lam = 1 − box / (time·freq)``, float32 ``(batch,)``.
+
+    Examples:
+        >>> x = tf.reshape(tf.range(24, dtype=tf.float32), [2, 4, 3])
+        >>> p = {"partner": tf.constant([1, 0]),
+        ...      "time_starts": tf.constant([[0], [0]]), "time_widths": tf.constant([[2], [0]]),
+        ...      "freq_starts": tf.constant([[0], [0]]), "freq_widths": tf.constant([[3], [0]])}
+        >>> x_out, y_out, lam = apply_cutmix(x, tf.eye(2), p)
+        >>> x_out[0, :, 0].numpy().tolist()  # frames 0-1 from example 1
+        [12.0, 15.0, 6.0, 9.0]
+        >>> lam.numpy().tolist(), y_out.numpy().tolist()
+        ([0.5, 1.0], [[0.5, 0.5], [0.0, 1.0]])
+    """
     return apply_region_mix(x, y, params, masks.INTERSECTION, lengths=lengths)
 
 
@@ -418,6 +457,13 @@ def sample_specmix_params(
 
     Returns:
         Region params (see the module docstring), combine rule "union".
+
+    Examples:
+        >>> p = sample_specmix_params([0, 1], 2, 100, 64, gamma=0.3, max_freq_bands=2)
+        >>> p["freq_widths"].shape  # up to two bands per example
+        TensorShape([2, 2])
+        >>> sorted(set(p["freq_widths"].numpy().ravel().tolist()) - {0})  # floor(0.3 · 64)
+        [19]
     """
     gamma = _validation.check_range_or_float("gamma", gamma, 0.0, 1.0)
     _validation.check_float("prob", prob, 0.0, 1.0)
@@ -460,5 +506,30 @@ def sample_specmix_params(
 def apply_specmix(
     x: Array, y: TensorLike, params: ParamsLike, lengths: TensorLike | None = None
 ) -> tuple[Tensor, Tensor, Tensor]:
-    """Applies SpecMix params (a union of bands); see ``apply_region_mix``."""
+    """Applies SpecMix params (a union of bands); see ``apply_region_mix``.
+
+    Args:
+        x: float ``(batch, time, freq[, channels])``.
+        y: float ``(batch, classes)``.
+        params: as from ``sample_specmix_params``: ``partner`` and the time
+            and frequency bands (``time_starts``, ``time_widths``,
+            ``freq_starts``, ``freq_widths``, int ``(batch, bands)``).
+        lengths: None, or int ``(batch,)`` valid frames per example.
+
+    Returns:
+        ``(x_out, y_out, lam)``: every frame of a time band and every bin of a
+        frequency band taken from ``x[partner]``, and ``lam = 1 − |union| /
+        (time·freq)``, float32 ``(batch,)``.
+
+    Examples:
+        >>> x = tf.zeros([2, 4, 3]) + tf.reshape([0.0, 1.0], [2, 1, 1])
+        >>> p = {"partner": tf.constant([1, 0]),
+        ...      "time_starts": tf.constant([[0], [0]]), "time_widths": tf.constant([[1], [0]]),
+        ...      "freq_starts": tf.constant([[2], [0]]), "freq_widths": tf.constant([[1], [0]])}
+        >>> x_out, y_out, lam = apply_specmix(x, tf.eye(2), p)
+        >>> x_out[0].numpy().tolist()  # frame 0 and bin 2 from example 1
+        [[1.0, 1.0, 1.0], [0.0, 0.0, 1.0], [0.0, 0.0, 1.0], [0.0, 0.0, 1.0]]
+        >>> np.round(lam.numpy(), 6).tolist()  # 6 of 12 cells kept
+        [0.5, 1.0]
+    """
     return apply_region_mix(x, y, params, masks.UNION, lengths=lengths)
