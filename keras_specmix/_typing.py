@@ -8,6 +8,7 @@ inputs (TensorFlow inside ``tf.data``; see ``keras_specmix.ops._backend``).
 """
 
 import os
+import sys
 from collections.abc import Mapping
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
@@ -23,8 +24,20 @@ if TYPE_CHECKING:
     import jax
     import torch
 
-#: A tensor of a Keras backend: what the functional core returns.
-Tensor: TypeAlias = Union[tf.Tensor, "jax.Array", "torch.Tensor"]
+    #: A tensor of a Keras backend: what the functional core returns.
+    Tensor: TypeAlias = tf.Tensor | jax.Array | torch.Tensor
+else:
+    # At run time, the backends already imported (Keras imports its own first),
+    # so that `typing.get_type_hints` resolves every annotation without importing
+    # JAX or PyTorch.
+    Tensor = Union[  # noqa: UP007 (a tuple built at run time)
+        (tf.Tensor,)
+        + tuple(
+            getattr(sys.modules[name], cls)
+            for name, cls in (("jax", "Array"), ("torch", "Tensor"))
+            if name in sys.modules
+        )
+    ]
 #: An array with a shape and a dtype: a backend tensor or a NumPy array.
 Array: TypeAlias = Tensor | np.ndarray
 #: What the functional core accepts: a backend tensor, a NumPy array, a
