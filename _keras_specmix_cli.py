@@ -190,7 +190,9 @@ def parse_before_tensorflow(argv, prog=COMMAND):
     try:
         for name in _PACKAGES:
             if name not in sys.modules:
-                sys.modules[name] = importlib.util.module_from_spec(importlib.util.find_spec(name))
+                spec = importlib.util.find_spec(name)
+                assert spec is not None, name  # the packages of this distribution
+                sys.modules[name] = importlib.util.module_from_spec(spec)
         args, _ = importlib.import_module(_PARSER).parse_args(argv, prog)
         return args
     finally:

@@ -7,6 +7,7 @@ fails CI instead of changing behaviour silently.
 """
 
 import sys
+import types
 
 import tensorflow as tf
 
@@ -82,7 +83,7 @@ def in_keras_export():
     Returns:
         bool.
     """
-    frame = sys._getframe(1)
+    frame: types.FrameType | None = sys._getframe(1)
     while frame is not None:
         name = frame.f_globals.get("__name__", "")
         if name == _KERAS_EXPORT_MODULE or name.startswith(_KERAS_EXPORT_MODULE + "."):

@@ -41,7 +41,7 @@ POINTS = (
     "write.md",
     "write.png",
 )
-_reached = collections.Counter()
+_reached: collections.Counter[str] = collections.Counter()
 
 
 def _wanted():

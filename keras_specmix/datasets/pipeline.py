@@ -2,19 +2,25 @@
 
 import os
 import warnings
+from collections.abc import Sequence
 
 import numpy as np
 import tensorflow as tf
 
 from keras_specmix import _validation
+from keras_specmix._typing import Channel
+from keras_specmix._typing import OnError
+from keras_specmix._typing import StrPath
+from keras_specmix._typing import TensorLike
 from keras_specmix.datasets import audio_io
 from keras_specmix.datasets import cache as cache_lib
+from keras_specmix.datasets.table import ExampleTable
 from keras_specmix.datasets.table import LoadedSplit
 from keras_specmix.features import FrontEndConfig
 from keras_specmix.features import compute_features
 
 
-def waveform_features(waveform, config):
+def waveform_features(waveform: TensorLike, config: FrontEndConfig) -> tf.Tensor:
     """``(samples, channels)`` -> ``(time, n_mels, channels * feature_channels)``.
 
     With one audio channel this is just the front end's ``(time, n_mels, 3)``;
@@ -43,18 +49,18 @@ def _decode_features(paths, config, num_samples, channel, num_channels, num_para
 
 
 def files_dataset(
-    table,
-    name,
-    config=None,
-    clip_seconds=None,
-    channel=0,
-    resample=False,
-    on_error="raise",
-    cache_dir=None,
-    return_metadata=False,
-    num_parallel_calls=tf.data.AUTOTUNE,
-    progress=True,
-):
+    table: ExampleTable,
+    name: str,
+    config: FrontEndConfig | None = None,
+    clip_seconds: float | None = None,
+    channel: Channel = 0,
+    resample: bool = False,
+    on_error: OnError = "raise",
+    cache_dir: StrPath | None = None,
+    return_metadata: bool = False,
+    num_parallel_calls: int = tf.data.AUTOTUNE,
+    progress: bool = True,
+) -> LoadedSplit:
     """``tf.data.Dataset`` of ``(features, label)`` for the files of a table.
 
     Args:
@@ -168,7 +174,7 @@ def files_dataset(
     return LoadedSplit(ds, tuple(table.class_names), metadata, list(skipped), table, rebuild)
 
 
-def shard_indices(count, num_shards, index):
+def shard_indices(count: int, num_shards: int, index: int) -> np.ndarray:
     """The positions of shard ``index`` of ``num_shards``: ``index, index + num_shards, ...``.
 
     Strided rather than contiguous: with the examples in a fixed order, the
@@ -203,7 +209,9 @@ def shard_indices(count, num_shards, index):
     return np.arange(index, count, num_shards, dtype=np.int64)
 
 
-def skip_report(skipped, name="the dataset", limit=10):
+def skip_report(
+    skipped: Sequence[tuple[str, str]], name: str = "the dataset", limit: int | None = 10
+) -> str:
     """A readable summary of skipped files: how many, and each one's reason.
 
     Args:

@@ -1,8 +1,14 @@
 """`ExampleTable`, the examples behind a file-based dataset; `LoadedSplit`, what loaders return."""
 
 import dataclasses
+from collections.abc import Callable
+from collections.abc import Iterable
+from collections.abc import Mapping
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 
 @dataclasses.dataclass
@@ -17,6 +23,14 @@ class ExampleTable:
             the dataset's own files, sorted alphabetically.
         metadata: dict of column name -> array ``(num_examples,)`` of str
             (for example ``device``, ``city``, ``location``, ``split``).
+
+    Examples:
+        >>> table = ExampleTable.from_rows(["a.wav", "b.wav", "c.wav"], ["dog", "cat", "dog"],
+        ...                                {"device": ["x", "y", "x"]})
+        >>> table.class_names, table.labels.tolist(), len(table)
+        (('cat', 'dog'), [1, 0, 1], 3)
+        >>> table.subset([2, 0]).paths
+        ['c.wav', 'a.wav']
     """
 
     paths: list
@@ -27,7 +41,7 @@ class ExampleTable:
     def __len__(self):
         return len(self.paths)
 
-    def subset(self, indices):
+    def subset(self, indices: ArrayLike) -> "ExampleTable":
         """The rows at ``indices``, in that order."""
         indices = np.asarray(indices, dtype=np.int64)
         return ExampleTable(
@@ -38,7 +52,13 @@ class ExampleTable:
         )
 
     @classmethod
-    def from_rows(cls, paths, label_names, metadata=None, class_names=None):
+    def from_rows(
+        cls,
+        paths: Iterable[str],
+        label_names: Sequence[str],
+        metadata: Mapping[str, ArrayLike] | None = None,
+        class_names: Sequence[str] | None = None,
+    ) -> "ExampleTable":
         """Builds a table from label strings (vocabulary sorted if not given)."""
         if class_names is None:
             class_names = tuple(sorted(set(label_names)))
@@ -85,15 +105,15 @@ class LoadedSplit:
     (('a', 'b'), 4, [0, 1])
     """
 
-    dataset: object
-    class_names: tuple
-    metadata: dict
-    skipped: list = dataclasses.field(default_factory=list)
-    table: object = None
-    rebuild: object = dataclasses.field(default=None, repr=False)
+    dataset: Any  # a tf.data.Dataset (this module imports no TensorFlow)
+    class_names: tuple[str, ...]
+    metadata: dict[str, Any]
+    skipped: list[tuple[str, str]] = dataclasses.field(default_factory=list)
+    table: ExampleTable | None = None
+    rebuild: Callable[..., "LoadedSplit"] | None = dataclasses.field(default=None, repr=False)
     """``(table, suffix[, cache_dir]) -> LoadedSplit``: the same pipeline over other rows."""
 
-    def subset(self, indices, suffix, cache_dir=_SAME):
+    def subset(self, indices: ArrayLike, suffix: str, cache_dir: Any = _SAME) -> "LoadedSplit":
         """The same pipeline over the rows ``indices`` of :attr:`table` only.
 
         Only those files are decoded (a process's shard of the training

@@ -14,13 +14,19 @@ the evaluate fold: unseen); the evaluation set adds d and s7-s11.
 """
 
 import os
+from typing import Literal
 
 import numpy as np
+import tensorflow as tf
 
 from keras_specmix import _validation
+from keras_specmix._typing import Channel
+from keras_specmix._typing import OnError
+from keras_specmix._typing import StrPath
 from keras_specmix.datasets import _tsv
 from keras_specmix.datasets import pipeline
 from keras_specmix.datasets.table import ExampleTable
+from keras_specmix.features.config import FrontEndConfig
 
 SPLITS = {
     "train": "fold1_train.csv",
@@ -30,7 +36,7 @@ SPLITS = {
 }
 
 
-def parse_tau_filename(filename):
+def parse_tau_filename(filename: str) -> dict[str, str]:
     """Splits a TAU file name into its fields.
 
     Args:
@@ -85,7 +91,9 @@ def _check_root(root):
     return root
 
 
-def tau2020_mobile_table(root, split="train"):
+def tau2020_mobile_table(
+    root: StrPath, split: Literal["train", "evaluate", "test", "all"] = "train"
+) -> ExampleTable:
     """Reads the file list, labels and metadata of one TAU 2020 Mobile split.
 
     Labels come from ``meta.csv`` (the vocabulary is its sorted set of
@@ -105,6 +113,14 @@ def tau2020_mobile_table(root, split="train"):
         FileNotFoundError: for a wrong root or a missing list file, naming it.
         ValueError: for a malformed list, or a file listed in a split but not
             in meta.csv, or a label/device that disagrees with the file name.
+
+    Examples:
+        >>> import tempfile
+        >>> from keras_specmix.datasets import write_fake_tau2020_mobile
+        >>> root = write_fake_tau2020_mobile(tempfile.mkdtemp() + "/tau")  # a tiny fake tree
+        >>> table = tau2020_mobile_table(root, "train")
+        >>> len(table), table.class_names, sorted(table.metadata)
+        (6, ('airport', 'bus', 'tram'), ['city', 'device', 'location', 'segment', 'split'])
     """
     split = _validation.check_choice("split", split, tuple(SPLITS))
     root = _check_root(root)
@@ -126,10 +142,11 @@ def tau2020_mobile_table(root, split="train"):
             )
         meta[row["filename"]] = row["scene_label"], fields
     class_names = tuple(sorted({label for label, _ in meta.values()}))
-    if SPLITS[split] is None:
+    list_name = SPLITS[split]
+    if list_name is None:
         names = list(meta)
     else:
-        list_path = os.path.join(root, "evaluation_setup", SPLITS[split])
+        list_path = os.path.join(root, "evaluation_setup", list_name)
         names = [r["filename"] for r in _tsv.read_table(list_path, ["filename"])]
         unknown = [n for n in names if n not in meta]
         if unknown:
@@ -150,16 +167,16 @@ def tau2020_mobile_table(root, split="train"):
 
 
 def tau2020_mobile(
-    root,
-    split="train",
-    config=None,
-    clip_seconds=10.0,
-    channel="mean",
-    on_error="raise",
-    cache_dir=None,
-    return_metadata=False,
-    progress=True,
-):
+    root: StrPath,
+    split: Literal["train", "evaluate", "test", "all"] = "train",
+    config: FrontEndConfig | None = None,
+    clip_seconds: float = 10.0,
+    channel: Channel = "mean",
+    on_error: OnError = "raise",
+    cache_dir: StrPath | None = None,
+    return_metadata: bool = False,
+    progress: bool = True,
+) -> tf.data.Dataset:
     """TAU Urban Acoustic Scenes 2020 Mobile as ``(features, label)``.
 
     Args:
@@ -189,9 +206,13 @@ def tau2020_mobile(
 
     Examples:
 
-    >>> ds = tau2020_mobile("/data/TAU-urban-acoustic-scenes-2020-mobile-"
-    ...                     "development", "train")  # doctest: +SKIP
-    >>> ds = ds.map(random_crop_fn(400, seed=0)).batch(32)  # doctest: +SKIP
+    >>> import tempfile
+    >>> from keras_specmix.datasets import random_crop, write_fake_tau2020_mobile
+    >>> root = write_fake_tau2020_mobile(tempfile.mkdtemp() + "/tau")  # your copy's folder
+    >>> ds = tau2020_mobile(root, "train", clip_seconds=0.3, progress=False)
+    >>> ds.element_spec[0].shape, ds.class_names
+    (TensorShape([5, 128, 3]), ('airport', 'bus', 'tram'))
+    >>> batches = random_crop(ds, length=4, seed=0).batch(32)  # the paper crops 400 frames
     """
     table = tau2020_mobile_table(root, split)
     return pipeline.files_dataset(

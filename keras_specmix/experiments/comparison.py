@@ -8,6 +8,11 @@ figures from every stored run of the same settings.
 import os
 import tempfile
 import time
+from collections.abc import Callable
+from collections.abc import Mapping
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+from typing import Any
 
 import numpy as np
 
@@ -19,6 +24,11 @@ from keras_specmix.experiments import figures
 from keras_specmix.experiments import report
 from keras_specmix.experiments import splits as splits_lib
 from keras_specmix.experiments import train
+
+if TYPE_CHECKING:  # annotations only
+    import tensorflow as tf
+
+    from keras_specmix.experiments.train import RunConfig
 
 
 def default_output_dir(root="results", now=None):
@@ -79,16 +89,16 @@ class Progress:
 
 
 def run_comparison(
-    config,
-    load_kwargs,
-    conditions,
-    seeds,
-    output_dir,
-    strategy=None,
-    verbose=1,
-    log=print,
-    command=None,
-):
+    config: "RunConfig",
+    load_kwargs: Mapping[str, Any],
+    conditions: Sequence[str],
+    seeds: Sequence[int],
+    output_dir: str | os.PathLike[str] | None,
+    strategy: "tf.distribute.Strategy | distribute.KerasDistribution | None" = None,
+    verbose: int = 1,
+    log: Callable[[str], object] = print,
+    command: str | None = None,
+) -> tuple[dict[str, str], str]:
     """Runs every (seed, condition) not yet in the JSON file, then writes the reports.
 
     Each run record carries its own provenance (versions, git commit and
@@ -128,6 +138,7 @@ def run_comparison(
     )
     pairs = [(s, c) for s in seeds for c in conditions]
     if lead:
+        assert output_dir is not None, "process 0 writes the reports: it needs `output_dir`"
         stem = os.path.join(output_dir, f"{config.dataset}_{config.model}")
         paths = {k: f"{stem}.{k}" for k in ("json", "md", "png")}
         paths["confusion"] = f"{stem}_confusion.png"
@@ -136,6 +147,7 @@ def run_comparison(
     else:
         done = [False] * len(pairs)
     if num_processes > 1:  # process 0's results file decides, on every host
+        assert isinstance(strategy, distribute.KerasDistribution)  # the one with processes
         done = strategy.broadcast(np.asarray(done, bool)).tolist()
     todo = [pair for pair, finished in zip(pairs, done) if not finished]
     total = len(pairs)
@@ -179,6 +191,7 @@ def run_comparison(
                 )
             if not lead:
                 continue
+            assert record is not None  # process 0 scores the test set
             record.update(
                 key=report.run_key(settings, condition, seed),
                 settings=settings,
@@ -209,7 +222,7 @@ def run_comparison(
         key=lambda c: summary[c]["accuracy"]["mean"],
         default=None,
     )
-    shown = [c for c in ("none", best) if c in summary]
+    shown = [c for c in ("none", best) if c is not None and c in summary]
     if figures.confusion(runs, shown, paths["confusion"], title=title):
         labels = [conditions_lib.LABELS[c] for c in shown]
         text += (

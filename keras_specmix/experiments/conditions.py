@@ -40,6 +40,7 @@ from it before TensorFlow starts. The layers are imported when one is built.
 """
 
 import dataclasses
+from typing import Any
 
 from keras_specmix import _validation
 from keras_specmix.experiments import argtypes
@@ -512,7 +513,9 @@ CONDITIONS = tuple(REGISTRY)
 TALK_CONDITIONS = tuple(c.name for c in _ENTRIES if c.talk)
 """The talk's five conditions, in the order of its table (``--augmentation all``)."""
 
-POLICY_MIXERS = tuple(c.name for c in _ENTRIES if c.placement == "mixer" and c.name != "mixpolicy")
+POLICY_MIXERS: tuple[str, ...] = tuple(
+    c.name for c in _ENTRIES if c.placement == "mixer" and c.name != "mixpolicy"
+)
 """The mixers a ``"mixpolicy"`` condition may switch between."""
 
 LABELS = {c.name: c.label for c in _ENTRIES}
@@ -544,7 +547,7 @@ def _params_class():
     return cls
 
 
-AugmentationParams = _params_class()
+AugmentationParams: Any = _params_class()  # a dataclass made from the registry
 
 
 def fields_of(condition):

@@ -237,12 +237,12 @@ def explain_failure(strategy, error, wait=None, log=None, sleep=time.sleep):
     )
 
 
-def process_count(strategy) -> int:
+def process_count(strategy: object) -> int:
     """Processes of ``strategy`` (1 for a ``tf.distribute`` strategy or None)."""
     return getattr(strategy, "num_processes", 1)
 
 
-def process_index(strategy) -> int:
+def process_index(strategy: object) -> int:
     """This process's index in ``strategy`` (0 for a ``tf.distribute`` strategy or None)."""
     return getattr(strategy, "process_index", 0)
 

@@ -19,6 +19,7 @@ import shlex
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 
 from keras_specmix import _compat
 from keras_specmix.datasets import AudioFileError
@@ -46,7 +47,7 @@ __all__ = [
 ]
 
 
-def main(argv=None, prog=cli.PROG):
+def main(argv: Sequence[str] | None = None, prog: str = cli.PROG) -> int:
     """Runs the experiment command; returns the process exit status.
 
     Args:

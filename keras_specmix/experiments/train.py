@@ -3,6 +3,8 @@
 import dataclasses
 import os
 import time
+from typing import TYPE_CHECKING
+from typing import Any
 
 import keras
 import numpy as np
@@ -14,6 +16,10 @@ from keras_specmix.data import augment_dataset
 from keras_specmix.experiments import conditions as conditions_lib
 from keras_specmix.experiments import models
 from keras_specmix.experiments import optim
+
+if TYPE_CHECKING:
+    from keras_specmix.experiments.distribute import KerasDistribution
+    from keras_specmix.experiments.sources import Splits
 
 
 @dataclasses.dataclass(frozen=True)
@@ -51,7 +57,7 @@ class RunConfig:
     model: str = "small"
     width: object = None
     epochs: int = 10
-    steps_per_epoch: object = None
+    steps_per_epoch: int | None = None
     batch_size: int = 32
     crop_frames: object = None
     learning_rate: float = 1e-3
@@ -61,7 +67,7 @@ class RunConfig:
     eval_batch_size: int = 64
     shuffle_buffer: int = 4096
     jit_compile: object = False
-    augmentation: conditions_lib.AugmentationParams = dataclasses.field(
+    augmentation: Any = dataclasses.field(  # a conditions.AugmentationParams
         default_factory=conditions_lib.AugmentationParams
     )
     augment_in: str = "model"
@@ -272,7 +278,15 @@ def accuracy_breakdown(probabilities, labels, class_names, devices=None, seen=()
     return out
 
 
-def run_one(splits, config, condition, seed, run_dir, strategy=None, verbose=1):
+def run_one(
+    splits: "Splits",
+    config: "RunConfig",
+    condition: str,
+    seed: int,
+    run_dir: str | os.PathLike[str],
+    strategy: "tf.distribute.Strategy | KerasDistribution | None" = None,
+    verbose: int = 1,
+) -> dict[str, Any] | None:
     """Trains one (condition, seed) and scores the best-validation checkpoint.
 
     Weights are seeded with ``keras.utils.set_random_seed(seed)``; the

@@ -15,6 +15,12 @@ implement two methods, mirroring Keras' ``get_random_transformation`` /
 
 import secrets
 import warnings
+from collections.abc import Mapping
+from collections.abc import MutableMapping
+from collections.abc import Sequence
+from typing import Any
+from typing import Literal
+from typing import TypeVar
 
 import keras
 import numpy as np
@@ -22,9 +28,17 @@ import tensorflow as tf
 
 from keras_specmix import _compat
 from keras_specmix import _validation
+from keras_specmix._typing import LayerInputs
+from keras_specmix._typing import LayerOutputs
+from keras_specmix._typing import Params
+from keras_specmix._typing import ParamsLike
+from keras_specmix._typing import Tensor
+from keras_specmix._typing import TensorLike
 from keras_specmix.ops import _backend
 from keras_specmix.ops import random as random_ops
 from keras_specmix.ops import warp
+
+T = TypeVar("T")
 
 SPECTROGRAMS = "spectrograms"
 LABELS = "labels"
@@ -91,12 +105,33 @@ class SpectrogramAugmentation(keras.layers.Layer):
             model's initial weights alone, and ``keras.utils.set_random_seed``
             does not make a ``seed=None`` layer reproducible: pass ``seed``.
         **kwargs: base ``keras.layers.Layer`` arguments (``name``, ``dtype``).
+
+    Examples:
+        A layer draws its parameters in ``sample_params`` and applies them in
+        ``transform``; the base handles seeds, ``training``, dicts and dtypes:
+
+        >>> class RandomShift(SpectrogramAugmentation):
+        ...     def sample_params(self, data, seed):
+        ...         return {"shift": tf.random.stateless_uniform([], seed)}
+        ...     def transform(self, data, params):
+        ...         return {**data, "spectrograms": data["spectrograms"] + params["shift"]}
+        >>> layer, x = RandomShift(seed=0), tf.zeros([2, 4, 3])
+        >>> out = layer(x, training=True)
+        >>> bool(tf.reduce_all(out == out[0, 0, 0])), bool(tf.reduce_all(out != 0.0))
+        (True, True)
+        >>> bool(tf.reduce_all(layer(x, training=False) == x))
+        True
     """
 
     #: Whether inputs must be a dict carrying labels (the mixing layers).
     requires_labels = False
 
-    def __init__(self, data_format=None, seed=None, **kwargs):
+    def __init__(
+        self,
+        data_format: Literal["channels_last", "channels_first"] | None = None,
+        seed: int | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         self.seed = _validation.check_seed(seed)
         if data_format is None:
@@ -111,15 +146,15 @@ class SpectrogramAugmentation(keras.layers.Layer):
         self.built = True
 
     # ---------------------------------------------------------- subclass API
-    def sample_params(self, data, seed):
+    def sample_params(self, data: dict[str, Tensor], seed: TensorLike) -> Params:
         """Draws the random parameters of one call. Implemented by subclasses."""
         raise NotImplementedError
 
-    def transform(self, data, params):
+    def transform(self, data: dict[str, Tensor], params: ParamsLike) -> dict[str, Tensor]:
         """Applies ``params`` to ``data`` (a dict). Implemented by subclasses."""
         raise NotImplementedError
 
-    def identity(self, data):
+    def identity(self, data: dict[str, Tensor]) -> dict[str, Tensor]:
         """The output at inference: ``data`` itself (subclasses may add keys)."""
         return data
 
@@ -133,7 +168,7 @@ class SpectrogramAugmentation(keras.layers.Layer):
         seed = self._next_seed(data[SPECTROGRAMS])
         return self._pack(inputs, self.transform(data, self.sample_params(data, seed)))
 
-    def augment(self, inputs, seed):
+    def augment(self, inputs: LayerInputs, seed: TensorLike) -> LayerOutputs:
         """Augments ``inputs`` with an explicit seed, leaving the layer's state alone.
 
         Args:
@@ -147,7 +182,7 @@ class SpectrogramAugmentation(keras.layers.Layer):
         params = self.sample_params(data, random_ops.as_seed(seed, data[SPECTROGRAMS]))
         return self._pack(inputs, self.transform(data, params))
 
-    def lengths(self, data):
+    def lengths(self, data: Mapping[str, TensorLike]) -> Tensor | None:
         """int32 ``(batch,)`` valid frames, or None when the input has none.
 
         Read from ``data["lengths"]``, or counted from ``data["padding_mask"]``
@@ -236,7 +271,7 @@ class SpectrogramAugmentation(keras.layers.Layer):
             seed = xp.as_seed(xp.stack([state[2], state[0]]))
         return _per_process(xp, seed)
 
-    def save_own_variables(self, store):
+    def save_own_variables(self, store: MutableMapping[str, Any]) -> None:
         """Saves the seed state, so a reloaded layer goes on where this one is.
 
         On TensorFlow the state is one int64 Philox state ``[counter_lo,
@@ -258,7 +293,7 @@ class SpectrogramAugmentation(keras.layers.Layer):
         for i, variable in enumerate(own):
             store[f"{i}"] = both if variable is self._seed_state else variable
 
-    def load_own_variables(self, store):
+    def load_own_variables(self, store: Mapping[str, Any]) -> None:
         """Restores the seed state from a ``.keras`` file, old or from another backend.
 
         The saved layout tells the backend that wrote it: int64 ``[counter_lo,
@@ -429,7 +464,9 @@ def _leading_mask(xp, mask, name):
     return assert_all(xp, ~xp.any(mask[:, 1:] & ~mask[:, :-1]), message, mask)
 
 
-def assert_all(xp, condition, message, value, data=()):
+def assert_all(
+    xp: Any, condition: TensorLike, message: str, value: T, data: Sequence[TensorLike] = ()
+) -> T:
     """``value``, after checking the scalar bool ``condition`` where possible.
 
     Eagerly (any backend) a False ``condition`` raises ``ValueError(message)``;

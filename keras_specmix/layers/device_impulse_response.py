@@ -1,11 +1,16 @@
 """DeviceImpulseResponse layer: DIR augmentation (Morocutti et al., EUSIPCO 2023)."""
 
 import os
+from collections.abc import Mapping
+from collections.abc import Sequence
+from typing import Any
 
 import keras
 import numpy as np
+from numpy.typing import ArrayLike
 
 from keras_specmix import _validation
+from keras_specmix._typing import Domain
 from keras_specmix.datasets import impulse_responses
 from keras_specmix.features.config import FrontEndConfig
 from keras_specmix.layers.base import SPECTROGRAMS
@@ -131,13 +136,13 @@ class DeviceImpulseResponse(SignalAugmentation):
 
     def __init__(
         self,
-        responses=SYNTHETIC,
-        prob=0.4,
-        domain=gain_noise.WAVEFORM,
-        frontend=None,
-        channels=None,
-        **kwargs,
-    ):
+        responses: str | os.PathLike | Sequence[str | os.PathLike] | ArrayLike = SYNTHETIC,
+        prob: float = 0.4,
+        domain: Domain = gain_noise.WAVEFORM,
+        frontend: FrontEndConfig | Mapping[str, Any] | None = None,
+        channels: Sequence[int] | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         self.prob = _validation.check_float("prob", prob, 0.0, 1.0)
         self.domain = _validation.check_choice("domain", domain, set(gain_noise.DOMAINS))
@@ -173,7 +178,7 @@ class DeviceImpulseResponse(SignalAugmentation):
         return self.domain == gain_noise.WAVEFORM
 
     @property
-    def bank(self):
+    def bank(self) -> Any:
         """The stored bank: responses ``(R, L)`` (waveforms) or gains in dB ``(R, n_mels)``."""
         return self._bank
 

@@ -1,5 +1,7 @@
 """FrequencyMixStyle layer: Freq-MixStyle of the CP-JKU DCASE systems."""
 
+from typing import Any
+
 import keras
 
 from keras_specmix import _validation
@@ -81,7 +83,14 @@ class FrequencyMixStyle(SpectrogramAugmentation):
     given ``seed`` within one execution mode.
     """
 
-    def __init__(self, alpha=0.3, prob=0.4, eps=1e-6, per_channel=True, **kwargs):
+    def __init__(
+        self,
+        alpha: float = 0.3,
+        prob: float = 0.4,
+        eps: float = 1e-6,
+        per_channel: bool = True,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         self.alpha = _validation.check_float("alpha", alpha, 0.0, open_min=True)
         self.prob = _validation.check_float("prob", prob, 0.0, 1.0)

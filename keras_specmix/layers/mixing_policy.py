@@ -1,5 +1,9 @@
 """MixingPolicy layer: one of several mixing layers per example or per batch."""
 
+from collections.abc import Sequence
+from typing import Any
+from typing import Literal
+
 import keras
 
 from keras_specmix import _validation
@@ -93,7 +97,13 @@ class MixingPolicy(MixingLayer):
     mixer of ``keras_specmix.MixingModel``.
     """
 
-    def __init__(self, mixers, probs=None, mode="example", **kwargs):
+    def __init__(
+        self,
+        mixers: Sequence[MixingLayer],
+        probs: Sequence[float] | None = None,
+        mode: Literal["example", "batch"] = "example",
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         if self.label_rule != "mix":
             raise ValueError(

@@ -22,12 +22,12 @@ class SignalAugmentation(SpectrogramAugmentation):
     """
 
     @property
-    def accepts_waveforms(self):
+    def accepts_waveforms(self) -> bool:
         """Whether rank-2 ``(batch, samples)`` inputs are accepted (the waveform domain)."""
         return False
 
     @property
-    def min_input_rank(self):
+    def min_input_rank(self) -> int:
         """The lowest input rank this layer takes (2 for waveforms, else 3)."""
         return 2 if self.accepts_waveforms else 3
 

@@ -25,6 +25,7 @@ seeded from the two seed words (eager).
 import functools
 import importlib
 import sys
+from typing import Any
 
 import keras
 import numpy as np
@@ -156,7 +157,8 @@ class Ops:
     def __init__(self, name):
         self.name = name
         self._modules = [importlib.import_module(f"keras.src.backend.{name}.{m}") for m in _MODULES]
-        self._rng = {TENSORFLOW: _TensorFlowRandom, JAX: _JaxRandom, TORCH: _TorchRandom}[name]()
+        random_class = {TENSORFLOW: _TensorFlowRandom, JAX: _JaxRandom, TORCH: _TorchRandom}[name]
+        self._rng: Any = random_class()  # three classes with one interface
 
     def __getattr__(self, attr):
         if attr.startswith("_"):

@@ -36,13 +36,20 @@ the example unchanged.
 """
 
 from keras_specmix import _validation
+from keras_specmix._typing import Array
+from keras_specmix._typing import Params
+from keras_specmix._typing import ParamsLike
+from keras_specmix._typing import Tensor
+from keras_specmix._typing import TensorLike
 from keras_specmix.ops import _backend
 from keras_specmix.ops import _common
 from keras_specmix.ops import fusion
 from keras_specmix.ops import random as random_ops
 
 
-def sample_freq_mixstyle_params(seed, batch_size, alpha=0.3, prob=0.4):
+def sample_freq_mixstyle_params(
+    seed: TensorLike, batch_size: TensorLike, alpha: float = 0.3, prob: float = 0.4
+) -> Params:
     """Draws Freq-MixStyle params: a partner and λ ~ Beta(α, α) per example.
 
     Args:
@@ -71,7 +78,9 @@ def sample_freq_mixstyle_params(seed, batch_size, alpha=0.3, prob=0.4):
     return {"partner": random_ops.pair_indices(seed_partner, batch_size), "lam": lam}
 
 
-def frequency_statistics(x, valid=None, eps=1e-6, per_channel=True):
+def frequency_statistics(
+    x: Array, valid: TensorLike | None = None, eps: float = 1e-6, per_channel: bool = True
+) -> tuple[Tensor, Tensor, Tensor]:
     """Per-frequency mean and standard deviation over time (valid frames only).
 
     Args:
@@ -108,7 +117,13 @@ def frequency_statistics(x, valid=None, eps=1e-6, per_channel=True):
 
 
 @fusion.fused
-def apply_freq_mixstyle(x, params, eps=1e-6, per_channel=True, lengths=None):
+def apply_freq_mixstyle(
+    x: Array,
+    params: ParamsLike,
+    eps: float = 1e-6,
+    per_channel: bool = True,
+    lengths: TensorLike | None = None,
+) -> Tensor:
     """Applies Freq-MixStyle params (see the module docstring).
 
     Args:

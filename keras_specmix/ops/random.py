@@ -13,10 +13,13 @@ mode: XLA may give different numbers than eager or ``tf.function``).
 import tensorflow as tf
 
 from keras_specmix import _validation
+from keras_specmix._typing import Shape
+from keras_specmix._typing import Tensor
+from keras_specmix._typing import TensorLike
 from keras_specmix.ops import _backend
 
 
-def as_seed(seed, *like):
+def as_seed(seed: TensorLike, *like: TensorLike | None) -> Tensor:
     """Converts an int or a shape-``[2]`` integer tensor into a seed tensor.
 
     Args:
@@ -34,7 +37,7 @@ def as_seed(seed, *like):
     return _backend.namespace(seed, *like).as_seed(seed)
 
 
-def seed_from_state(state):
+def seed_from_state(state: TensorLike) -> Tensor:
     """A shape-``[2]`` int32 seed from a Philox generator state.
 
     ``state`` is the int64 ``[counter_lo, counter_hi, key]`` that
@@ -61,7 +64,7 @@ def seed_from_state(state):
     return seed
 
 
-def split_seed(seed, num):
+def split_seed(seed: TensorLike, num: int) -> list[Tensor]:
     """Splits ``seed`` into ``num`` independent seeds.
 
     Args:
@@ -78,7 +81,7 @@ def split_seed(seed, num):
     return _backend.namespace(seed).split(seed, num)
 
 
-def uniform(seed, shape, dtype="float32"):
+def uniform(seed: TensorLike, shape: Shape, dtype: str = "float32") -> Tensor:
     """Uniform draws in ``[0, 1)`` of ``shape``, a pure function of ``seed``.
 
     Args:
@@ -92,7 +95,7 @@ def uniform(seed, shape, dtype="float32"):
     return _backend.namespace(seed, *_entries(shape)).uniform(seed, shape, _dtype_name(dtype))
 
 
-def uniform_int(seed, shape, low, high):
+def uniform_int(seed: TensorLike, shape: Shape, low: TensorLike, high: TensorLike) -> Tensor:
     """Integers uniform in ``[low, high]`` inclusive; bounds may be tensors.
 
     ``low`` and ``high`` broadcast against ``shape``, so each element can have
@@ -164,7 +167,14 @@ def _log_gamma_boosted(xp, seed, shape, alpha, num_trials):
     return log_g1 + xp.log(boost) / alpha
 
 
-def stateless_beta(seed, shape, alpha, beta=None, num_trials=8, dtype="float32"):
+def stateless_beta(
+    seed: TensorLike,
+    shape: Shape,
+    alpha: TensorLike,
+    beta: TensorLike | None = None,
+    num_trials: int = 8,
+    dtype: str = "float32",
+) -> Tensor:
     """Samples Beta(alpha, beta) with ops that compile under XLA.
 
     ``tf.random.stateless_gamma`` has no XLA kernel (``StatelessRandomGammaV3``),
@@ -210,7 +220,7 @@ def stateless_beta(seed, shape, alpha, beta=None, num_trials=8, dtype="float32")
     return xp.sigmoid(xp.cast(log_a, dtype) - xp.cast(log_b, dtype))
 
 
-def pair_indices(seed, batch_size):
+def pair_indices(seed: TensorLike, batch_size: TensorLike) -> Tensor:
     """Random partner for each example, never itself when ``batch_size > 1``.
 
     The rule: draw a random permutation ``p`` of the batch, then pair the
