@@ -96,6 +96,14 @@ class SkippedFilesWarning(UserWarning):
     Filter it by category (``warnings.simplefilter("ignore",
     SkippedFilesWarning)``) where the skipped files are reported otherwise:
     they are also listed in the loader's ``LoadedSplit.skipped``.
+
+    Examples:
+        >>> import warnings
+        >>> with warnings.catch_warnings(record=True) as caught:
+        ...     warnings.simplefilter("always")
+        ...     warnings.warn("Skipped 1 unreadable file(s)", SkippedFilesWarning)
+        >>> caught[0].category.__name__
+        'SkippedFilesWarning'
     """
 
 

@@ -299,6 +299,12 @@ def read_feature_cache(path: StrPath) -> tf.data.Dataset:
 
     ds = tf.data.TFRecordDataset(files)
     ds = ds.map(parse, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
+    # Split batches by example under tf.distribute, never by shard file: with
+    # the default (file) policy a MirroredStrategy over 2 replicas gives one
+    # replica a whole batch and the other an empty one (a crash in fit).
+    options = tf.data.Options()
+    options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
+    ds = ds.with_options(options)
     return ds.apply(tf.data.experimental.assert_cardinality(manifest["num_examples"]))
 
 
@@ -325,6 +331,15 @@ def cached_features(
     Returns:
         ``(dataset, info)``: the cached ``tf.data.Dataset`` and the ``info``
         dict ``build_fn`` gave when the cache was written.
+
+    Examples:
+        >>> import tempfile
+        >>> pairs = tf.data.Dataset.from_tensor_slices((tf.zeros([2, 3]), tf.range(2)))
+        >>> build = lambda: (pairs, {"n": 2})
+        >>> folder, key = tempfile.mkdtemp(), cache_key(n=2)
+        >>> ds, info = cached_features(build, folder, "demo", key, progress=False)
+        >>> len(list(ds)), info
+        (2, {'n': 2})
     """
     path = os.path.join(os.fspath(cache_dir), f"{name}-{key}")
     if read_manifest(path) is None:

@@ -97,6 +97,14 @@ def files_dataset(
             installed, or soxr is not and a file needs resampling; raised
             here, not while iterating.
         ValueError: if no file is left.
+
+    Examples:
+        >>> import tempfile
+        >>> from keras_specmix.datasets import tau2020_mobile_table, write_fake_tau2020_mobile
+        >>> table = tau2020_mobile_table(write_fake_tau2020_mobile(tempfile.mkdtemp() + "/t"))
+        >>> split = files_dataset(table, "demo", clip_seconds=0.3, progress=False)
+        >>> split.element_spec[0].shape, len(list(split)), split.class_names
+        (TensorShape([5, 128, 3]), 6, ('airport', 'bus', 'tram'))
     """
     config = config or FrontEndConfig()
     channel = audio_io.check_channel(channel)
