@@ -89,7 +89,7 @@ def environment(command=None):
     if commit is None:
         dirty = None
     cpu, gpus = _device_names(tf)
-    from tensorflow.python.framework import config as tf_config  # noqa: PLC0415
+    from keras_specmix import _compat  # noqa: PLC0415
 
     return {
         "versions": versions,
@@ -101,7 +101,7 @@ def environment(command=None):
         "cpu_count": os.cpu_count(),
         "gpus": gpus,
         "devices": [d.name for d in tf.config.list_logical_devices()],
-        "op_determinism": bool(tf_config.is_op_determinism_enabled()),
+        "op_determinism": _compat.op_determinism(),
         "onednn_opts": os.environ.get("TF_ENABLE_ONEDNN_OPTS"),
     }
 

@@ -847,13 +847,10 @@ def main(argv=None):
             "examples, which is not supported; use --augment-in data (each process "
             "augments its own batches). Received: --augment-in model"
         )
-    from tensorflow.python.framework import config as tf_config  # noqa: PLC0415
+    from keras_specmix import _compat  # noqa: PLC0415
 
-    was_deterministic = tf_config.is_op_determinism_enabled()
-    if args.op_determinism:
-        tf.config.experimental.enable_op_determinism()
-    else:
-        tf_config.disable_op_determinism()
+    was_deterministic = _compat.op_determinism()
+    _compat.set_op_determinism(args.op_determinism)
     lead = distribute.process_index(strategy) == 0
     output_dir = args.output_dir or (default_output_dir() if lead else None)
     if args.output_dir is None and lead:
@@ -889,11 +886,7 @@ def main(argv=None):
                 distribute.explain_failure(strategy, error)
             raise
         finally:  # the process-wide switch goes back (the runner is called in-process too)
-            (
-                tf_config.enable_op_determinism
-                if was_deterministic
-                else tf_config.disable_op_determinism
-            )()
+            _compat.set_op_determinism(was_deterministic)
     if not lead:
         print(
             f"Process {distribute.process_index(strategy)} of "

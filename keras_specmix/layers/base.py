@@ -104,8 +104,7 @@ class SpectrogramAugmentation(keras.layers.Layer):
         self.data_format = _validation.check_choice("data_format", data_format, set(DATA_FORMATS))
         self._create_seed_state()
         # Inputs are validated by the layer itself: never autocast them.
-        self._convert_input_args = False
-        self._allow_non_tensor_positional_args = True
+        _compat.accept_raw_inputs(self)
         self._warned_layout = False
         self._warned_unset_training = False
         self.built = True
@@ -254,7 +253,7 @@ class SpectrogramAugmentation(keras.layers.Layer):
         both = np.asarray([state[0], draws, state[2]], "int32")
         # Keras' own loop (keras.layers.Layer.save_own_variables), with the
         # seed state's entry replaced: an HDF5 store cannot overwrite one.
-        own = self._trainable_variables + self._non_trainable_variables
+        own = _compat.own_variables(self)
         for i, variable in enumerate(own):
             store[f"{i}"] = both if variable is self._seed_state else variable
 
@@ -275,7 +274,7 @@ class SpectrogramAugmentation(keras.layers.Layer):
         keys = list(store.keys())
         if not keys:
             return
-        own = self._trainable_variables + self._non_trainable_variables
+        own = _compat.own_variables(self)
         if len(keys) != len(own):
             super().load_own_variables(store)  # Keras' error for a mismatched file
             return
