@@ -12,8 +12,8 @@ whatever the parallelism, and each epoch gets new ones.
 import tensorflow as tf
 
 from keras_specmix import _validation
-from keras_specmix.layers.base import LABELS
-from keras_specmix.layers.base import SPECTROGRAMS
+from keras_specmix._keys import LABELS
+from keras_specmix._keys import SPECTROGRAMS
 
 
 def element_seeds(seed):

@@ -34,10 +34,10 @@ axis is ``2·C + 1`` for a prediction of ``C`` classes, and plain targets
 
 import keras
 
-from keras_specmix.layers.base import LABELS
-from keras_specmix.layers.base import SPECTROGRAMS
-from keras_specmix.layers.mixing import MIX_WEIGHTS
-from keras_specmix.layers.mixing import PARTNERS
+from keras_specmix._keys import LABELS
+from keras_specmix._keys import MIX_WEIGHTS
+from keras_specmix._keys import PARTNERS
+from keras_specmix._keys import SPECTROGRAMS
 from keras_specmix.ops import _backend
 from keras_specmix.training import MixingModel
 from keras_specmix.training import _compile_arguments

@@ -12,8 +12,8 @@ import inspect
 import keras
 
 from keras_specmix import _compat
-from keras_specmix.layers.base import LABELS
-from keras_specmix.layers.base import SPECTROGRAMS
+from keras_specmix._keys import LABELS
+from keras_specmix._keys import SPECTROGRAMS
 
 
 class MixingTrainStepMixin:
