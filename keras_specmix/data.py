@@ -14,9 +14,9 @@ from typing import Any
 import tensorflow as tf
 
 from keras_specmix import _validation
+from keras_specmix._keys import LABELS
+from keras_specmix._keys import SPECTROGRAMS
 from keras_specmix._typing import Augmentation
-from keras_specmix.layers.base import LABELS
-from keras_specmix.layers.base import SPECTROGRAMS
 
 
 def element_seeds(seed: int) -> tf.data.Dataset:

@@ -37,13 +37,13 @@ from typing import Any
 
 import keras
 
+from keras_specmix._keys import LABELS
+from keras_specmix._keys import MIX_WEIGHTS
+from keras_specmix._keys import PARTNERS
+from keras_specmix._keys import SPECTROGRAMS
 from keras_specmix._typing import Array
 from keras_specmix._typing import Tensor
 from keras_specmix._typing import TensorLike
-from keras_specmix.layers.base import LABELS
-from keras_specmix.layers.base import SPECTROGRAMS
-from keras_specmix.layers.mixing import MIX_WEIGHTS
-from keras_specmix.layers.mixing import PARTNERS
 from keras_specmix.layers.mixing import MixingLayer
 from keras_specmix.ops import _backend
 from keras_specmix.training import MixingModel

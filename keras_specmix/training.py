@@ -14,8 +14,8 @@ from typing import Any
 import keras
 
 from keras_specmix import _compat
-from keras_specmix.layers.base import LABELS
-from keras_specmix.layers.base import SPECTROGRAMS
+from keras_specmix._keys import LABELS
+from keras_specmix._keys import SPECTROGRAMS
 
 if TYPE_CHECKING:
     # What the mixin is mixed into, for the type checker; at run time its base is object.

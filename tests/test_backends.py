@@ -132,7 +132,7 @@ def test_torch_generators_live_on_the_device_of_the_tensors_they_make():
     draws land on the GPU; no test here runs on one.
     """
     torch = pytest.importorskip("torch")
-    from keras_specmix.ops._backend import _TorchRandom
+    from keras_specmix.ops.random import _TorchRandom
 
     calls = []
 

@@ -32,7 +32,10 @@ DISTRIBUTIONS = {
 ALLOWED_DIRECT_IMPORTS = {
     ("keras_specmix/_compat.py", "jax"),
     ("keras_specmix/ops/_backend.py", "jax"),
-    ("keras_specmix/ops/_backend.py", "torch"),
+    ("keras_specmix/ops/random.py", "jax"),
+    ("keras_specmix/ops/random.py", "torch"),
+    ("keras_specmix/_typing.py", "jax"),  # annotations only (TYPE_CHECKING)
+    ("keras_specmix/_typing.py", "torch"),
     ("keras_specmix/experiments/distribute.py", "jax"),
     ("keras_specmix/experiments/report.py", "tensorflow_io"),
 }

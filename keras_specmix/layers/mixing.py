@@ -6,6 +6,8 @@ from typing import Literal
 import keras
 
 from keras_specmix import _validation
+from keras_specmix._keys import MIX_WEIGHTS
+from keras_specmix._keys import PARTNERS
 from keras_specmix._typing import Array
 from keras_specmix._typing import Params
 from keras_specmix._typing import ParamsLike
@@ -14,12 +16,9 @@ from keras_specmix._typing import TensorLike
 from keras_specmix.layers.base import LABELS
 from keras_specmix.layers.base import SPECTROGRAMS
 from keras_specmix.layers.base import SpectrogramAugmentation
-from keras_specmix.layers.base import assert_all
 from keras_specmix.ops import _backend
 from keras_specmix.ops import label_rules
-
-MIX_WEIGHTS = "mix_weights"
-PARTNERS = "partners"
+from keras_specmix.ops._checks import assert_all
 
 
 class MixingLayer(SpectrogramAugmentation):

@@ -7,6 +7,7 @@ from typing import Literal
 import keras
 
 from keras_specmix import _validation
+from keras_specmix._keys import MIX_METHODS
 from keras_specmix.layers.base import SPECTROGRAMS
 from keras_specmix.layers.mixing import MIX_WEIGHTS
 from keras_specmix.layers.mixing import MixingLayer
@@ -14,8 +15,6 @@ from keras_specmix.ops import _backend
 from keras_specmix.ops import fusion
 from keras_specmix.ops import policy as policy_ops
 from keras_specmix.ops import random as random_ops
-
-MIX_METHODS = "mix_methods"
 
 
 @keras.saving.register_keras_serializable(package="keras_specmix")

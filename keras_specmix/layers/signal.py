@@ -1,10 +1,9 @@
 """Base of the layers that take waveforms as well as spectrograms."""
 
+from keras_specmix._keys import WAVEFORMS
 from keras_specmix.layers.base import SPECTROGRAMS
 from keras_specmix.layers.base import SpectrogramAugmentation
 from keras_specmix.ops import _backend
-
-WAVEFORMS = "waveforms"
 
 
 class SignalAugmentation(SpectrogramAugmentation):

@@ -10,8 +10,11 @@ state, so results depend only on the seed (within one backend and execution
 mode: XLA may give different numbers than eager or ``tf.function``).
 """
 
+from typing import Any
+
 import tensorflow as tf
 
+from keras_specmix import _compat
 from keras_specmix import _validation
 from keras_specmix._typing import Shape
 from keras_specmix._typing import Tensor
@@ -249,3 +252,156 @@ def pair_indices(seed: TensorLike, batch_size: TensorLike) -> Tensor:
     # 0.1-0.3 ms even on a vector of 32 (benchmarks/profile_layers.py).
     following = xp.concatenate([perm[1:], perm[:1]], axis=0)
     return xp.take(following, position, axis=0)
+
+
+# ---------------------------------------------------------------- backends
+# The per-backend stateless generators behind ``Ops.uniform``, ``normal``,
+# ``split`` and ``fold_in`` (``keras_specmix.ops._backend``): the only
+# per-backend code of the core. On TensorFlow they are
+# ``tf.random.stateless_*`` (XLA-compilable; the draws of keras_specmix 0.1
+# and 0.2 on TensorFlow are unchanged), on JAX ``jax.random`` with the seed
+# as a raw threefry key (``jit``-compatible), on PyTorch a ``torch.Generator``
+# seeded from the two seed words (eager).
+
+
+def backend_random(name: str) -> Any:
+    """The stateless generator of the backend ``name`` (used by ``_backend.Ops``).
+
+    Args:
+        name: ``"tensorflow"``, ``"jax"`` or ``"torch"``.
+
+    Returns:
+        An object with ``as_seed``, ``uniform``, ``normal``, ``split`` and
+        ``fold_in``.
+
+    Examples:
+        >>> backend_random("tensorflow").as_seed([1, 2]).numpy().tolist()
+        [1, 2]
+    """
+    return {
+        _backend.TENSORFLOW: _TensorFlowRandom,
+        _backend.JAX: _JaxRandom,
+        _backend.TORCH: _TorchRandom,
+    }[name]()
+
+
+class _TensorFlowRandom:
+    """``tf.random.stateless_*``: XLA-compilable, the draws of keras_specmix 0.1."""
+
+    def as_seed(self, seed):
+        seed = tf.convert_to_tensor(seed)
+        if seed.dtype != tf.int32:
+            seed = tf.cast(seed, tf.int32)
+        return tf.reshape(seed, [2])
+
+    def uniform(self, seed, shape, dtype, minval, maxval):
+        if isinstance(shape, tuple):
+            shape = tf.stack([tf.cast(s, tf.int32) for s in shape]) if shape else []
+        return tf.random.stateless_uniform(
+            shape, seed=seed, minval=minval, maxval=maxval, dtype=dtype
+        )
+
+    def normal(self, seed, shape, dtype):
+        if isinstance(shape, tuple):
+            shape = tf.stack([tf.cast(s, tf.int32) for s in shape]) if shape else []
+        return tf.random.stateless_normal(shape, seed=seed, dtype=dtype)
+
+    def split(self, seed, num):
+        return tf.unstack(tf.random.experimental.stateless_split(seed, num=num), num=num)
+
+    def fold_in(self, seed, data):
+        return tf.random.experimental.stateless_fold_in(seed, tf.cast(data, tf.int32))
+
+
+class _JaxRandom:
+    """``jax.random`` with the seed as a raw threefry key: works inside ``jit``."""
+
+    def __init__(self):
+        import jax
+
+        self.jax = jax
+
+    def as_seed(self, seed):
+        jnp = self.jax.numpy
+        seed = jnp.asarray(seed)
+        if seed.dtype != jnp.uint32:
+            seed = self.jax.lax.convert_element_type(seed, jnp.uint32)
+        return jnp.reshape(seed, (2,))
+
+    def uniform(self, seed, shape, dtype, minval, maxval):
+        return self.jax.random.uniform(seed, shape, dtype=dtype, minval=minval, maxval=maxval)
+
+    def normal(self, seed, shape, dtype):
+        return self.jax.random.normal(seed, shape, dtype=dtype)
+
+    def split(self, seed, num):
+        return list(self.jax.random.split(seed, num))
+
+    def fold_in(self, seed, data):
+        return self.jax.random.fold_in(seed, self.jax.numpy.asarray(data, "uint32"))
+
+
+def _mix64(*words):
+    """splitmix64 of the words: a 64-bit generator seed from 32-bit seed words."""
+    state = 0
+    for word in words:
+        state = (state + (int(word) & 0xFFFFFFFF) + 0x9E3779B97F4A7C15) & 0xFFFFFFFFFFFFFFFF
+        z = state
+        z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & 0xFFFFFFFFFFFFFFFF
+        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & 0xFFFFFFFFFFFFFFFF
+        state = z ^ (z >> 31)
+    return state
+
+
+class _TorchRandom:
+    """A ``torch.Generator`` seeded from the seed's two words (eager PyTorch).
+
+    PyTorch draws only with a generator on the device it writes to, so each
+    generator is made there: on Keras' device (``get_device()``, the GPU when
+    there is one) for ``uniform`` and ``normal``, on the CPU for ``split``,
+    whose seeds are CPU tensors like every seed here.
+    """
+
+    def __init__(self):
+        import torch
+
+        self.torch = torch
+        self.device = _compat.torch_device
+
+    def as_seed(self, seed):
+        seed = self.torch.as_tensor(seed, device="cpu")
+        return seed.to(self.torch.int64).reshape(2)
+
+    def _generator(self, seed, device, *extra):
+        words = [int(w) for w in seed.detach().cpu().tolist()] + [int(e) for e in extra]
+        generator = self.torch.Generator(device=device)
+        generator.manual_seed(_mix64(*words))
+        return generator
+
+    def _size(self, shape):
+        return tuple(int(s) for s in shape)
+
+    def uniform(self, seed, shape, dtype, minval, maxval):
+        dtype, device = getattr(self.torch, dtype), self.device()
+        draws = self.torch.rand(
+            self._size(shape), generator=self._generator(seed, device), dtype=dtype, device=device
+        )
+        return draws * (maxval - minval) + minval
+
+    def normal(self, seed, shape, dtype):
+        dtype, device = getattr(self.torch, dtype), self.device()
+        return self.torch.randn(
+            self._size(shape), generator=self._generator(seed, device), dtype=dtype, device=device
+        )
+
+    def split(self, seed, num):
+        draws = self.torch.randint(
+            -(2**31), 2**31 - 1, (num, 2), generator=self._generator(seed, "cpu", 1), device="cpu"
+        )
+        return list(draws)
+
+    def fold_in(self, seed, data):
+        words = seed.detach().cpu().tolist() + [int(data)]
+        return self.torch.tensor(
+            [_mix64(*words) >> 33, _mix64(*words, 1) >> 33], dtype=self.torch.int64
+        )
