@@ -22,7 +22,6 @@ raw threefry key (``jit``-compatible), on PyTorch a ``torch.Generator``
 seeded from the two seed words (eager).
 """
 
-import functools
 import importlib
 import sys
 
@@ -127,7 +126,12 @@ def has_float64(xp):
     return bool(jax.config.read("jax_enable_x64"))
 
 
-@functools.cache
+#: One ``Ops`` per backend. A plain dict, not ``functools.cache``: ``torch.compile``
+#: skips the cache wrapper and would build (and import) a new namespace on every
+#: call, breaking the graph at each one.
+_NAMESPACES = {}
+
+
 def ops_for(name):
     """The ``Ops`` namespace of the backend ``name``, one instance per backend.
 
@@ -140,9 +144,12 @@ def ops_for(name):
     Raises:
         ValueError: for another name.
     """
-    if name not in BACKENDS:
-        raise ValueError(f"`name` must be one of {BACKENDS}. Received: name={name!r}")
-    return Ops(name)
+    ops = _NAMESPACES.get(name)
+    if ops is None:
+        if name not in BACKENDS:
+            raise ValueError(f"`name` must be one of {BACKENDS}. Received: name={name!r}")
+        ops = _NAMESPACES[name] = Ops(name)
+    return ops
 
 
 class Ops:
