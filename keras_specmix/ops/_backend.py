@@ -291,9 +291,9 @@ class _TorchRandom:
         seed = self.torch.as_tensor(seed, device="cpu")
         return seed.to(self.torch.int64).reshape(2)
 
-    def _generator(self, seed, *extra):
+    def _generator(self, seed, *extra, device=None):
         words = [int(w) for w in seed.detach().cpu().tolist()] + [int(e) for e in extra]
-        generator = self.torch.Generator(device=self.device())
+        generator = self.torch.Generator(device=device or self.device())
         generator.manual_seed(_mix64(*words))
         return generator
 
@@ -314,8 +314,14 @@ class _TorchRandom:
         )
 
     def split(self, seed, num):
+        # Seeds live on the CPU, so the generator must too: a CUDA generator
+        # cannot draw into a CPU tensor.
         draws = self.torch.randint(
-            -(2**31), 2**31 - 1, (num, 2), generator=self._generator(seed, 1), device="cpu"
+            -(2**31),
+            2**31 - 1,
+            (num, 2),
+            generator=self._generator(seed, 1, device="cpu"),
+            device="cpu",
         )
         return list(draws)
 
