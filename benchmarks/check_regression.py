@@ -69,12 +69,13 @@ def main(argv=None):
     parser.add_argument("--attempts", type=int, default=3)
     parser.add_argument("--baseline", default=BASELINE)
     parser.add_argument("--update", action="store_true", help="write the baseline instead")
+    parser.add_argument("--layers", default=None, help="comma-separated subset (default: all)")
     args = parser.parse_args(argv)
     import keras
 
     backend = keras.backend.backend()
     modes = MODES[backend]
-    names = list(bench_layers.layer_classes())
+    names = args.layers.split(",") if args.layers else list(bench_layers.layer_classes())
     start = time.perf_counter()
     print(f"{backend} {', '.join(modes)}: {len(names)} layers on {SHAPE}; load: {harness.uptime()}")
     best, errors = ratios(backend, modes, names, args.repeats)
@@ -87,8 +88,9 @@ def main(argv=None):
         with open(args.baseline) as f:
             baseline = json.load(f)
     if args.update:
+        old = baseline.get(backend, {}).get("ratios", {})
         baseline[backend] = {
-            "ratios": {k: round(v, 3) for k, v in sorted(best.items())},
+            "ratios": {**old, **{k: round(v, 3) for k, v in sorted(best.items())}},
             "shape": list(SHAPE),
             "uptime": harness.uptime(),
             "environment": harness.environment(),

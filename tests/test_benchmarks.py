@@ -110,6 +110,41 @@ def test_bench_layers_rejects_an_unknown_layer():
     assert done.returncode == 2 and "--layers must be among" in done.stderr
 
 
+def test_check_regression_fails_a_layer_far_over_its_committed_ratio(tmp_path):
+    """A committed ratio no layer can reach (0.2x a copy) must fail, after the retries;
+    a generous one passes; a layer without a committed ratio is reported, not failed."""
+    baseline = tmp_path / "baseline.json"
+    baseline.write_text(
+        json.dumps({"tensorflow": {"ratios": {"TimeMasking@xla": 0.2, "TimeMasking@graph": 50.0}}})
+    )
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "benchmarks" / "check_regression.py"),
+            "--baseline",
+            str(baseline),
+            "--layers",
+            "TimeMasking,FilterAugment",
+            "--repeats",
+            "5",
+            "--attempts",
+            "2",
+        ],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "KERAS_BACKEND": "tensorflow"},
+        timeout=600,
+    )
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "FAILED: TimeMasking@xla" in done.stdout
+    assert "attempt 2: measuring TimeMasking@xla" in done.stdout
+    assert (
+        "| TimeMasking@graph |" in done.stdout
+        and "REGRESSED" not in done.stdout.split("| TimeMasking@graph |")[1].split("\n")[0]
+    )
+    assert "new: no baseline" in done.stdout.split("| FilterAugment@xla |")[1].split("\n")[0]
+
+
 def test_bench_tfdata_reports_stages_floors_and_augmentations(tmp_path):
     out, png = tmp_path / "tfdata.json", tmp_path / "tfdata.png"
     stdout = _run(
