@@ -167,9 +167,15 @@ def test_bench_tfdata_reports_stages_floors_and_augmentations(tmp_path):
         "stage: + crop",
         "plain pipeline (+ batch)",
     ]
-    for name in ("MixUp", "SpecMix", "SpecAugment", "floor: + copy in place"):
+    names = ["floor: + copy in place"] + [
+        f"{layer} ({how})"
+        for layer in ("MixUp", "SpecMix", "SpecAugment", "FrequencyMixStyle", "MixingPolicy")
+        for how in ("augment_dataset", "map")
+    ]
+    for name in names:
         assert per_batch[name]["wall"] > 0 and per_batch[name]["cpu"] > 0
         assert f"| {name} |" in stdout
+    assert "batches / s" in stdout
     assert png.stat().st_size > 10_000
 
 
