@@ -488,6 +488,8 @@ def run_child(backend, args, names, out_json, dump_dir):
         cmd += ["--dump-dir", dump_dir]
     if args.peers:
         cmd.append("--peers")
+    if getattr(args, "torch_threads", None):
+        cmd += ["--torch-threads", str(args.torch_threads)]
     try:
         done = subprocess.run(
             cmd, env=env, text=True, stdout=subprocess.PIPE, timeout=args.timeout_s
@@ -593,6 +595,13 @@ def main(argv=None):
     parser.add_argument("--no-memory", dest="memory", action="store_false")
     parser.add_argument("--peers", action="store_true", help="also time the peers (TensorFlow)")
     parser.add_argument("--timeout-s", type=float, default=3600.0, help="per backend")
+    parser.add_argument(
+        "--torch-threads",
+        type=int,
+        default=None,
+        help="torch.set_num_threads in the PyTorch process (default: PyTorch's own). On a "
+        "machine shared with other jobs, 1 avoids OpenMP threads waiting on each other",
+    )
     parser.add_argument("--out", default=os.path.join(HERE, "results", "layers.json"))
     parser.add_argument("--child", metavar="JSON", help=argparse.SUPPRESS)
     parser.add_argument("--dump-dir", help=argparse.SUPPRESS)
@@ -623,6 +632,10 @@ def main(argv=None):
 
     if args.child:  # one backend, in this process
         backend = args.backends[0]
+        if backend == "torch" and args.torch_threads:
+            import torch
+
+            torch.set_num_threads(args.torch_threads)
         result = run_backend(
             backend,
             args.shapes,
@@ -655,6 +668,7 @@ def main(argv=None):
                 "layers": names,
                 "repeats": args.repeats,
                 "warmup": args.warmup,
+                "torch_threads": args.torch_threads,
             },
             "floors": {n: floor(n) for n in names},
             "targets": {n: target(n) for n in names},

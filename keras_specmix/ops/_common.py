@@ -37,30 +37,3 @@ def trailing(xp, value, rank):
     for _ in range(rank - len(value.shape)):
         value = xp.expand_dims(value, -1)
     return value
-
-
-def take_rows(xp, x, index):
-    """``x[index]``: whole slices of ``x`` along axis 0, gathered as rows of a 2-D view.
-
-    The same values as ``xp.take(x, index, axis=0)``. Gathering from the 2-D
-    ``(length, -1)`` view lets every backend copy each slice as one block:
-    PyTorch's CPU ``index_select`` on a rank-4 batch walks it value by value
-    (about 30x a copy of the batch, ``benchmarks/bench_layers.py``), and the
-    view costs nothing on TensorFlow and JAX.
-
-    Args:
-        xp: the backend namespace.
-        x: tensor ``(length, ...)``.
-        index: int tensor ``(n,)`` of positions in ``[0, length)``.
-
-    Returns:
-        A tensor ``(n, ...)`` of ``x``'s dtype.
-    """
-    if len(x.shape) <= 2:
-        return xp.take(x, index, axis=0)
-    shape = xp.shape(x)
-    width = 1
-    for size in shape[1:]:  # no -1: a batch of zero elements has no inferable size
-        width = width * size
-    rows = xp.take(xp.reshape(x, (shape[0], width)), index, axis=0)
-    return xp.reshape(rows, (xp.shape(index)[0],) + tuple(shape[1:]))

@@ -37,7 +37,6 @@ fixed-length rule.
 
 from keras_specmix import _validation
 from keras_specmix.ops import _backend
-from keras_specmix.ops import _common
 from keras_specmix.ops import fusion
 from keras_specmix.ops import masks
 from keras_specmix.ops import random as random_ops
@@ -144,7 +143,7 @@ def apply_mixup(x, y, params, lengths=None):
         own = xp.maximum(xp.cast(lengths, "float32"), 1.0)
         whole = xp.equal(span, lengths) & (lengths > 0)  # λ as drawn, bit for bit
         lam = xp.where(whole, lam, 1.0 - (1.0 - lam) * xp.cast(span, "float32") / own)
-    x_out = masks.blend(x, _common.take_rows(xp, x, partner), keep)
+    x_out = masks.blend(x, xp.take(x, partner, axis=0), keep)
     return x_out, mix_labels(y, partner, lam), lam
 
 
@@ -188,7 +187,7 @@ def apply_region_mix(x, y, params, combine, lengths=None):
         lam = 1.0 - masks.region_fraction(time_mask, freq_mask, combine, lengths, span)
     if len(x.shape) == 4:
         region = region[..., None]
-    x_out = masks.select(region, _common.take_rows(xp, x, partner), x)
+    x_out = masks.select(region, xp.take(x, partner, axis=0), x)
     return x_out, mix_labels(y, partner, lam), lam
 
 

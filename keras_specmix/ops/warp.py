@@ -30,7 +30,6 @@ import tensorflow as tf
 
 from keras_specmix import _validation
 from keras_specmix.ops import _backend
-from keras_specmix.ops import _common
 from keras_specmix.ops import fusion
 from keras_specmix.ops import masks
 from keras_specmix.ops import random as random_ops
@@ -190,7 +189,7 @@ def _gather_frames(xp, x, index):
     # Whole frames by row index into (batch · time, ...): no per-cell index
     # tensor (take_along_axis would build one the size of x, in int64 on torch).
     shape = xp.shape(x)
-    flat = xp.reshape(x, (shape[0] * shape[1],) + tuple(shape[2:]))
+    flat = xp.reshape(x, (-1,) + tuple(shape[2:]))
     offsets = xp.arange(shape[0], dtype="int32")[:, None] * shape[1]
     rows = xp.reshape(xp.cast(index, "int32") + offsets, (-1,))
-    return xp.reshape(_common.take_rows(xp, flat, rows), shape)
+    return xp.reshape(xp.take(flat, rows, axis=0), shape)
