@@ -1,15 +1,15 @@
 """Shared pytest configuration: markers, quiet TensorFlow logs, policy reset."""
 
 import os
-import platform
+
+import _keras_specmix_cli
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-if platform.machine().lower() in ("x86_64", "amd64"):
-    # oneDNN's training kernels for convolutions on < 16 channels have corrupted the
-    # heap on AVX-512 CPUs and the tests train width-4 models in-process; a crash
-    # would kill pytest with no summary (docs/known_issues.md). Set
-    # TF_ENABLE_ONEDNN_OPTS=1 to run the suite with oneDNN.
-    os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
+# oneDNN's training kernels for convolutions on < 16 channels have corrupted the
+# heap on AVX-512 CPUs and the tests train width-4 models in-process; a crash
+# would kill pytest with no summary (docs/known_issues.md). The command's guard,
+# before TensorFlow is imported; set TF_ENABLE_ONEDNN_OPTS=1 to run the suite with oneDNN.
+_keras_specmix_cli.turn_onednn_off()
 
 import keras  # noqa: E402
 import pytest  # noqa: E402

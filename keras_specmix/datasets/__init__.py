@@ -11,13 +11,18 @@ device, city/location, split) and ``dataset.skipped``.
 - :func:`synthetic_scenes`: the embedded, seeded default (no files needed).
 - :func:`spoken_digits`: espeak-ng digits (needs the espeak-ng package).
 
+:func:`load_impulse_responses`, :func:`stack_impulse_responses` and
+:func:`synthetic_impulse_responses` build the impulse-response banks of
+:class:`~keras_specmix.DeviceImpulseResponse`.
+
 :func:`random_crop` takes the paper's random 400-frame crops with stateless
 seeds. Audio files are decoded with libsndfile (``soundfile``) and resampled with
-libsoxr (``soxr``), both imported only when files are read.
+libsoxr (``soxr``), from the ``audio`` extra: soundfile is imported only when
+files are read, soxr only when one needs resampling.
 
 :mod:`~keras_specmix.datasets.fakes` writes tiny fake TAU 2020 Mobile and
 SECL-UMONS trees (:func:`write_fake_tau2020_mobile`,
-:func:`write_fake_secl_umons`, NumPy only) to smoke-test a pipeline.
+:func:`write_fake_secl_umons`, with soundfile) to smoke-test a pipeline.
 """
 
 from keras_specmix.datasets.audio_io import AudioFileError
@@ -35,6 +40,9 @@ from keras_specmix.datasets.fakes import write_fake_tau2020_mobile
 from keras_specmix.datasets.fakes import write_wav
 from keras_specmix.datasets.folder import from_csv
 from keras_specmix.datasets.folder import from_directory
+from keras_specmix.datasets.impulse_responses import load_impulse_responses
+from keras_specmix.datasets.impulse_responses import stack_impulse_responses
+from keras_specmix.datasets.impulse_responses import synthetic_impulse_responses
 from keras_specmix.datasets.pipeline import files_dataset
 from keras_specmix.datasets.secl import secl_umons
 from keras_specmix.datasets.secl import secl_umons_table
@@ -68,6 +76,10 @@ __all__ = [
     "AudioInfo",
     "inspect_audio",
     "files_dataset",
+    # impulse-response banks (DeviceImpulseResponse)
+    "load_impulse_responses",
+    "stack_impulse_responses",
+    "synthetic_impulse_responses",
     # feature cache
     "cached_dataset",
     "read_feature_cache",

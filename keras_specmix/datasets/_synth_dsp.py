@@ -6,28 +6,11 @@ signals; nothing here touches global random state.
 
 import numpy as np
 
+from keras_specmix.ops.impulse_response import fft_length as fast_length
+
 
 def _freqs(n, sr):
     return np.fft.rfftfreq(n, 1.0 / sr)
-
-
-def fast_length(n):
-    """Smallest ``2^a 3^b 5^c >= n``: FFT sizes that pocketfft does quickly.
-
-    An FFT of an awkward size (a large prime factor) can be 20 times slower.
-    """
-    best = 1 << max(0, n - 1).bit_length()
-    power5 = 1
-    while power5 < best:
-        odd = power5
-        while odd < best:
-            size = odd
-            while size < n:
-                size *= 2
-            best = min(best, size)
-            odd *= 3
-        power5 *= 5
-    return best
 
 
 def convolve(x, h, shape=None):

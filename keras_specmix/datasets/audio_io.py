@@ -11,8 +11,12 @@ in parallel. Every format libsndfile reads is accepted; with libsndfile >= 1.1
 that includes WAV (8/16/24/32-bit integer, 32/64-bit float,
 WAVE_FORMAT_EXTENSIBLE), FLAC, AIFF, OGG Vorbis, Opus and MP3
 (:func:`readable_formats` lists what the installed libsndfile reads).
-Both are imported lazily (``import keras_specmix`` never needs them; they come
-with the ``audio`` extra); tensorflow-io is not needed.
+Both come with the ``audio`` extra and are imported at first use
+(``import keras_specmix`` never needs them; soxr only when a file's rate
+differs from the requested one, checked by :func:`scan_audio_files` before a
+dataset is built); without them a call raises
+:class:`~keras_specmix._optional.MissingDependencyError` naming the extra.
+tensorflow-io is not needed.
 """
 
 import collections
@@ -22,6 +26,7 @@ import os
 import numpy as np
 import tensorflow as tf
 
+from keras_specmix import _optional
 from keras_specmix import _validation
 
 AudioInfo = collections.namedtuple(
@@ -55,27 +60,33 @@ class AudioFileError(ValueError):
     """An audio file that cannot be used; the message names the file."""
 
 
-def _import(name):
-    try:
-        return __import__(name)
-    except (ImportError, OSError) as error:  # OSError: libsndfile missing
-        raise ImportError(
-            f"Reading audio files needs `{name}` (libsndfile/libsoxr bindings): "
-            "`pip install soundfile soxr` (or `pip install keras_specmix[audio]`). "
-            f"Import failed with: {error}"
-        ) from error
+def _soundfile():
+    return _optional.require("soundfile", "Reading audio files")
 
 
-def decoder_id():
+def _soxr(why="Resampling audio"):
+    return _optional.require("soxr", why)
+
+
+def decoder_id(resampling=True):
     """Identifies the decoder and resampler versions (part of feature-cache keys).
 
+    Args:
+        resampling: whether some file is resampled; without, libsoxr plays
+            no part in the features and is neither named nor needed.
+
     Returns:
-        str, e.g. ``"libsndfile 1.2.2, soxr 1.1.0 HQ"``.
+        str, e.g. ``"libsndfile 1.2.2, soxr 1.1.0 HQ"`` (``"libsndfile 1.2.2"``
+        with ``resampling=False``).
+
+    Raises:
+        MissingDependencyError: (an ``ImportError``) soundfile, or soxr when
+            ``resampling``, is not installed.
     """
-    soundfile, soxr = _import("soundfile"), _import("soxr")
-    return (
-        f"libsndfile {soundfile.__libsndfile_version__}, soxr {soxr.__version__} {RESAMPLE_QUALITY}"
-    )
+    text = f"libsndfile {_soundfile().__libsndfile_version__}"
+    if resampling:
+        text += f", soxr {_soxr().__version__} {RESAMPLE_QUALITY}"
+    return text
 
 
 def readable_formats():
@@ -89,7 +100,7 @@ def readable_formats():
     >>> "FLAC" in readable_formats()
     True
     """
-    return dict(_import("soundfile").available_formats())
+    return dict(_soundfile().available_formats())
 
 
 def _fail(path, reason):
@@ -132,7 +143,7 @@ def inspect_audio(path):
     >>> inspect_audio(path)[1:]
     ('flac', 16000, 1, 24, 800, 'PCM_24')
     """
-    soundfile = _import("soundfile")
+    soundfile = _soundfile()
     path = os.fspath(path)
     if os.path.isdir(path):
         _fail(path, "a folder, not a file")
@@ -193,6 +204,10 @@ def scan_audio_files(paths, sample_rate=None, resample=False, channel=0, on_erro
     Raises:
         AudioFileError: naming the file and the ``on_error`` option, for the
             first bad file when ``on_error="raise"``.
+        MissingDependencyError: (an ``ImportError``) soundfile is not
+            installed, or soxr is not and a file needs resampling (its rate
+            differs from ``sample_rate`` and ``resample`` is True): raised
+            here, before a dataset that would fail while iterating is built.
     """
     _validation.check_choice("on_error", on_error, ("raise", "skip"))
     infos, skipped = [], []
@@ -209,6 +224,8 @@ def scan_audio_files(paths, sample_rate=None, resample=False, channel=0, on_erro
                 _fail(
                     path, f"channel {channel} requested but the file has {info.channels} channel(s)"
                 )
+            if sample_rate is not None and info.sample_rate != sample_rate:
+                _soxr(f"Resampling {info.path!r} ({info.sample_rate} Hz) to {sample_rate} Hz")
         except AudioFileError as error:
             if on_error == "raise":
                 raise AudioFileError(f"{error} ({SKIP_HINT})") from None
@@ -248,6 +265,8 @@ def load_audio(path, sample_rate=None, channel="all", num_samples=None):
         AudioFileError: naming the file if libsndfile cannot decode it
             (e.g. corrupt compressed frames, found only while decoding), it
             holds NaN or inf samples, or the requested channel does not exist.
+        MissingDependencyError: (an ``ImportError``) soundfile is not
+            installed, or soxr is not and the file needs resampling.
 
     Examples:
 
@@ -257,7 +276,7 @@ def load_audio(path, sample_rate=None, channel="all", num_samples=None):
     >>> load_audio(path, sample_rate=16000, channel="mean").shape
     (1600, 1)
     """
-    soundfile, soxr = _import("soundfile"), _import("soxr")
+    soundfile = _soundfile()
     path = os.fsdecode(path)
     channel = check_channel(channel)
     try:
@@ -282,7 +301,7 @@ def load_audio(path, sample_rate=None, channel="all", num_samples=None):
         )
     audio = _select_channels(audio, channel)
     if sample_rate is not None and rate != sample_rate and len(audio):
-        audio = soxr.resample(audio, rate, sample_rate, quality=RESAMPLE_QUALITY)
+        audio = _soxr().resample(audio, rate, sample_rate, quality=RESAMPLE_QUALITY)
     if num_samples is not None:
         audio = audio[:num_samples]
         if len(audio) < num_samples:
@@ -295,7 +314,10 @@ def decode_audio(path, sample_rate=None, channel="all", num_channels=None, num_s
 
     Runs through ``tf.numpy_function`` (not serialisable into a SavedModel;
     use it in input pipelines). libsndfile and libsoxr release the GIL, so
-    ``num_parallel_calls > 1`` decodes files in parallel.
+    ``num_parallel_calls > 1`` decodes files in parallel. Checks no file:
+    run :func:`scan_audio_files` first, so that a bad file, or a missing
+    soxr for a file that needs resampling, is reported before iterating
+    rather than inside ``tf.data``'s error.
 
     Args:
         path: scalar string tensor.

@@ -49,6 +49,16 @@ def _running(pid):
     return True
 
 
+def temporary_path(path):
+    """A hidden temporary name beside ``path``, holding this host and process id.
+
+    What :func:`remove_stale_temporaries` recognises (as a folder) once its
+    writer no longer runs.
+    """
+    parent, name = os.path.split(os.path.abspath(os.fspath(path)))
+    return os.path.join(parent, f".{name}.tmp-{_host()}-{os.getpid()}-{uuid.uuid4().hex}")
+
+
 def remove_stale_temporaries(cache_dir):
     """Removes the temporary folders of killed extractions in ``cache_dir``.
 
@@ -136,9 +146,7 @@ def write_feature_cache(dataset, path, num_examples=None, shard_size=512, progre
     parent = os.path.dirname(os.path.abspath(path))
     os.makedirs(parent, exist_ok=True)
     remove_stale_temporaries(parent)
-    tmp = os.path.join(
-        parent, f".{os.path.basename(path)}.tmp-{_host()}-{os.getpid()}-{uuid.uuid4().hex}"
-    )
+    tmp = temporary_path(path)
     os.makedirs(tmp)
     bar = keras.utils.Progbar(num_examples, unit_name="clip") if progress else None
     shards, count, writer, shape = [], 0, None, None

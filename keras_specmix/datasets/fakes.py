@@ -8,9 +8,9 @@ clips, so a pipeline can be run end to end in seconds::
     root = write_fake_tau2020_mobile("/tmp/fake_tau")
     ds = tau2020_mobile(root, "train", clip_seconds=0.3)
 
-Audio is written with libsndfile (``soundfile``): :func:`write_wav` writes
-16/24/32-bit PCM WAV and :func:`write_audio_formats` one file per tested
-encoding (:data:`AUDIO_FORMATS`).
+Audio is written with libsndfile (``soundfile``, the ``audio`` extra):
+:func:`write_wav` writes 16/24/32-bit PCM WAV and :func:`write_audio_formats`
+one file per tested encoding (:data:`AUDIO_FORMATS`).
 """
 
 import os
@@ -18,6 +18,7 @@ import pathlib
 
 import numpy as np
 
+from keras_specmix import _optional
 from keras_specmix import _validation
 
 # (scene, city, location, segment, device). Labels are deliberately not in
@@ -80,8 +81,7 @@ def available_audio_formats():
         tuple of rows of :data:`AUDIO_FORMATS` (MP3 needs libsndfile >= 1.1,
         Opus >= 1.0.29).
     """
-    import soundfile  # noqa: PLC0415
-
+    soundfile = _optional.require("soundfile", "Writing audio files")
     return tuple(
         row
         for row in AUDIO_FORMATS
@@ -109,9 +109,8 @@ def write_audio_formats(folder, audio, sample_rate):
     >>> len(written) >= 11
     True
     """
-    import soundfile  # noqa: PLC0415
-    import soxr  # noqa: PLC0415
-
+    soundfile = _optional.require("soundfile", "Writing audio files")
+    soxr = _optional.require("soxr", "Resampling audio")
     folder = pathlib.Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     written = {}
@@ -149,8 +148,7 @@ def write_wav(path, audio, sample_rate, bits=24):
     >>> path.stat().st_size
     3244
     """
-    import soundfile  # noqa: PLC0415
-
+    soundfile = _optional.require("soundfile", "Writing audio files")
     bits = _validation.check_choice("bits", bits, (16, 24, 32))
     sample_rate = _validation.check_int("sample_rate", sample_rate, minimum=1)
     audio = np.clip(np.asarray(audio, np.float64), -1.0, 1.0)

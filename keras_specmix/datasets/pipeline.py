@@ -86,6 +86,9 @@ def files_dataset(
 
     Raises:
         AudioFileError: naming a bad file, with ``on_error="raise"``.
+        MissingDependencyError: (an ``ImportError``) soundfile is not
+            installed, or soxr is not and a file needs resampling; raised
+            here, not while iterating.
         ValueError: if no file is left.
     """
     config = config or FrontEndConfig()
@@ -124,7 +127,9 @@ def files_dataset(
             config=config.to_dict(),
             num_samples=num_samples,
             channel=channel,
-            decoder=audio_io.decoder_id(),
+            decoder=audio_io.decoder_id(
+                resampling=any(i.sample_rate != config.sample_rate for i in infos)
+            ),
             files=cache_lib.files_fingerprint(table.paths),
             labels=table.labels.tolist(),
         )

@@ -1,12 +1,14 @@
-"""``python -m keras_specmix.experiments``: see :mod:`keras_specmix.experiments.runner`.
+"""``python -m keras_specmix.experiments``: the command of :mod:`keras_specmix.experiments.runner`.
 
-The quiet TensorFlow start-up and the oneDNN guard run before TensorFlow is
-imported, from ``keras_specmix/__init__.py`` (:mod:`keras_specmix._cli_startup`).
+The same entry point as the ``keras-specmix-experiments`` console script
+(:func:`_keras_specmix_cli.main`). Its start-up (quiet TensorFlow import,
+oneDNN guard) ran before TensorFlow was imported, from
+``keras_specmix/__init__.py`` (:func:`_keras_specmix_cli.prepare_module_run`).
 """
 
 import sys
 
-from keras_specmix.experiments.runner import main
+import _keras_specmix_cli
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(_keras_specmix_cli.main(prog="python -m keras_specmix.experiments"))

@@ -18,14 +18,23 @@
   several hosts (docs/distribute.md).
 
 The batch size given to the runner is the *global* batch: each of R replicas
-trains on ``batch_size / R`` examples per step, and the gradients are summed
-across replicas, so a step means the same thing on 1 or R devices. Every
-augmentation runs inside the replica's ``train_step`` and folds the replica
-id into its seed, so replicas draw different masks and partners.
+trains on ``batch_size / R`` examples per step, and the update is the
+gradient of the mean loss over the global batch, as on one device with the
+whole batch. Under ``tf.distribute`` Keras divides each replica's mean loss
+by R and sums the replicas' gradients; under ``keras.distribution`` the loss
+is the mean over the batch sharded across the devices and JAX's collectives
+combine the per-device parts (tested: one SGD step on 2 replicas equals the
+step on one device, ``tests/experiments/test_distribute.py`` and
+``test_device_padding.py``). So a step means the same thing on 1 or R
+devices. Under ``tf.distribute`` the augmentation runs inside the replica's
+``train_step`` and folds the replica id into its seed, so replicas draw
+different masks and partners.
 """
 
 import json
 import os
+import sys
+import time
 
 import keras
 import numpy as np
@@ -40,6 +49,45 @@ ENV_VARS = (
     "KERAS_DISTRIBUTION_PROCESS_ID",
 )
 """Keras' variables for ``keras.distribution.initialize()``."""
+DEFAULT_PROCESS_TIMEOUT = 20
+"""Seconds without a heartbeat after which JAX declares a process lost (``--process-timeout``).
+
+JAX's default is 100 s for the heartbeat and 300 s for the shutdown barrier,
+so a killed process used to take the others down after minutes."""
+
+
+def _initialize_jax(process_timeout):
+    """``jax.distributed.initialize`` from Keras' variables, with ``process_timeout``.
+
+    What ``keras.distribution.initialize()`` does with the same variables
+    (the coordinator is the first address of
+    ``KERAS_DISTRIBUTION_JOB_ADDRESSES``), plus the heartbeat and shutdown
+    timeouts, which Keras does not pass. Keras would also draw a shared
+    global seed; the runner seeds every run itself.
+    """
+    import jax  # noqa: PLC0415
+
+    addresses = os.environ.get("KERAS_DISTRIBUTION_JOB_ADDRESSES") or None
+    num_processes = (
+        env_num_processes() if os.environ.get("KERAS_DISTRIBUTION_NUM_PROCESSES") else None
+    )
+    process_id = os.environ.get("KERAS_DISTRIBUTION_PROCESS_ID")
+    process_id = int(process_id) if process_id else None
+    if addresses and "," in addresses:
+        addresses = addresses.split(",")
+        if num_processes is not None and num_processes != len(addresses):
+            raise ValueError(
+                f"KERAS_DISTRIBUTION_JOB_ADDRESSES lists {len(addresses)} addresses, but "
+                f"KERAS_DISTRIBUTION_NUM_PROCESSES={num_processes}."
+            )
+        addresses = addresses[0]
+    jax.distributed.initialize(
+        coordinator_address=addresses,
+        num_processes=num_processes,
+        process_id=process_id,
+        heartbeat_timeout_seconds=process_timeout,
+        shutdown_timeout_seconds=process_timeout,
+    )
 
 
 def env_num_processes() -> int:
@@ -66,16 +114,28 @@ def env_num_processes() -> int:
 class KerasDistribution:
     """Data parallelism over every device of every process, by ``keras.distribution``.
 
-    Calls ``keras.distribution.initialize()`` when any of :data:`ENV_VARS`
-    is set (it reads them), then builds ``keras.distribution.DataParallel``
+    Starts ``jax.distributed`` from :data:`ENV_VARS` when any is set (as
+    ``keras.distribution.initialize()`` would, with ``process_timeout`` as
+    JAX's heartbeat and shutdown timeouts), then builds ``keras.distribution.DataParallel``
     over ``jax.devices()`` (all processes' devices) with
     ``auto_shard_dataset=False``: each process feeds its own part of every
     global batch from its own shard of the files (Keras' automatic sharding
     would have every process read the whole dataset and drop the others'
-    batches). Gradients are averaged over the global batch inside Keras'
-    compiled step, by JAX's collectives.
+    batches). The loss is the mean over the global batch inside Keras'
+    compiled step, so the gradients are those of the whole batch (JAX's
+    collectives combine the devices' parts). Keras splits every batch,
+    validation batches included, over this process's devices:
+    :func:`~keras_specmix.experiments.train.run_one` pads validation batches
+    to a multiple of :attr:`num_local_devices` with zero-weight examples.
+
+    Args:
+        process_timeout: seconds without a heartbeat after which JAX's
+            coordination service declares a process lost and stops the
+            others (:func:`explain_failure`); also the shutdown barrier's
+            timeout. Default: :data:`DEFAULT_PROCESS_TIMEOUT`.
 
     Attributes:
+        process_timeout: as given.
         num_processes: the number of processes (hosts).
         process_index: this process's index (0 writes the results).
         num_replicas_in_sync: devices over all processes.
@@ -93,7 +153,8 @@ class KerasDistribution:
         (1, True)
     """
 
-    def __init__(self):
+    def __init__(self, process_timeout=DEFAULT_PROCESS_TIMEOUT):
+        self.process_timeout = _validation.check_int("process_timeout", process_timeout, minimum=1)
         backend = keras.backend.backend()
         if backend != "jax":
             raise RuntimeError(
@@ -105,7 +166,7 @@ class KerasDistribution:
 
         wanted = env_num_processes()
         if any(os.environ.get(v) for v in ENV_VARS):
-            keras.distribution.initialize()
+            _initialize_jax(self.process_timeout)
         self.num_processes = jax.process_count()
         self.process_index = jax.process_index()
         if self.num_processes != wanted:
@@ -137,6 +198,47 @@ class KerasDistribution:
         from jax.experimental import multihost_utils  # noqa: PLC0415
 
         return np.asarray(multihost_utils.broadcast_one_to_all(np.asarray(value)))
+
+
+def explain_failure(strategy, error, wait=None, log=None, sleep=time.sleep):
+    """After an error in a job of several processes: says what it may mean, and waits.
+
+    A process that is killed, crashes or becomes unreachable makes the
+    others fail at their next step shared with it (a collective), with an
+    error that does not name it. This prints, on this process, which step
+    failed and what to do, then waits ``wait`` seconds (default: the
+    strategy's ``process_timeout`` + 10) for JAX's coordination service:
+    when a process is lost, the service names it ("The following tasks are
+    unhealthy (stopped sending heartbeats): <index>", or "the leader task
+    ... died" for process 0) and ends this process within
+    ``process_timeout`` seconds. If it has not after ``wait`` seconds, no
+    process was lost: this returns, and the caller re-raises ``error``.
+
+    Args:
+        strategy: the :class:`KerasDistribution` (several processes).
+        error: the exception raised on this process.
+        wait: seconds to wait for JAX's verdict (None: ``process_timeout + 10``).
+        log: a print-like function (default: print to stderr, flushed).
+        sleep: a ``time.sleep``-like function (tests inject one).
+    """
+    log = log or (lambda text: print(text, file=sys.stderr, flush=True))
+    timeout = strategy.process_timeout
+    others = [i for i in range(strategy.num_processes) if i != strategy.process_index]
+    first = (str(error).strip().splitlines() or [""])[0][:300]
+    log(
+        f"Process {strategy.process_index} of {strategy.num_processes}: a step shared with "
+        f"process{'es' if len(others) > 1 else ''} {', '.join(map(str, others))} failed "
+        f"({type(error).__name__}: {first}). If a process was lost (killed, crashed, out "
+        f"of memory, unreachable), JAX's coordination service names it within {timeout} s "
+        "(--process-timeout) and ends this process. To resume, start every process again "
+        "with the same command and --output-dir: finished runs are kept, the interrupted "
+        "run starts again."
+    )
+    sleep(timeout + 10 if wait is None else wait)
+    log(
+        f"No process was lost within {timeout + 10 if wait is None else wait} s: the error "
+        f"is process {strategy.process_index}'s own."
+    )
 
 
 def process_count(strategy) -> int:
@@ -221,21 +323,24 @@ def split_cpu(num_devices):
     return [d.name for d in tf.config.list_logical_devices("CPU")]
 
 
-def make_strategy(name="default", cpu_replicas=None):
+def make_strategy(name="default", cpu_replicas=None, process_timeout=None):
     """The strategy called ``name``.
 
     Args:
         name: one of :data:`STRATEGIES`.
         cpu_replicas: None, or an int >= 1: mirror over that many logical
             CPU devices (``name`` must be ``"mirrored"``).
+        process_timeout: None, or seconds after which a silent process is
+            declared lost (``name`` must be ``"keras-distribution"``;
+            None: :data:`DEFAULT_PROCESS_TIMEOUT`).
 
     Returns:
         A ``tf.distribute.Strategy``, or a :class:`KerasDistribution` for
         ``"keras-distribution"``.
 
     Raises:
-        ValueError: for an unknown name or ``cpu_replicas`` without
-            ``"mirrored"``.
+        ValueError: for an unknown name, ``cpu_replicas`` without
+            ``"mirrored"`` or ``process_timeout`` without ``"keras-distribution"``.
         RuntimeError: see :func:`check_environment` and :class:`KerasDistribution`.
 
     Examples:
@@ -249,9 +354,14 @@ def make_strategy(name="default", cpu_replicas=None):
             "`cpu_replicas` needs strategy='mirrored'. "
             f"Received: strategy={name!r}, cpu_replicas={cpu_replicas}"
         )
+    if process_timeout is not None and name != "keras-distribution":
+        raise ValueError(
+            "`process_timeout` needs strategy='keras-distribution'. "
+            f"Received: strategy={name!r}, process_timeout={process_timeout}"
+        )
     check_environment(name)
     if name == "keras-distribution":
-        return KerasDistribution()
+        return KerasDistribution(process_timeout or DEFAULT_PROCESS_TIMEOUT)
     if name == "default":
         return tf.distribute.get_strategy()
     if name == "multi-worker":

@@ -6,11 +6,16 @@ point; a thin line joins the same seed across conditions, so the pairing the
 statistics use is visible.
 """
 
-import numpy as np
-from scipy import stats as scipy_stats
+import io
 
+import numpy as np
+
+from keras_specmix import _optional
 from keras_specmix.experiments import conditions as conditions_lib
+from keras_specmix.experiments import report
 from keras_specmix.experiments import stats
+
+scipy_stats = _optional.lazy("scipy.stats", "The figures' confidence intervals")
 
 _COLORS = {
     "none": "#4d4d4d",
@@ -25,16 +30,15 @@ _COLORS = {
 
 
 def _pyplot():
-    try:
-        import matplotlib  # noqa: PLC0415
-    except ImportError as error:  # pragma: no cover - the experiments extra has it
-        raise ImportError(
-            "The figures need matplotlib: pip install 'keras_specmix[experiments]'"
-        ) from error
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt  # noqa: PLC0415
+    _optional.require("matplotlib", "The figures").use("Agg")
+    return _optional.require("matplotlib.pyplot", "The figures")
 
-    return plt
+
+def _save(fig, path):
+    """Writes ``fig`` as a PNG atomically (a killed process leaves the old file or the new)."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=80)
+    report.write_atomic(path, buffer.getvalue())
 
 
 def _grouped(runs, metric="accuracy"):
@@ -256,7 +260,7 @@ def plot(runs, rows, path, title=""):
         )
     fig.suptitle(title)
     fig.tight_layout()
-    fig.savefig(path, dpi=80)
+    _save(fig, path)
     plt.close(fig)
 
 
@@ -312,6 +316,6 @@ def confusion(runs, conditions, path, title=""):
         )
     fig.suptitle(title)
     fig.tight_layout()
-    fig.savefig(path, dpi=80)
+    _save(fig, path)
     plt.close(fig)
     return True

@@ -16,13 +16,16 @@ evaluation clips differ), and are built from scratch with seeded weights:
   convolutional classifier, batch norm, global average pooling, softmax.
 - ``"small"``: a three-stage residual network (about 0.1 M weights at the
   default width) that trains on two CPU cores in minutes.
+- ``"cp_mobile"``: CP-Mobile, the DCASE 2024/2025 Task 1 baseline network
+  (61,148 weights; :mod:`keras_specmix.experiments.cp_mobile`).
 """
 
 import keras
 
 from keras_specmix import _validation
+from keras_specmix.experiments.cp_mobile import cp_mobile
 
-MODELS = ("small", "two_path", "resnet101")
+MODELS = ("small", "two_path", "resnet101", "cp_mobile")
 """The names :func:`build_model` accepts."""
 
 
@@ -35,7 +38,7 @@ def build_model(name, input_shape, num_classes, width=None):
             (any length).
         num_classes: int >= 2.
         width: filters of the first stage (None: 16 for ``"small"``, 28 for
-            ``"two_path"``; ignored by ``"resnet101"``).
+            ``"two_path"``, 32 for ``"cp_mobile"``; ignored by ``"resnet101"``).
 
     Returns:
         A ``keras.Model`` with softmax outputs ``(batch, num_classes)``.
@@ -62,6 +65,8 @@ def build_model(name, input_shape, num_classes, width=None):
         width = _validation.check_int("width", width, minimum=1)
     if name == "resnet101":
         return _resnet101(input_shape, num_classes)
+    if name == "cp_mobile":
+        return cp_mobile(input_shape, num_classes, base_channels=width or 32)
     if name == "two_path":
         return two_path_resnet(input_shape, num_classes, width or 28)
     return small_resnet(input_shape, num_classes, width or 16)

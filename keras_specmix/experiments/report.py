@@ -11,6 +11,7 @@ import sys
 import numpy as np
 
 from keras_specmix.experiments import conditions as conditions_lib
+from keras_specmix.experiments import faults
 from keras_specmix.experiments import paper
 from keras_specmix.experiments import stats
 
@@ -105,10 +106,92 @@ def environment(command=None):
     }
 
 
+def canonical(settings):
+    """The one form in which settings are stored, keyed and compared.
+
+    What a JSON round trip gives back: tuples become lists, and every value
+    is a JSON type. Settings built in this process and settings read back
+    from a results file are equal in this form; :func:`settings_key` and
+    :func:`run_key` hash it with sorted keys.
+
+    Args:
+        settings: a JSON-serialisable dict (tuples allowed).
+
+    Returns:
+        A new dict of JSON types.
+
+    Examples:
+
+    >>> canonical({"gamma": (0.0, 1.0), "epochs": 3})
+    {'gamma': [0.0, 1.0], 'epochs': 3}
+    """
+    return json.loads(json.dumps(settings))
+
+
+def _digest(value):
+    return hashlib.sha256(json.dumps(value, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def settings_key(settings):
+    """A stable id of a comparison's settings (the same for every condition and seed).
+
+    Examples:
+
+    >>> settings_key({"gamma": (0.0, 1.0)}) == settings_key({"gamma": [0.0, 1.0]})
+    True
+    """
+    return _digest(canonical(settings))
+
+
 def run_key(settings, condition, seed):
-    """A stable id of one run: the settings, the condition and the seed."""
-    text = json.dumps({"settings": settings, "condition": condition, "seed": seed}, sort_keys=True)
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
+    """A stable id of one run: the settings (:func:`canonical` form), condition and seed."""
+    return _digest({"settings": canonical(settings), "condition": condition, "seed": seed})
+
+
+def runs_of(runs, settings):
+    """The stored runs of one comparison: those whose key is ``settings``' key for their
+    condition and seed (each key once, the first stored).
+
+    Runs are matched by key, never by comparing settings objects, so runs
+    read back from the file and runs trained by this process match alike.
+
+    Args:
+        runs: run records (``"key"``, ``"condition"``, ``"seed"``).
+        settings: the comparison's settings (any form :func:`canonical` accepts).
+
+    Returns:
+        The matching records, in stored order.
+    """
+    settings = canonical(settings)
+    out, seen = [], set()
+    for run in runs:
+        key = run.get("key")
+        if key not in seen and key == run_key(settings, run.get("condition"), run.get("seed")):
+            seen.add(key)
+            out.append(run)
+    return out
+
+
+def write_atomic(path, data):
+    """Writes ``data`` (str or bytes) to ``path`` through a temporary file and ``os.replace``.
+
+    A reader, or a process killed halfway, sees the old file or the new one,
+    never a part. The temporary file is ``<path>.tmp``: one left by a killed
+    writer is replaced by the next write.
+
+    Args:
+        path: the file.
+        data: ``str`` (written as UTF-8) or ``bytes``.
+    """
+    path = os.fspath(path)
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    tmp = path + ".tmp"
+    with open(tmp, "wb") as f:
+        f.write(data.encode("utf-8") if isinstance(data, str) else data)
+        f.flush()
+        os.fsync(f.fileno())
+    faults.point("write" + os.path.splitext(path)[1])
+    os.replace(tmp, path)
 
 
 class ResultsStore:
@@ -151,12 +234,8 @@ class ResultsStore:
         self.save()
 
     def save(self):
-        """Writes the file atomically."""
-        os.makedirs(os.path.dirname(os.path.abspath(self.path)), exist_ok=True)
-        tmp = self.path + ".tmp"
-        with open(tmp, "w", encoding="utf-8") as f:
-            json.dump(self.data, f, indent=1, sort_keys=False)
-        os.replace(tmp, self.path)
+        """Writes the file atomically (:func:`write_atomic`)."""
+        write_atomic(self.path, json.dumps(self.data, indent=1, sort_keys=False))
 
 
 def _stats(values):
@@ -231,7 +310,12 @@ def compare(
         the fields of :func:`~keras_specmix.experiments.stats.paired_difference`
         (differences ``a - b``), ``"p_holm"`` (Holm over all comparisons in
         the list), ``"seeds_needed"`` (for ``effect`` at power 0.8 given the
-        observed std of the differences) and ``"verdict"``: ``"better"`` or
+        observed std of the differences, at level ``alpha / m`` for the ``m``
+        comparisons of the list: a p-value below it is rejected by the Holm
+        correction whatever the other p-values, so the number is enough for
+        the verdict; None with one paired seed (``"std"`` None) or when more
+        than :data:`~keras_specmix.experiments.stats.MAX_SEEDS` would be
+        needed) and ``"verdict"``: ``"better"`` or
         ``"worse"`` when ``p_holm < alpha``, ``"no detectable difference"``
         otherwise, ``"one seed: no test"`` with fewer than two seeds.
 
@@ -263,8 +347,9 @@ def compare(
                 confidence=1.0 - alpha,
             ),
         }
-        row["seeds_needed"] = stats.seeds_needed(row["std"], effect=effect, alpha=alpha)
         rows.append(row)
+    for row in rows:  # at α/m: the level Holm over the m comparisons rejects at, whatever else
+        row["seeds_needed"] = stats.seeds_needed(row["std"], effect=effect, alpha=alpha / len(rows))
     for row, p_holm in zip(rows, stats.holm([row["p_value"] for row in rows])):
         row["p_holm"] = p_holm
         if p_holm is None:
@@ -280,29 +365,75 @@ def _fmt(entry):
     return "–" if entry is None else f"{entry['mean']:.2f} ± {entry['std']:.2f}"
 
 
+def _fmt_seeds_needed(row):
+    if row["std"] is None:
+        return "–"
+    return f"> {stats.MAX_SEEDS}" if row["seeds_needed"] is None else str(row["seeds_needed"])
+
+
+def _seeds_needed_level(alpha, m):
+    if m == 1:
+        return f"α = {alpha}"
+    return (
+        f"α/{m} = {alpha / m:.4g} (a p-value below α/m passes the Holm correction over "
+        f"the table's {m} comparisons whatever the others' p-values)"
+    )
+
+
 def _fmt_p(p):
     return "–" if p is None else ("< 0.001" if p < 0.001 else f"{p:.3f}")
 
 
+def _plural(n, word):
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def _seed_list(seeds):
+    return ", ".join(str(s) for s in seeds)
+
+
 def comparison_table(rows, effect=stats.TALK_GAIN):
-    """Markdown lines of :func:`compare`'s rows (one line per comparison)."""
+    """Markdown lines of :func:`compare`'s rows (one line per comparison).
+
+    When the rows pair different seeds (conditions run over different
+    seeds), each row's differences name the seeds they pair.
+    """
     if not rows:
         return []
     lab = conditions_lib.LABELS
+    tests = sum(r["p_holm"] is not None for r in rows)
+    uneven = len({tuple(r["seeds"]) for r in rows}) > 1
     lines = [
         "| comparison | per-seed differences | mean | 95% CI (t) | p (paired t) "
-        f"| p (Holm, {len(rows)} tests) | seeds for {effect:+.1f} | verdict |",
+        f"| p (Holm, {_plural(tests, 'test')}) | seeds for {effect:+.1f} | verdict |",
         "|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
         ci = "–" if r["ci_low"] is None else f"[{r['ci_low']:+.2f}, {r['ci_high']:+.2f}]"
+        seeds = f" (seed{'s' if len(r['seeds']) > 1 else ''} {_seed_list(r['seeds'])})"
         lines.append(
             f"| {lab[r['a']]} − {lab[r['b']]} | "
             + ", ".join(f"{d:+.2f}" for d in r["differences"])
+            + (seeds if uneven else "")
             + f" | {r['mean']:+.2f} | {ci} | {_fmt_p(r['p_value'])} | {_fmt_p(r['p_holm'])} | "
-            f"{'–' if r['seeds_needed'] is None else r['seeds_needed']} | {r['verdict']} |"
+            f"{_fmt_seeds_needed(r)} | {r['verdict']} |"
         )
     return lines
+
+
+def _seeds_header(summary, conds):
+    """How many seeds the means are over: one count, or each group of conditions' seeds."""
+    groups = {}
+    for c in conds:
+        groups.setdefault(tuple(summary[c]["seeds"]), []).append(conditions_lib.LABELS[c])
+    if len(groups) == 1:
+        ((seeds, _),) = groups.items()
+        return f"mean ± std over {_plural(len(seeds), 'seed')}"
+    parts = [
+        f"{', '.join(names)}: {_plural(len(seeds), 'seed')} ({_seed_list(seeds)})"
+        for seeds, names in sorted(groups.items(), key=lambda g: (-len(g[0]), g[0]))
+    ]
+    return "mean ± std over each condition's seeds (" + "; ".join(parts) + ")"
 
 
 def markdown_table(runs, dataset, model, title=None, alpha=0.05, effect=stats.TALK_GAIN):
@@ -326,11 +457,9 @@ def markdown_table(runs, dataset, model, title=None, alpha=0.05, effect=stats.TA
     conds = [c for c in conditions_lib.CONDITIONS if c in summary]
     head = "| data / model | " + " | ".join(conditions_lib.LABELS[c] for c in conds) + " |"
     rule = "|---|" + "---|" * len(conds)
-    seeds = max((summary[c]["accuracy"]["n"] for c in conds), default=0)
     lines = [f"## {title}", ""] if title else []
     lines += [
-        "Test accuracy (%), mean ± std over "
-        f"{seeds} seed{'s' if seeds != 1 else ''}; checkpoint picked on validation.",
+        f"Test accuracy (%), {_seeds_header(summary, conds)}; checkpoint picked on validation.",
         "",
         head,
         rule,
@@ -368,15 +497,26 @@ def markdown_table(runs, dataset, model, title=None, alpha=0.05, effect=stats.TA
     ]
     rows = compare(runs, alpha=alpha, effect=effect)
     if rows:
+        tests = sum(r["p_holm"] is not None for r in rows)
+        uneven = len({tuple(summary[c]["seeds"]) for c in conds}) > 1
         lines += [
             "",
             "Paired comparisons of test accuracy (points; the same seed shares "
             "initial weights and data order across conditions): differences per seed, "
             f"their mean, its {100 * (1 - alpha):.0f}% t interval, the paired t-test and "
-            f"the Holm correction for {len(rows)} comparisons; the last columns give how "
-            f"many seeds this spread needs to detect a {effect:+.1f}-point gain (the "
-            f"talk's) with power 0.8 at α = {alpha}, and the verdict at α = {alpha} "
-            "after correction.",
+            f"the Holm correction over the {_plural(tests, 'comparison')} with two or "
+            "more paired seeds; the seeds column gives how many seeds this spread "
+            f"needs to detect a {effect:+.1f}-point gain (the talk's) with power 0.8 "
+            f"at {_seeds_needed_level(alpha, len(rows))}, and the verdict is at "
+            f"α = {alpha} after correction."
+            + (
+                " The conditions ran different seeds: each comparison pairs only the "
+                "seeds both conditions ran (named after its differences); a condition's "
+                "other seeds count in its mean ± std above but in no test, and a "
+                "comparison with one shared seed is not tested."
+                if uneven
+                else ""
+            ),
             "",
             *comparison_table(rows, effect),
         ]

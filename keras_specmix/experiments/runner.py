@@ -16,6 +16,7 @@ import time
 from keras_specmix.datasets.audio_io import AudioFileError
 from keras_specmix.experiments import conditions as conditions_lib
 from keras_specmix.experiments import distribute
+from keras_specmix.experiments import faults
 from keras_specmix.experiments import models
 from keras_specmix.experiments import optim
 from keras_specmix.experiments import paper
@@ -429,6 +430,14 @@ def build_parser():
         "(testing tf.distribute without GPUs)",
     )
     g.add_argument(
+        "--process-timeout",
+        type=_positive_int,
+        default=None,
+        help="keras-distribution with several processes: seconds without a heartbeat "
+        f"after which a process is declared lost and the others stop, naming it "
+        f"(default: {distribute.DEFAULT_PROCESS_TIMEOUT}; JAX's own is 100)",
+    )
+    g.add_argument(
         "--op-determinism",
         action=argparse.BooleanOptionalAction,
         default=True,
@@ -713,9 +722,10 @@ def run_comparison(
     lead = index == 0
     if not lead:  # process 0 speaks and writes for all
         log, verbose = (lambda *args, **kwargs: None), 0
-    settings = config.to_dict()
-    data_settings = {k: v for k, v in load_kwargs.items() if k != "cache_dir"}
-    settings["data"] = data_settings
+    # One canonical form (what the JSON file gives back): runs are matched by key.
+    settings = report.canonical(
+        {**config.to_dict(), "data": {k: v for k, v in load_kwargs.items() if k != "cache_dir"}}
+    )
     pairs = [(s, c) for s in seeds for c in conditions]
     if lead:
         stem = os.path.join(output_dir, f"{config.dataset}_{config.model}")
@@ -775,10 +785,18 @@ def run_comparison(
                 provenance=provenance,
             )
             store.add(record)
+            faults.point("run.stored")
             progress.finished(record)
     if not lead:
         return {}, ""
-    runs = [r for r in store.runs if r.get("settings") == settings]
+    faults.point("report.start")
+    # Every stored run of these settings, whichever command trained it.
+    runs = report.runs_of(store.runs, settings)
+    if len(runs) < len(store.runs):
+        log(
+            f"{len(store.runs) - len(runs)} runs in {paths['json']} have other settings "
+            "(kept in the file, not in this report)."
+        )
     rows = report.compare(runs)
     store.data["summary"] = report.summarize(runs)
     store.data["comparisons"] = rows
@@ -801,8 +819,7 @@ def run_comparison(
         )
     else:
         del paths["confusion"]
-    with open(paths["md"], "w", encoding="utf-8") as f:
-        f.write(text)
+    report.write_atomic(paths["md"], text)
     figures.plot(runs, rows, paths["png"], title=title)
     return paths, text
 
@@ -818,7 +835,7 @@ def main(argv=None):
 
     tf.get_logger().setLevel("ERROR")  # one model per run: retracing warnings are expected
     try:
-        strategy = distribute.make_strategy(args.strategy, args.cpu_replicas)
+        strategy = distribute.make_strategy(args.strategy, args.cpu_replicas, args.process_timeout)
     except (ValueError, RuntimeError) as error:
         parser.error(str(error))
     processes = distribute.process_count(strategy)
@@ -867,6 +884,10 @@ def main(argv=None):
             )
         except AudioFileError as error:  # a file of --data-dir: a user error, not a bug
             parser.error(str(error))
+        except Exception as error:
+            if processes > 1:  # maybe a lost process: say so, and let JAX name it
+                distribute.explain_failure(strategy, error)
+            raise
         finally:  # the process-wide switch goes back (the runner is called in-process too)
             (
                 tf_config.enable_op_determinism

@@ -29,7 +29,9 @@ import tensorflow as tf
 
 from keras_specmix import _validation
 from keras_specmix import datasets
+from keras_specmix.datasets import cache
 from keras_specmix.datasets import pipeline
+from keras_specmix.experiments import faults
 
 DATASETS = ("synthetic", "digits", "tau2020_mobile", "secl_umons", "folder", "csv")
 """Dataset names the runner accepts."""
@@ -189,9 +191,15 @@ def _synthetic_split(split, seed, kwargs, cache_dir):
         class_names, metadata = ds.class_names, dict(ds.metadata)
         features = np.stack([f.numpy() for f, _ in ds])
         labels = np.array([int(y) for _, y in ds], np.int64)
+        faults.point("data.generated")
         if path:
-            os.makedirs(cache_dir, exist_ok=True)
-            tmp = f"{path}.{os.getpid()}.tmp.npz"  # processes sharing the cache never collide
+            # In a temporary folder named like the feature caches' (host, process
+            # id): processes sharing the cache never collide, and a killed
+            # writer's folder is removed by the next writer.
+            cache.remove_stale_temporaries(cache_dir)
+            tmp_dir = cache.temporary_path(path)
+            os.makedirs(tmp_dir)
+            tmp = os.path.join(tmp_dir, "features.npz")
             np.savez(
                 tmp,
                 features=features,
@@ -199,7 +207,9 @@ def _synthetic_split(split, seed, kwargs, cache_dir):
                 class_names=np.array(class_names),
                 **{f"meta_{k}": np.asarray(v) for k, v in metadata.items()},
             )
+            faults.point("cache.written")
             os.replace(tmp, path)
+            os.rmdir(tmp_dir)
     return (features, labels), class_names, metadata
 
 

@@ -15,7 +15,10 @@ import math
 from collections.abc import Sequence
 
 import numpy as np
-from scipy import stats as scipy_stats
+
+from keras_specmix import _optional
+
+scipy_stats = _optional.lazy("scipy.stats", "The paired statistics of a comparison")
 
 TALK_GAIN = 2.5
 """The gain (accuracy points) of SpecMix over None in the talk (TAU 2020 Mobile)."""
@@ -128,7 +131,13 @@ def paired_power(n: int, effect: float, std: float, alpha: float = 0.05) -> floa
     df = n - 1
     t_crit = scipy_stats.t.ppf(1.0 - alpha / 2.0, df)
     nc = effect * math.sqrt(n) / std
-    return float(scipy_stats.nct.sf(t_crit, df, nc) + scipy_stats.nct.cdf(-t_crit, df, nc))
+    # P(T < -t) = P(T' > t) with T' of noncentrality -nc: scipy's cdf far in the lower
+    # tail returns NaN for some (df, nc), its sf there returns the tiny (or 0) value.
+    return float(scipy_stats.nct.sf(t_crit, df, nc) + scipy_stats.nct.sf(t_crit, df, -nc))
+
+
+MAX_SEEDS = 10_000
+"""Where :func:`seeds_needed` stops searching (and answers None)."""
 
 
 def seeds_needed(
@@ -136,30 +145,47 @@ def seeds_needed(
     effect: float = TALK_GAIN,
     alpha: float = 0.05,
     power: float = 0.8,
-    max_seeds: int = 10_000,
+    max_seeds: int = MAX_SEEDS,
 ) -> int | None:
     """Smallest number of seeds for which the paired t-test reaches ``power``.
+
+    The power grows with the number of seeds, so the search doubles ``n``
+    from 2 until the power is reached, then bisects.
 
     Args:
         std: standard deviation of the per-seed differences (None: unknown).
         effect: the gain to detect (default: the talk's +2.5 points).
-        alpha: two-sided significance level.
+        alpha: two-sided significance level of the test. For a comparison
+            judged after a Holm correction over ``m`` comparisons, pass
+            ``alpha / m``: a p-value below it is rejected by Holm whatever
+            the other comparisons' p-values (what
+            :func:`~keras_specmix.experiments.report.compare` does).
         power: target power.
         max_seeds: search limit.
 
     Returns:
-        The number of seeds (>= 2), or None when ``std`` is None.
+        The number of seeds (>= 2); None when ``std`` is None (unknown), or
+        when even ``max_seeds`` seeds fall short of ``power`` (report it as
+        "more than ``max_seeds``", never as an answer).
 
     Examples:
 
     >>> seeds_needed(1.0, effect=1.0)
     10
+    >>> seeds_needed(1000.0, effect=1.0) is None  # more than 10,000 seeds
+    True
     """
     if std is None:
         return None
     if std <= 0.0:
         return 2
-    for n in range(2, max_seeds + 1):
-        if paired_power(n, effect, std, alpha) >= power:
-            return n
-    return max_seeds
+    reached = lambda n: paired_power(n, effect, std, alpha) >= power  # noqa: E731
+    low, high = 1, 2  # power(low) < power (n = 1: no test), power(high) unknown
+    while not reached(high):
+        if high >= max_seeds:
+            return None
+        low, high = high, min(2 * high, max_seeds)
+    while high - low > 1:
+        middle = (low + high) // 2
+        low, high = (low, middle) if reached(middle) else (middle, high)
+    return high

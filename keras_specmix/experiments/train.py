@@ -11,6 +11,7 @@ import tensorflow as tf
 from keras_specmix import datasets
 from keras_specmix.data import augment_dataset
 from keras_specmix.experiments import conditions as conditions_lib
+from keras_specmix.experiments import faults
 from keras_specmix.experiments import models
 from keras_specmix.experiments import optim
 
@@ -140,9 +141,61 @@ def training_dataset(splits, config, seed, augmentation=None):
     return ds.prefetch(tf.data.AUTOTUNE)
 
 
-def evaluation_dataset(ds, num_classes, batch_size):
-    """Whole clips, one-hot labels, in order."""
-    return ds.map(_one_hot(num_classes)).batch(batch_size).prefetch(tf.data.AUTOTUNE)
+def _pad_to_multiple(multiple):
+    """A map function: pads a batch with zero examples of weight 0 to a multiple of ``multiple``."""
+
+    def pad(x, y):
+        n = tf.shape(x)[0]
+        extra = (-n) % multiple
+        weights = tf.concat([tf.ones([n]), tf.zeros([extra])], axis=0)
+        pad_rows = lambda t: tf.pad(t, [[0, extra]] + [[0, 0]] * (t.shape.rank - 1))  # noqa: E731
+        return pad_rows(x), pad_rows(y), weights
+
+    return pad
+
+
+def padded_per_pass(num_examples, batch_size, multiple):
+    """Zero-weight examples :func:`evaluation_dataset` adds over one pass.
+
+    Examples:
+
+    >>> padded_per_pass(7, 3, 2)  # batches of 3, 3 and 1, each padded to 4, 4 and 2
+    3
+    """
+    sizes = [min(batch_size, num_examples - k) for k in range(0, num_examples, batch_size)]
+    return sum(-b % multiple for b in sizes)
+
+
+def evaluation_dataset(ds, num_classes, batch_size, pad_to=1):
+    """Whole clips, one-hot labels, in order.
+
+    Args:
+        ds: unbatched ``(features, label)`` dataset.
+        num_classes: int, for the one-hot labels.
+        batch_size: int, examples per batch (the last batch may be smaller).
+        pad_to: int >= 1. Above 1, each batch is padded with all-zero
+            examples to a multiple of ``pad_to`` (the devices a batch is
+            split over, which must divide it) and the batches become
+            ``(x, y, sample_weight)`` with weight 1 for the real examples
+            and 0 for the padding: weighted metrics count every real
+            example exactly once and the padding not at all
+            (:func:`padded_per_pass` says how many were added).
+
+    Returns:
+        A ``tf.data.Dataset`` of ``(x, y)`` batches, or ``(x, y, weight)``
+        when ``pad_to > 1``.
+    """
+    ds = ds.map(_one_hot(num_classes)).batch(batch_size)
+    if pad_to > 1:
+        ds = ds.map(_pad_to_multiple(pad_to))
+    return ds.prefetch(tf.data.AUTOTUNE)
+
+
+class _EpochFaultPoint(keras.callbacks.Callback):
+    """Fault point ``run.epoch`` after each epoch and its checkpoint (:mod:`.faults`)."""
+
+    def on_epoch_end(self, epoch, logs=None):
+        faults.point("run.epoch")
 
 
 class _TrainTimer(keras.callbacks.Callback):
@@ -282,12 +335,17 @@ def run_one(splits, config, condition, seed, run_dir, strategy=None, verbose=1):
                 config.lr_milestones,
             ),
             loss=keras.losses.CategoricalCrossentropy(),
-            metrics=["accuracy"],
+            # Weighted: the zero-weight padding of validation batches is not counted.
+            weighted_metrics=["accuracy"],
             jit_compile=config.jit_compile,
         )
+    # keras.distribution splits every batch over this process's devices: the
+    # validation batches are padded to a multiple of them (zero weight).
+    pad_to = getattr(strategy, "num_local_devices", 1)
     os.makedirs(run_dir, exist_ok=True)
     checkpoint = os.path.join(run_dir, "best.weights.h5")
     timer = _TrainTimer()
+    faults.point("run.start")
     with strategy.scope():
         history = model.fit(
             training_dataset(splits, config, seed, augmentation if in_data else None),
@@ -295,7 +353,7 @@ def run_one(splits, config, condition, seed, run_dir, strategy=None, verbose=1):
             steps_per_epoch=steps,
             shuffle=False,  # the dataset is already shuffled (seeded)
             validation_data=evaluation_dataset(
-                splits.validation, num_classes, config.eval_batch_size
+                splits.validation, num_classes, config.eval_batch_size, pad_to
             ),
             callbacks=[
                 timer,
@@ -306,6 +364,7 @@ def run_one(splits, config, condition, seed, run_dir, strategy=None, verbose=1):
                     save_best_only=True,
                     save_weights_only=True,
                 ),
+                _EpochFaultPoint(),
             ],
             verbose=verbose,
         )
@@ -321,6 +380,7 @@ def run_one(splits, config, condition, seed, run_dir, strategy=None, verbose=1):
     test = evaluation_dataset(splits.test, num_classes, config.eval_batch_size)
     probabilities = classifier.predict(test, verbose=0)
     labels = np.concatenate([np.argmax(y, -1) for _, y in test])
+    faults.point("run.scored")
     val_acc = [float(v) * 100 for v in history.history["val_accuracy"]]
     steady = timer.seconds[1:] or timer.seconds
     record = {
@@ -345,6 +405,15 @@ def run_one(splits, config, condition, seed, run_dir, strategy=None, verbose=1):
         "num_processes": num_processes,
         "num_devices": strategy.num_replicas_in_sync,
         "per_process_batch_size": config.batch_size // num_processes,
+        "validation_padding": None
+        if pad_to == 1
+        else {
+            "devices": pad_to,
+            "padded_examples_per_pass": padded_per_pass(
+                splits.sizes["validation"], config.eval_batch_size, pad_to
+            ),
+            "weight": 0.0,
+        },
         "wall_time_s": time.perf_counter() - start,
     }
     return record

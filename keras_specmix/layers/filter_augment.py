@@ -6,6 +6,7 @@ from keras_specmix import _validation
 from keras_specmix.layers.base import SPECTROGRAMS
 from keras_specmix.layers.base import SpectrogramAugmentation
 from keras_specmix.ops import filter_augment as ops
+from keras_specmix.ops import gain_noise
 from keras_specmix.ops._backend import shape_of
 
 
@@ -90,7 +91,7 @@ class FilterAugment(SpectrogramAugmentation):
         self.min_bandwidth = _validation.check_int("min_bandwidth", min_bandwidth, minimum=1)
         self.mode = _validation.check_choice("mode", mode, set(ops.MODES))
         self.domain = _validation.check_choice("domain", domain, set(ops.DOMAINS))
-        self.channels = _check_channels(channels)
+        self.channels = gain_noise.check_channels(channels)
 
     def sample_params(self, data, seed):
         x = data[SPECTROGRAMS]
@@ -101,19 +102,6 @@ class FilterAugment(SpectrogramAugmentation):
 
     def transform(self, data, params):
         x = data[SPECTROGRAMS]
-        if self.channels is not None:
-            # A (batch, time, freq) input is one channel, channel 0.
-            if len(x.shape) == 4 and max(self.channels) >= x.shape[-1]:
-                raise ValueError(
-                    f"`channels` names channel {max(self.channels)} but the input has "
-                    f"{x.shape[-1]}. Received: channels={list(self.channels)}"
-                )
-            if len(x.shape) == 3 and 0 not in self.channels:
-                raise ValueError(
-                    "`channels` must include 0 for an input without a channel axis "
-                    f"(batch, time, freq): it would be left unchanged. "
-                    f"Received: channels={list(self.channels)}"
-                )
         out = ops.apply_filter_augment(
             x, params, self.mode, self.domain, self.channels, self.lengths(data)
         )
@@ -130,14 +118,3 @@ class FilterAugment(SpectrogramAugmentation):
             channels=None if self.channels is None else list(self.channels),
         )
         return config
-
-
-def _check_channels(channels):
-    if channels is None:
-        return None
-    if not isinstance(channels, (list, tuple)) or not channels:
-        _validation._fail("channels", "None or a non-empty list of channel indices", channels)
-    for c in channels:
-        if isinstance(c, bool) or not isinstance(c, int) or c < 0:
-            _validation._fail("channels", "a list of ints >= 0", channels)
-    return tuple(sorted(set(int(c) for c in channels)))

@@ -29,9 +29,13 @@ class FrequencyMasking(MaskingAugmentation):
     Args:
         freq_mask_param: int >= 0, F, the largest width. Defaults to 27.
         num_freq_masks: int >= 0, m_F. Defaults to 1.
-        mask_value: float, or ``"mean"`` for each example's own mean (per
-            channel, over its valid frames). Defaults to 0.0.
+        mask_value: float, ``"mean"`` for each example's own mean (per
+            channel, over its valid frames), or ``"floor"`` for
+            ``log(log_offset)`` (masking log features as the power before the
+            log). Defaults to 0.0.
         per_channel: bool, independent masks per channel. Defaults to False.
+        log_offset: float > 0, the ``eps`` of ``log(p + eps)``, with
+            ``mask_value="floor"`` only. Defaults to None.
         seed: int >= 0 or None.
         **kwargs: base layer arguments (``name``, ``dtype``).
 
@@ -44,7 +48,8 @@ class FrequencyMasking(MaskingAugmentation):
 
     Raises:
         ValueError: on a negative ``freq_mask_param`` or ``num_freq_masks``,
-            or a ``mask_value`` string other than ``"mean"``.
+            a ``mask_value`` string other than ``"mean"`` and ``"floor"``, or
+            ``"floor"`` without ``log_offset``.
         TypeError: on an argument of the wrong type.
 
     Examples:
@@ -64,10 +69,17 @@ class FrequencyMasking(MaskingAugmentation):
         num_freq_masks=1,
         mask_value=0.0,
         per_channel=False,
+        log_offset=None,
         seed=None,
         **kwargs,
     ):
-        super().__init__(mask_value=mask_value, per_channel=per_channel, seed=seed, **kwargs)
+        super().__init__(
+            mask_value=mask_value,
+            per_channel=per_channel,
+            log_offset=log_offset,
+            seed=seed,
+            **kwargs,
+        )
         self.freq_mask_param = _validation.check_int("freq_mask_param", freq_mask_param, minimum=0)
         self.num_freq_masks = _validation.check_int("num_freq_masks", num_freq_masks, minimum=0)
 

@@ -11,29 +11,41 @@ class MaskingAugmentation(SpectrogramAugmentation):
     """Base of the masking layers: mask value, per-channel masks, transform.
 
     Args:
-        mask_value: float, or ``"mean"`` for each example's own mean (per
-            channel, over its valid frames). Defaults to 0.0.
+        mask_value: float; ``"mean"`` for each example's own mean (per
+            channel, over its valid frames); or ``"floor"`` for
+            ``log(log_offset)``, the floor of log features ``log(p +
+            log_offset)``: masking them with it equals masking the power
+            ``p`` with 0 before the log, bit for bit. Defaults to 0.0.
         per_channel: bool; False gives every channel the same masks, True
             draws independent masks per channel. Defaults to False.
+        log_offset: float > 0, the ``eps`` of the features' ``log(p + eps)``:
+            required with ``mask_value="floor"`` (1e-8 for
+            ``keras_specmix.features``' default front end, 1e-5 for the DCASE
+            2024/2025 baseline), None otherwise. Defaults to None.
         seed: int >= 0 or None.
         **kwargs: base layer arguments.
     """
 
-    def __init__(self, mask_value=0.0, per_channel=False, seed=None, **kwargs):
+    def __init__(self, mask_value=0.0, per_channel=False, log_offset=None, seed=None, **kwargs):
         super().__init__(seed=seed, **kwargs)
         self.mask_value = ops.check_mask_value(mask_value)
         self.per_channel = _validation.check_bool("per_channel", per_channel)
+        self.log_offset = ops.check_log_offset(self.mask_value, log_offset)
 
     def groups(self, data):
         return ops.mask_groups(shape_of(data[SPECTROGRAMS]), self.per_channel)
 
     def transform(self, data, params):
-        x = ops.apply_masks(data[SPECTROGRAMS], params, self.mask_value, self.lengths(data))
+        x = ops.apply_masks(
+            data[SPECTROGRAMS], params, self.mask_value, self.lengths(data), self.log_offset
+        )
         return {**data, SPECTROGRAMS: x}
 
     def get_config(self):
         config = super().get_config()
-        config.update(mask_value=self.mask_value, per_channel=self.per_channel)
+        config.update(
+            mask_value=self.mask_value, per_channel=self.per_channel, log_offset=self.log_offset
+        )
         return config
 
 

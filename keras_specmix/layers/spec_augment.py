@@ -83,11 +83,16 @@ class SpecAugment(MaskingAugmentation):
             ``⌊p·τ⌋``.
         time_mask_count_ratio: float in [0, 1] or None, p_M. Defaults to None.
         time_mask_size_ratio: float in [0, 1] or None, p_S. Defaults to None.
-        mask_value: float, or ``"mean"`` for each example's own mean (per
-            channel, over its valid frames, after the warp). Defaults to 0.0,
-            which equals the mean only on mean-normalised features.
+        mask_value: float, ``"mean"`` for each example's own mean (per
+            channel, over its valid frames, after the warp), or ``"floor"``
+            for ``log(log_offset)``, the floor of log features ``log(p +
+            log_offset)`` (masking them as the power before the log, as the
+            DCASE 2024/2025 baseline does). Defaults to 0.0, which equals
+            the mean only on mean-normalised features.
         per_channel: bool, independent masks per channel (the warp is always
             shared). Defaults to False.
+        log_offset: float > 0, the ``eps`` of the features' ``log(p + eps)``,
+            required with ``mask_value="floor"``, else None. Defaults to None.
         seed: int >= 0 or None.
         **kwargs: base layer arguments (``name``, ``dtype``).
 
@@ -129,10 +134,17 @@ class SpecAugment(MaskingAugmentation):
         time_mask_size_ratio=None,
         mask_value=0.0,
         per_channel=False,
+        log_offset=None,
         seed=None,
         **kwargs,
     ):
-        super().__init__(mask_value=mask_value, per_channel=per_channel, seed=seed, **kwargs)
+        super().__init__(
+            mask_value=mask_value,
+            per_channel=per_channel,
+            log_offset=log_offset,
+            seed=seed,
+            **kwargs,
+        )
         self.policy = policy
         self.arguments = dict(
             time_warp_param=time_warp_param,
@@ -185,7 +197,9 @@ class SpecAugment(MaskingAugmentation):
     def transform(self, data, params):
         if self.time_warp_param == 0:
             params = {k: v for k, v in params.items() if not k.startswith("warp_")}
-        x = ops.apply_spec_augment(data[SPECTROGRAMS], params, self.mask_value, self.lengths(data))
+        x = ops.apply_spec_augment(
+            data[SPECTROGRAMS], params, self.mask_value, self.lengths(data), self.log_offset
+        )
         return {**data, SPECTROGRAMS: x}
 
     def get_config(self):

@@ -42,9 +42,13 @@ class TimeMasking(MaskingAugmentation):
             ``⌊p·τ⌋``. Defaults to 1.0.
         time_mask_count_ratio: float in [0, 1] or None, p_M. Defaults to None.
         time_mask_size_ratio: float in [0, 1] or None, p_S. Defaults to None.
-        mask_value: float, or ``"mean"`` for each example's own mean (per
-            channel, over its valid frames). Defaults to 0.0.
+        mask_value: float, ``"mean"`` for each example's own mean (per
+            channel, over its valid frames), or ``"floor"`` for
+            ``log(log_offset)`` (masking log features as the power before the
+            log). Defaults to 0.0.
         per_channel: bool, independent masks per channel. Defaults to False.
+        log_offset: float > 0, the ``eps`` of ``log(p + eps)``, with
+            ``mask_value="floor"`` only. Defaults to None.
         seed: int >= 0 or None.
         **kwargs: base layer arguments (``name``, ``dtype``).
 
@@ -81,10 +85,17 @@ class TimeMasking(MaskingAugmentation):
         time_mask_size_ratio=None,
         mask_value=0.0,
         per_channel=False,
+        log_offset=None,
         seed=None,
         **kwargs,
     ):
-        super().__init__(mask_value=mask_value, per_channel=per_channel, seed=seed, **kwargs)
+        super().__init__(
+            mask_value=mask_value,
+            per_channel=per_channel,
+            log_offset=log_offset,
+            seed=seed,
+            **kwargs,
+        )
         (
             self.time_mask_param,
             self.num_time_masks,

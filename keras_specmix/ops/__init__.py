@@ -2,12 +2,15 @@
 
 from keras_specmix.ops import filter_augment
 from keras_specmix.ops import fusion
+from keras_specmix.ops import gain_noise
+from keras_specmix.ops import impulse_response
 from keras_specmix.ops import label_rules
 from keras_specmix.ops import masks
 from keras_specmix.ops import mix_style
 from keras_specmix.ops import mixing
 from keras_specmix.ops import policy
 from keras_specmix.ops import random
+from keras_specmix.ops import roll
 from keras_specmix.ops import spec_augment
 from keras_specmix.ops import warp
 from keras_specmix.ops.masks import interval_mask

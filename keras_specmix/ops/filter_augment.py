@@ -39,16 +39,14 @@ Params layout (``n_max = high − 1``)::
      "gains":      float32 (batch, n_max + 1)}  # dB; the first n (step) or n + 1 used
 """
 
-import math
-
 from keras_specmix import _validation
 from keras_specmix.ops import _backend
-from keras_specmix.ops import _common
 from keras_specmix.ops import fusion
+from keras_specmix.ops import gain_noise
 from keras_specmix.ops import random as random_ops
 
 MODES = ("linear", "step")
-DOMAINS = ("log", "db", "power", "amplitude")
+DOMAINS = gain_noise.SPECTROGRAM_DOMAINS
 
 
 def check_num_bands(num_bands):
@@ -74,16 +72,7 @@ def check_num_bands(num_bands):
 
 def check_db_range(db_range):
     """``db_range`` as a ``(low, high)`` pair of finite floats with ``low <= high``."""
-    if not isinstance(db_range, (list, tuple)) or len(db_range) != 2:
-        _validation._fail("db_range", "a (low, high) pair of numbers in dB", db_range, TypeError)
-    try:
-        low = _validation.check_float("db_range", db_range[0])
-        high = _validation.check_float("db_range", db_range[1])
-    except (TypeError, ValueError) as error:
-        _validation._fail("db_range", "a (low, high) pair of finite numbers", db_range, type(error))
-    if low > high:
-        _validation._fail("db_range", "a (low, high) pair with low <= high", db_range)
-    return (low, high)
+    return gain_noise.check_db_range("db_range", db_range)
 
 
 def sample_filter_augment_params(
@@ -221,27 +210,7 @@ def apply_filter_augment(x, params, mode="linear", domain="log", channels=None, 
     """
     _validation.check_choice("domain", domain, set(DOMAINS))
     xp = _backend.namespace(x)
-    rank = len(x.shape)
-    dtype = _common.compute_dtype(x)
-    gain_db = xp.cast(filter_gains_db(params, xp.shape(x)[2], mode), dtype)
-    gain_db = xp.expand_dims(gain_db, 1)  # (batch, 1, freq)
-    if rank == 4:
+    gain_db = xp.expand_dims(filter_gains_db(params, xp.shape(x)[2], mode), 1)  # (batch, 1, freq)
+    if len(x.shape) == 4:
         gain_db = xp.expand_dims(gain_db, -1)
-    values = xp.cast(x, dtype)
-    if domain == "log":
-        out = values + gain_db * (math.log(10.0) / 10.0)
-    elif domain == "db":
-        out = values + gain_db
-    elif domain == "power":
-        out = values * xp.power(10.0, gain_db / 10.0)
-    else:
-        out = values * xp.power(10.0, gain_db / 20.0)
-    if lengths is None and channels is None:
-        return xp.cast(out, x.dtype)
-    keep = _common.trailing(xp, _common.valid_frames(xp, x, lengths), rank)
-    if channels is not None:
-        num_channels = x.shape[-1] if rank == 4 else 1
-        picked = [c in channels for c in range(num_channels)]
-        mask = xp.convert_to_tensor(picked)
-        keep = keep & (mask if rank == 4 else mask[0])
-    return xp.where(keep, xp.cast(out, x.dtype), x)
+    return gain_noise.apply_db_gain(x, gain_db, domain, channels, lengths)

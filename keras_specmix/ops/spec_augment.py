@@ -36,6 +36,7 @@ from keras_specmix.ops import warp
 from keras_specmix.ops.warp import valid_lengths
 
 MEAN = "mean"
+FLOOR = "floor"
 
 #: Table 1 of Park et al. (2019): W, F, m_F, T, p, m_T.
 POLICIES = {
@@ -75,19 +76,56 @@ POLICIES = {
 
 
 def check_mask_value(mask_value):
-    """Returns a finite float ``mask_value`` as a float, or ``"mean"``.
+    """Returns a finite float ``mask_value`` as a float, or ``"mean"`` or ``"floor"``.
 
     Raises:
         TypeError: if ``mask_value`` is neither a real number nor a string.
-        ValueError: for a string other than ``"mean"`` or a non-finite float.
+        ValueError: for a string other than ``"mean"`` and ``"floor"``, or a
+            non-finite float.
     """
     if isinstance(mask_value, str):
-        return _validation.check_choice("mask_value", mask_value, {MEAN})
+        return _validation.check_choice("mask_value", mask_value, {MEAN, FLOOR})
     if isinstance(mask_value, bool) or not isinstance(mask_value, numbers.Real):
         raise TypeError(
-            f"`mask_value` must be a float or 'mean'. Received: mask_value={mask_value!r}"
+            f"`mask_value` must be a float, 'mean' or 'floor'. Received: mask_value={mask_value!r}"
         )
     return _validation.check_float("mask_value", mask_value)
+
+
+def check_log_offset(mask_value, log_offset):
+    """Validates ``log_offset`` against ``mask_value``: required with ``"floor"``, else None.
+
+    Args:
+        mask_value: a checked mask value (``check_mask_value``).
+        log_offset: the ``eps`` of the features' ``log(x + eps)``, or None.
+
+    Returns:
+        ``log_offset`` as a float, or None.
+
+    Raises:
+        ValueError: when ``mask_value="floor"`` comes without a ``log_offset``
+            > 0, or a ``log_offset`` comes with another mask value (it would
+            be ignored).
+
+    Examples:
+        >>> check_log_offset("floor", 1e-5)
+        1e-05
+    """
+    if mask_value == FLOOR:
+        if log_offset is None:
+            raise ValueError(
+                "`mask_value='floor'` fills masked cells with log(log_offset), the floor of "
+                "log features log(x + log_offset): pass `log_offset` (1e-8 for "
+                "keras_specmix.features' default front end, 1e-5 for the DCASE 2024/2025 "
+                "baseline). Received: log_offset=None"
+            )
+        return _validation.check_float("log_offset", log_offset, 0.0, open_min=True)
+    if log_offset is not None:
+        raise ValueError(
+            "`log_offset` is used only with mask_value='floor'; with "
+            f"mask_value={mask_value!r} it would be ignored. Received: log_offset={log_offset!r}"
+        )
+    return None
 
 
 def mask_groups(shape, per_channel):
@@ -225,15 +263,23 @@ def _axis_mask(params, prefix, batch_size, length):
     return xp.transpose(mask, (0, 2, 1))
 
 
-def fill_value(x, mask_value, lengths=None):
-    """The value masked cells get: a constant, or each example's own mean.
+def fill_value(x, mask_value, lengths=None, log_offset=None):
+    """The value masked cells get: a constant, each example's own mean, or the log floor.
 
     Args:
         x: float ``(batch, time, freq[, channels])``.
-        mask_value: a float, or ``"mean"``: the mean of each example (of each
+        mask_value: a float; ``"mean"``: the mean of each example (of each
             channel for rank-4 input) over the finite cells of its valid
-            frames, computed in float32 (0 when no cell is finite).
+            frames, computed in float32 (0 when no cell is finite); or
+            ``"floor"``: ``log_floor(x, log_offset)``, the value ``log(p +
+            log_offset)`` takes where the power ``p`` is 0: masking log
+            features with it equals masking the power with 0 before the log
+            (the DCASE 2024/2025 baseline masks its mel power before
+            ``log(x + 1e-5)``); or a scalar tensor (a fill resolved by
+            ``resolve_fill``).
         lengths: int ``(batch,)`` or None, valid frames per example.
+        log_offset: float > 0, the ``eps`` of ``log(x + eps)``; required with
+            ``"floor"``, None otherwise.
 
     Returns:
         A tensor of ``x.dtype`` that broadcasts against ``x``.
@@ -243,10 +289,18 @@ def fill_value(x, mask_value, lengths=None):
         >>> x = np.array([[[1.0], [3.0], [100.0]]], "float32")
         >>> np.asarray(fill_value(x, "mean", lengths=[2])).ravel().tolist()
         [2.0]
+        >>> round(float(fill_value(x, "floor", log_offset=1e-5)), 4)  # log(1e-5)
+        -11.5129
     """
     xp = _backend.namespace(x, lengths)
     x = xp.convert_to_tensor(x)
-    if check_mask_value(mask_value) != MEAN:
+    if not isinstance(mask_value, (str, int, float)):
+        return xp.cast(mask_value, x.dtype)  # a fill resolved by ``resolve_fill``
+    mask_value = check_mask_value(mask_value)
+    log_offset = check_log_offset(mask_value, log_offset)
+    if mask_value == FLOOR:
+        return log_floor(x, log_offset)
+    if mask_value != MEAN:
         return xp.convert_to_tensor(mask_value, x.dtype)
     lengths = valid_lengths(x, lengths)
     valid = xp.arange(xp.shape(x)[1], dtype="int32")[None, :] < lengths[:, None]
@@ -258,6 +312,45 @@ def fill_value(x, mask_value, lengths=None):
     total = xp.sum(xp.where(counted, values, 0.0), axis=(1, 2), keepdims=True)
     count = xp.sum(xp.cast(counted, "float32"), axis=(1, 2), keepdims=True)
     return xp.cast(total / xp.maximum(count, 1.0), x.dtype)
+
+
+def log_floor(x, log_offset):
+    """``log(0 + log_offset)`` in ``x``'s dtype, by ``x``'s backend: the floor of ``log(p + eps)``.
+
+    Computed as element 0 of the log of a 64-element vector: TensorFlow's CPU
+    log kernel rounds vectorised elements (every full SIMD packet of a
+    tensor) and its scalar path one float32 ulp apart for some inputs
+    (``log(1e-5)``: −11.5129261 against −11.5129251), and log features come
+    from the vectorised path. Inside XLA this value may be constant-folded,
+    correctly rounded; ``apply_masks`` computes it before its XLA-fused part.
+
+    Args:
+        x: a tensor whose backend and dtype the floor takes.
+        log_offset: float > 0, the ``eps`` of ``log(p + eps)``.
+
+    Returns:
+        A scalar tensor of ``x``'s dtype.
+
+    Examples:
+        >>> float(log_floor(tf.zeros([1]), 1e-8)) == float(tf.math.log(tf.fill([64], 1e-8))[0])
+        True
+    """
+    xp = _backend.namespace(x)
+    return xp.log(xp.full((64,), log_offset, x.dtype))[0]
+
+
+def resolve_fill(x, mask_value, log_offset=None):
+    """``mask_value`` checked, with ``"floor"`` replaced by ``log_floor(x, log_offset)``.
+
+    Examples:
+        >>> resolve_fill(tf.zeros([1]), "mean")
+        'mean'
+    """
+    mask_value = check_mask_value(mask_value)
+    log_offset = check_log_offset(mask_value, log_offset)
+    if mask_value == FLOOR:
+        return log_floor(_backend.namespace(x).convert_to_tensor(x), log_offset)
+    return mask_value
 
 
 def masked_region(x, params, lengths=None):
@@ -288,8 +381,7 @@ def masked_region(x, params, lengths=None):
     return region
 
 
-@fusion.fused
-def apply_masks(x, params, mask_value=0.0, lengths=None):
+def apply_masks(x, params, mask_value=0.0, lengths=None, log_offset=None):
     """Sets the masked cells to ``mask_value``, leaving everything else as is.
 
     A select (``keras_specmix.ops.masks.select``), exact for any ``x``:
@@ -298,8 +390,10 @@ def apply_masks(x, params, mask_value=0.0, lengths=None):
     Args:
         x: float ``(batch, time, freq[, channels])``.
         params: mask params (see the module docstring).
-        mask_value: float or ``"mean"`` (see ``fill_value``). Defaults to 0.0.
+        mask_value: float, ``"mean"`` or ``"floor"`` (see ``fill_value``).
+            Defaults to 0.0.
         lengths: int ``(batch,)`` or None, valid frames per example.
+        log_offset: float > 0 with ``mask_value="floor"``, else None.
 
     Returns:
         A tensor shaped and typed like ``x``.
@@ -312,6 +406,11 @@ def apply_masks(x, params, mask_value=0.0, lengths=None):
         >>> np.asarray(apply_masks(x, p))[0].astype(int).tolist()
         [[0, 1, 1], [0, 0, 0], [0, 0, 0], [0, 1, 1]]
     """
+    return _apply_masks(x, params, resolve_fill(x, mask_value, log_offset), lengths)
+
+
+@fusion.fused
+def _apply_masks(x, params, mask_value, lengths):
     region = masked_region(x, params, lengths)
     return masks.select(region, fill_value(x, mask_value, lengths), x)
 
@@ -386,8 +485,7 @@ def sample_spec_augment_params(
     return params
 
 
-@fusion.fused
-def apply_spec_augment(x, params, mask_value=0.0, lengths=None):
+def apply_spec_augment(x, params, mask_value=0.0, lengths=None, log_offset=None):
     """Time warp, then frequency and time masks (the paper's order).
 
     Masks are applied together, so with ``mask_value="mean"`` every masked
@@ -397,8 +495,9 @@ def apply_spec_augment(x, params, mask_value=0.0, lengths=None):
         x: float ``(batch, time, freq[, channels])``.
         params: as from ``sample_spec_augment_params``; the warp keys may be
             absent (no warp).
-        mask_value: float or ``"mean"``. Defaults to 0.0.
+        mask_value: float, ``"mean"`` or ``"floor"``. Defaults to 0.0.
         lengths: int ``(batch,)`` or None, valid frames per example.
+        log_offset: float > 0 with ``mask_value="floor"``, else None.
 
     Returns:
         A tensor shaped and typed like ``x``.
@@ -411,6 +510,26 @@ def apply_spec_augment(x, params, mask_value=0.0, lengths=None):
         >>> tuple(apply_spec_augment(x, p).shape)
         (2, 100, 40, 3)
     """
+    return _apply_spec_augment(x, params, resolve_fill(x, mask_value, log_offset), lengths)
+
+
+@fusion.fused
+def _apply_spec_augment(x, params, mask_value, lengths):
     if "warp_anchors" in params:
         x = warp.apply_time_warp(x, params, lengths)
-    return apply_masks(x, params, mask_value, lengths)
+    return _apply_masks(x, params, mask_value, lengths)
+
+
+def _uncompiled_masks(x, params, mask_value=0.0, lengths=None, log_offset=None):
+    fill = resolve_fill(x, mask_value, log_offset)
+    return _apply_masks.uncompiled(x, params, fill, lengths)
+
+
+def _uncompiled_spec_augment(x, params, mask_value=0.0, lengths=None, log_offset=None):
+    fill = resolve_fill(x, mask_value, log_offset)
+    return _apply_spec_augment.uncompiled(x, params, fill, lengths)
+
+
+# The plain-ops versions, as ``fusion.fused`` functions have (tests/ops/test_fusion.py).
+apply_masks.uncompiled = _uncompiled_masks
+apply_spec_augment.uncompiled = _uncompiled_spec_augment

@@ -3,7 +3,9 @@ before TensorFlow starts): MirroredStrategy over two logical CPU devices.
 
 Prints one JSON line with, per replica, the batch size it received and a
 checksum of what each augmentation made of it; then runs the runner with
-``--strategy mirrored --cpu-replicas 2`` on a tiny synthetic config.
+``--strategy mirrored --cpu-replicas 2`` on a tiny synthetic config. With
+``--step`` it only prints how one SGD step of a linear model under the
+strategy compares with the same step on one device.
 """
 
 import json
@@ -23,6 +25,35 @@ import keras_specmix as ks  # noqa: E402
 from keras_specmix.experiments import runner  # noqa: E402
 
 strategy = distribute.make_strategy("mirrored", 2)
+
+
+def one_step_change(scope, x, y):
+    """How far one SGD step (lr 1) on the global batch moves a linear model's weights."""
+    import keras  # noqa: PLC0415
+
+    with scope:
+        keras.utils.set_random_seed(0)
+        model = keras.Sequential([keras.Input(x.shape[1:]), keras.layers.Dense(y.shape[1])])
+        model.compile(keras.optimizers.SGD(1.0), keras.losses.CategoricalCrossentropy(True))
+        before = model.get_weights()[0]
+        model.fit(x, y, batch_size=len(x), epochs=1, shuffle=False, verbose=0)
+        return model.get_weights()[0] - before
+
+
+if sys.argv[1:] == ["--step"]:  # its own process: its collectives would collide with the runner's
+    # 1 if the replicas' gradients make the gradient of the global batch's mean
+    # loss (one device's step), 2 if they were plain sums of per-replica means.
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(32, 6)).astype("float32")
+    y = np.eye(4, dtype="float32")[np.arange(32) % 4]
+    mirrored = one_step_change(strategy.scope(), x, y)
+    single = one_step_change(tf.distribute.get_strategy().scope(), x, y)
+    ratio = float(np.sum(mirrored * single) / np.sum(single * single))
+    print(
+        "STEP_CHECK "
+        + json.dumps({"ratio": ratio, "max_abs_diff": float(np.max(np.abs(mirrored - single)))})
+    )
+    sys.exit(0)
 
 # A global batch of 32 whose two halves are identical: if the replicas drew
 # the same randomness, their outputs would be identical too.
@@ -61,6 +92,7 @@ for key in ("batch_size", *layers):
             "max_abs_diff_between_replicas": float(np.max(np.abs(per_replica[0] - per_replica[1]))),
             "changed_input": float(np.max(np.abs(per_replica[0] - half))),
         }
+
 print("MIRRORED_CHECK " + json.dumps(report), flush=True)
 
 sys.exit(runner.main(sys.argv[1:] + ["--strategy", "mirrored", "--cpu-replicas", "2"]))

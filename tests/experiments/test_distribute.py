@@ -67,6 +67,25 @@ def test_global_batch_of_32_gives_16_per_replica(mirrored):
     assert check["batch_size"] == [16, 16]
 
 
+def test_a_step_on_two_replicas_is_the_step_on_the_global_batch():
+    # Each replica's loss is its mean divided by 2 and the gradients are summed:
+    # the update is one device's on the whole batch (averaged, not doubled).
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONPATH": str(ROOT)}
+    proc = subprocess.run(
+        [sys.executable, str(SCRIPT), "--step"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    line = next(x for x in proc.stdout.splitlines() if x.startswith("STEP_CHECK "))
+    check = json.loads(line[len("STEP_CHECK ") :])
+    assert check["ratio"] == pytest.approx(1.0, abs=1e-4)
+    assert check["max_abs_diff"] < 1e-5
+
+
 @pytest.mark.parametrize("layer", ["specmix", "mixup", "cutmix", "specaugment"])
 def test_replicas_draw_different_augmentations(mirrored, layer):
     check, _ = mirrored

@@ -5,6 +5,7 @@ import pytest
 
 from keras_specmix.experiments import paper
 from keras_specmix.experiments import report
+from keras_specmix.experiments import stats
 from keras_specmix.experiments import train
 
 
@@ -95,3 +96,24 @@ def test_store_is_resumable(tmp_path):
     store.add({"key": key, "condition": "none"})
     assert report.ResultsStore(tmp_path / "r.json").has(key)
     assert not report.ResultsStore(tmp_path / "r.json").has("other")
+
+
+def test_seeds_needed_uses_the_level_the_holm_verdict_needs():
+    runs = [_run("none", s, 50.0) for s in range(4)]
+    for name, gains in (("mixup", [1, 2, 0, 3]), ("specmix", [4, 1, 3, 2])):
+        runs += [_run(name, s, 50.0 + g) for s, g in enumerate(gains)]
+    rows = report.compare(runs)
+    assert len(rows) == 3
+    for row in rows:  # alpha / m with m = 3 comparisons
+        assert row["seeds_needed"] == stats.seeds_needed(row["std"], alpha=0.05 / 3)
+        assert row["seeds_needed"] > stats.seeds_needed(row["std"], alpha=0.05)
+    text = report.markdown_table(runs, "synthetic", "small")
+    assert "at α/3 = 0.01667" in text
+
+
+def test_seeds_needed_beyond_the_search_limit_reads_as_more_than_it():
+    runs = [_run("none", s, 50.0) for s in range(3)]
+    runs += [_run("specmix", s, a) for s, a in enumerate([0.0, 100.0, 50.0])]  # std 50
+    (row,) = report.compare(runs, effect=0.01)
+    assert row["std"] > 0 and row["seeds_needed"] is None
+    assert f"| > {stats.MAX_SEEDS} |" in "\n".join(report.comparison_table([row], effect=0.01))

@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from keras_specmix import _cli_startup as entry
+import _keras_specmix_cli as entry
 from keras_specmix.experiments import runner
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -71,9 +71,9 @@ def test_startup_filter_drops_notices_and_keeps_errors(line, noise):
 
 
 def test_only_the_runner_is_prepared():
-    assert entry.is_runner(["python", "-m", "keras_specmix.experiments", "--quiet"])
-    assert not entry.is_runner(["python", "-m", "pytest", "tests"])
-    assert not entry.is_runner(["python", "-c", "import keras_specmix"])
+    assert entry.is_module_run(["python", "-m", "keras_specmix.experiments", "--quiet"], "-m")
+    assert not entry.is_module_run(["python", "-m", "pytest", "tests"], "-m")
+    assert not entry.is_module_run(["python", "-c", "import keras_specmix"], "-c")
 
 
 def test_command_line_error_shows_no_tensorflow_startup_lines():
@@ -103,3 +103,40 @@ def test_command_line_error_shows_no_tensorflow_startup_lines():
         "rebuild TensorFlow",
     ):
         assert noise not in done.stderr, done.stderr
+
+
+CUINIT = (
+    "E0000 00:00:1796304001.361605    4724 cuda_platform.cc:52] failed call to cuInit: "
+    "INTERNAL: CUDA error: Failed call to cuInit: UNKNOWN ERROR (303)"
+)
+
+
+def test_cuinit_failure_is_dropped_only_without_nvidia_hardware():
+    # Without an NVIDIA device the line only means "TensorFlow runs on the CPU" ...
+    assert entry.is_expected_cuda_failure(CUINIT, has_nvidia=False)
+    # ... with one it is real driver or device trouble, and is shown.
+    assert not entry.is_expected_cuda_failure(CUINIT, has_nvidia=True)
+    # Other errors are never dropped.
+    other = "E0000 00:00:1.0  1 cuda_driver.cc:1] CUDA_ERROR_OUT_OF_MEMORY: out of memory"
+    assert not entry.is_expected_cuda_failure(other, has_nvidia=False)
+    assert not entry.is_startup_noise(CUINIT)
+
+
+def test_nvidia_hardware_reads_the_pci_vendor_ids(tmp_path, monkeypatch):
+    devices = tmp_path / "devices"
+    for name, vendor in (("0000:00:00.0", "0x8086"), ("0000:00:01.0", "0x1af4")):
+        (devices / name).mkdir(parents=True)
+        (devices / name / "vendor").write_text(vendor + "\n")
+    real_glob, real_exists = entry.glob.glob, os.path.exists
+    monkeypatch.setattr(
+        entry.glob,
+        "glob",
+        lambda p: real_glob(str(devices / "*" / "vendor")) if p.startswith("/sys/") else [],
+    )
+    monkeypatch.setattr(
+        entry.os.path, "exists", lambda p: False if p == "/proc/driver/nvidia" else real_exists(p)
+    )
+    assert not entry.nvidia_hardware()
+    (devices / "0000:00:02.0").mkdir()
+    (devices / "0000:00:02.0" / "vendor").write_text("0x10de\n")  # NVIDIA's PCI vendor id
+    assert entry.nvidia_hardware()

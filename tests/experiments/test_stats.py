@@ -81,3 +81,26 @@ def test_interval_contains_the_mean_and_p_is_a_probability(a, b):
     assert out["ci_low"] <= out["mean"] + 1e-9 and out["mean"] <= out["ci_high"] + 1e-9
     assert 0.0 <= out["p_value"] <= 1.0
     assert np.allclose(out["differences"], np.subtract(a, b))
+
+
+def test_seeds_needed_says_none_when_the_search_limit_falls_short():
+    # std 1000, effect 1: about 7.9 million seeds; a limit is no answer.
+    assert stats.seeds_needed(1000.0, effect=1.0) is None
+    assert stats.seeds_needed(10.0, effect=1.0, max_seeds=100) is None
+    assert stats.seeds_needed(10.0, effect=1.0, max_seeds=10_000) == stats.seeds_needed(10.0, 1.0)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.floats(0.05, 30.0), st.floats(0.001, 0.1))
+def test_seeds_needed_is_the_smallest_n_reaching_the_power(std, alpha):
+    n = stats.seeds_needed(std, effect=2.5, alpha=alpha)
+    assert n is not None and n >= 2
+    assert stats.paired_power(n, 2.5, std, alpha) >= 0.8
+    if n > 2:
+        assert stats.paired_power(n - 1, 2.5, std, alpha) < 0.8
+
+
+def test_power_is_a_number_far_in_the_tails():
+    # scipy's nct.cdf returned NaN for the lower tail here (df 2, noncentrality 8.66).
+    assert stats.paired_power(3, 2.5, 0.5, 0.0625) == pytest.approx(0.990004, abs=1e-5)
+    assert stats.seeds_needed(0.5, effect=2.5, alpha=0.0625) == 3
