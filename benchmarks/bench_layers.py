@@ -6,12 +6,13 @@ Usage:
     python benchmarks/bench_layers.py --backends jax --layers SpecMix,TimeWarp
     python benchmarks/bench_layers.py --backends tensorflow --modes tensorflow=graph --peers
 
-The layers are discovered from the package (every public
-``SpectrogramAugmentation`` subclass), so a new layer gets a row without an
+The layers are discovered from the package (every ``SpectrogramAugmentation``
+subclass in ``keras_specmix.__all__``), so a new layer gets a row without an
 edit here; ``LAYER_ARGS`` holds the benchmark settings of the layers that
-need some (a layer not listed is built with its defaults, ``prob=1.0`` when it
-takes one, and ``num_classes`` when it mixes labels; one that cannot be built
-so gets an error row naming the fix).
+need some (per batch shape where they depend on it: the mel bins). A layer
+not listed is built with its defaults, ``prob=1.0`` when it takes one, and
+``num_classes`` when it mixes labels; one that cannot be built so gets an
+error row naming the fix.
 
 Each backend runs in its own process (``KERAS_BACKEND`` is read at import),
 and in it, for each batch shape, every layer and a copy of the batch
@@ -71,16 +72,25 @@ MODES = {"tensorflow": ("graph", "xla"), "jax": ("jit",), "torch": ("eager", "co
 #: The mode whose ratios the targets apply to, per backend.
 COMPILED = {"tensorflow": "xla", "jax": "jit", "torch": "compile"}
 #: Benchmark settings (the talk's and the papers'); other layers use their defaults.
+#: A callable value is called with the package and the batch shape.
 LAYER_ARGS = {
     "MixUp": {"alpha": 0.4},
     "CutMix": {"alpha": 0.4},
     "SpecMix": {"gamma": 0.3},
-    "MixingPolicy": {"mixers": lambda ks: [ks.MixUp(alpha=0.4), ks.CutMix(alpha=0.4)]},
+    "MixingPolicy": {"mixers": lambda ks, shape: [ks.MixUp(alpha=0.4), ks.CutMix(alpha=0.4)]},
     "FrequencyMasking": {"freq_mask_param": 27, "num_freq_masks": 2},
     "TimeMasking": {"time_mask_param": 100, "num_time_masks": 2},
     "TimeWarp": {"time_warp_param": 80},
     "SpecAugment": {"policy": "LD"},
     "FrequencyMixStyle": {"prob": 1.0},
+    # On log-mel spectrograms (the batches here): the bank's mel gains, one per bin.
+    "DeviceImpulseResponse": {
+        "prob": 1.0,
+        "domain": "log",
+        "frontend": lambda ks, shape: {"n_mels": shape[2]},
+    },
+    # The DCASE baseline's 0.1 s roll, as a share of the clip.
+    "TimeRoll": {"max_shift_ratio": 0.1},
 }
 #: Layers that read two inputs per output besides the mixers.
 TWO_READS = {"FrequencyMixStyle"}
@@ -108,33 +118,34 @@ def parse_shape(text):
 
 # ----------------------------------------------------------------- layers
 def layer_classes():
-    """name -> class of every public augmentation layer, in the package's order."""
+    """name -> class of every public augmentation layer, in ``keras_specmix.__all__``'s order.
+
+    The public API is ``keras_specmix.__all__``: base classes that
+    ``keras_specmix.layers`` also exports (``MixingLayer``) are not layers to time.
+    """
     import keras_specmix as ks
     from keras_specmix.layers.base import SpectrogramAugmentation
 
     found = {}
-    for module in (ks, ks.layers):
-        names = getattr(module, "__all__", None) or sorted(vars(module))
-        for name in names:
-            value = getattr(module, name, None)
-            if (
-                isinstance(value, type)
-                and issubclass(value, SpectrogramAugmentation)
-                and not name.startswith("_")
-                and not inspect.isabstract(value)
-                and value.__module__.startswith("keras_specmix.layers.")
-                and value.sample_params is not SpectrogramAugmentation.sample_params
-            ):
-                found.setdefault(name, value)
+    for name in ks.__all__:
+        value = getattr(ks, name, None)
+        if (
+            isinstance(value, type)
+            and issubclass(value, SpectrogramAugmentation)
+            and not inspect.isabstract(value)
+        ):
+            found[name] = value
     return found
 
 
-def build_layer(name, seed=0):
-    """The layer ``name`` with its benchmark settings (see ``LAYER_ARGS``)."""
+def build_layer(name, seed=0, shape=SHAPES[0]):
+    """The layer ``name`` with its benchmark settings (``LAYER_ARGS``) for batches of ``shape``."""
     import keras_specmix as ks
 
     cls = layer_classes()[name]
-    kwargs = {k: (v(ks) if callable(v) else v) for k, v in LAYER_ARGS.get(name, {}).items()}
+    kwargs = {
+        k: (v(ks, tuple(shape)) if callable(v) else v) for k, v in LAYER_ARGS.get(name, {}).items()
+    }
     parameters = inspect.signature(cls.__init__).parameters
     if name not in LAYER_ARGS and "prob" in parameters:
         kwargs["prob"] = 1.0  # the worst case: every example augmented
@@ -211,7 +222,7 @@ def candidates(backend, shape, modes, names):
     layers = {}
     for name in names:
         try:
-            layer = build_layer(name)
+            layer = build_layer(name, shape=shape)
         except Exception as error:  # noqa: BLE001 - recorded as the layer's row
             errors.update({f"{name}@{m}": f"{type(error).__name__}: {error}" for m in modes})
             continue
@@ -451,7 +462,7 @@ def tf_candidates(x, y, modes, names=None):
         fn = copy if mode == "eager" else tf.function(copy, jit_compile=mode == "xla")
         out[f"copy@{mode}"] = lambda fn=fn: fn(x)
     for name in names or layer_classes():
-        layer = build_layer(name)
+        layer = build_layer(name, shape=x.shape)
         data = {"spectrograms": x, "labels": y} if layer.requires_labels else x
         call = lambda d, layer=layer: layer(d, training=True)  # noqa: E731
         for mode in modes:

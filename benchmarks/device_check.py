@@ -93,10 +93,10 @@ FULL = {
 TINY = {
     "layer_shapes": [(4, 40, 16, 1)],
     "layer_repeats": 1,
-    "layer_names": ["SpecMix", "SpecAugment", "FrequencyMixStyle"],
+    "layer_names": ["SpecMix", "SpecAugment", "FrequencyMixStyle", "DeviceImpulseResponse"],
     "layer_timeout_s": 300,
     "check_shape": (4, 200, 16, 2),
-    "check_layers": ["SpecMix", "SpecAugment", "FrequencyMixStyle"],
+    "check_layers": ["SpecMix", "SpecAugment", "FrequencyMixStyle", "DeviceImpulseResponse"],
     "matrix": (("none", False, False), ("specmix", True, True), ("specaugment", False, False)),
     "model": "small",
     "train_shape": (40, 16, 3),
@@ -250,7 +250,7 @@ if backend == "jax":
 for name in names:
     row = {}
     try:
-        layer = bench_layers.build_layer(name, seed=0)
+        layer = bench_layers.build_layer(name, seed=0, shape=shape)
         data = {"spectrograms": x, "labels": y} if layer.requires_labels else x
         pick = (lambda o: o["spectrograms"]) if layer.requires_labels else (lambda o: o)
         first = pick(layer(data, training=True))

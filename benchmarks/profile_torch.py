@@ -34,8 +34,9 @@ from torch.profiler import profile  # noqa: E402
 
 def breaks(name):
     """(graphs, breaks, {file:line: count}) of torch.compile on a small batch."""
-    x, y, seed = bench_layers._inputs((8, 200, 16, 1))
-    layer = bench_layers.build_layer(name)
+    shape = (8, 200, 16, 1)
+    x, y, seed = bench_layers._inputs(shape)
+    layer = bench_layers.build_layer(name, shape=shape)
     data = {"spectrograms": x, "labels": y} if layer.requires_labels else x
     torch._dynamo.reset()
     found = torch._dynamo.explain(lambda d, s: layer.augment(d, s))(data, seed)
@@ -84,7 +85,7 @@ def main(argv=None):
     result = {"copy_ms": copy_ms, "layers": {}}
     rows = []
     for name in names:
-        layer = bench_layers.build_layer(name)
+        layer = bench_layers.build_layer(name, shape=shape)
         data = {"spectrograms": x, "labels": y} if layer.requires_labels else x
         graphs, count, where = breaks(name)
         ops, eager_ms = top_ops(

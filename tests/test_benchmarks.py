@@ -57,7 +57,9 @@ def test_bench_layers_reports_every_public_layer_against_a_copy(tmp_path):
         if isinstance(getattr(ks, name), type)
         and issubclass(getattr(ks, name), SpectrogramAugmentation)
     }
-    assert public <= set(result["settings"]["layers"])  # discovered, not listed by hand
+    # Discovered, not listed by hand: every public layer and nothing else (no base class).
+    assert public == set(result["settings"]["layers"])
+    assert {"DeviceImpulseResponse", "TimeRoll", "RandomGain", "AddNoise", "MixUp"} <= public
     shapes = result["backends"]["tensorflow"]["shapes"]
     assert set(shapes) == {"4x40x16x1"}
     rows = shapes["4x40x16x1"]["results"]

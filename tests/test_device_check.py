@@ -37,7 +37,13 @@ def test_device_check_tiny_writes_every_section(tmp_path):
             continue
         rows = run["shapes"]["4x40x16x1"]["results"]
         mode = {"tensorflow": "xla", "jax": "jit", "torch": "eager"}[backend]
-        for name in ("copy", "SpecMix", "SpecAugment", "FrequencyMixStyle"):
+        for name in (
+            "copy",
+            "SpecMix",
+            "SpecAugment",
+            "FrequencyMixStyle",
+            "DeviceImpulseResponse",
+        ):
             assert rows[f"{name}@{mode}"]["median_ms"] > 0 and rows[f"{name}@{mode}"]["ratio"] > 0
         if backend in ("tensorflow", "jax"):
             assert rows[f"SpecMix@{mode}"]["peak_over_input"] > 0.9
@@ -51,7 +57,12 @@ def test_device_check_tiny_writes_every_section(tmp_path):
         if "missing" in run:
             assert importlib.util.find_spec(backend) is None, run
             continue
-        assert set(run["layers"]) == {"SpecMix", "SpecAugment", "FrequencyMixStyle"}
+        assert set(run["layers"]) == {
+            "SpecMix",
+            "SpecAugment",
+            "FrequencyMixStyle",
+            "DeviceImpulseResponse",
+        }
         for name, row in run["layers"].items():
             assert row["ok"] and row["calls_differ"] and row["on_input_device"], (name, row)
     rows = result["training"]
