@@ -28,7 +28,6 @@ code of the core).
 """
 
 import dataclasses
-import functools
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -133,7 +132,12 @@ def has_float64(xp):
     return bool(jax.config.read("jax_enable_x64"))
 
 
-@functools.cache
+#: One ``Ops`` per backend. A plain dict, not ``functools.cache``: ``torch.compile``
+#: skips the cache wrapper and would build (and import) a new namespace on every
+#: call, breaking the graph at each one.
+_NAMESPACES: dict[str, "Ops"] = {}
+
+
 def ops_for(name):
     """The ``Ops`` namespace of the backend ``name``, one instance per backend.
 
@@ -146,9 +150,12 @@ def ops_for(name):
     Raises:
         ValueError: for another name.
     """
-    if name not in BACKENDS:
-        raise ValueError(f"`name` must be one of {BACKENDS}. Received: name={name!r}")
-    return Ops(name)
+    ops = _NAMESPACES.get(name)
+    if ops is None:
+        if name not in BACKENDS:
+            raise ValueError(f"`name` must be one of {BACKENDS}. Received: name={name!r}")
+        ops = _NAMESPACES[name] = Ops(name)
+    return ops
 
 
 #: The Keras backend module (``keras.src.backend.<name>.<module>``) each
@@ -157,7 +164,7 @@ _SOURCES = {
     "numpy": (
         "abs", "all", "any", "arange", "argmax", "argsort", "broadcast_to", "ceil", "clip",
         "concatenate", "equal", "exp", "expand_dims", "floor", "full", "isfinite", "isnan",
-        "log", "log1p", "logaddexp", "max", "maximum", "minimum", "mod", "ones", "power",
+        "log", "log1p", "logaddexp", "matmul", "max", "maximum", "minimum", "mod", "ones", "power",
         "reshape", "sort", "sqrt", "squeeze", "stack", "sum", "take", "take_along_axis",
         "transpose", "where", "zeros",
     ),
@@ -200,6 +207,7 @@ class BackendFunctions:
     log: Callable
     log1p: Callable
     logaddexp: Callable
+    matmul: Callable
     max: Callable
     maximum: Callable
     minimum: Callable

@@ -101,7 +101,6 @@ def frequency_statistics(
     x = xp.cast(x, dtype)
     rank = len(x.shape)
     pooled = rank == 4 and not per_channel
-    axes = (1, 3) if pooled else (1,)
     channels = xp.shape(x)[3] if pooled else 1
     if valid is None:
         valid = _common.valid_frames(xp, x, None)
@@ -109,11 +108,55 @@ def frequency_statistics(
     count = xp.cast(xp.sum(xp.cast(valid, "int32"), axis=1) * channels, dtype)
     weight = _common.trailing(xp, xp.cast(valid, dtype), rank)  # (batch, time, 1[, 1])
     per_stat = _common.trailing(xp, count, rank)
-    mean = xp.sum(x * weight, axis=axes, keepdims=True) / xp.maximum(per_stat, 1.0)
+    mean = _time_sum(xp, x * weight, pooled) / xp.maximum(per_stat, 1.0)
     centred = (x - mean) * weight
-    var = xp.sum(centred * centred, axis=axes, keepdims=True) / xp.maximum(per_stat - 1.0, 1.0)
+    var = _time_sum(xp, centred * centred, pooled) / xp.maximum(per_stat - 1.0, 1.0)
     std = xp.sqrt(var + eps)
     return xp.stop_gradient(mean), xp.stop_gradient(std), count
+
+
+#: Frames added elementwise per block before the sum over blocks (TensorFlow).
+_BLOCK = 8
+
+
+def _time_sum(xp, values, pooled):
+    """Sum over time (and channels when ``pooled``), keeping the dimensions.
+
+    On TensorFlow with a static time length the sum is taken in two steps:
+    blocks of ``_BLOCK`` consecutive frames are added elementwise, then the
+    block sums (an eighth of the data) are reduced. TensorFlow's XLA on CPU
+    reduces over a middle axis ~4x slower than it copies, while the
+    elementwise adds run at copy speed and fuse with the producer of
+    ``values``, so each statistic costs one read of the batch
+    (``benchmarks/bench_layers.py``). The result differs from a one-step
+    sum only by the order of the float additions.
+    """
+    axes = (1, 3) if pooled else (1,)
+    time_length = values.shape[1]
+    if xp.name != _backend.TENSORFLOW or not isinstance(time_length, int):
+        return xp.sum(values, axis=axes, keepdims=True)
+    blocks = time_length // _BLOCK
+    if blocks < 2:
+        return xp.sum(values, axis=axes, keepdims=True)
+    batch = xp.shape(values)[0]
+    bins = tuple(values.shape[2:])
+    head = xp.reshape(values[:, : blocks * _BLOCK], (batch, blocks, _BLOCK) + bins)
+    partial = head[:, :, 0]
+    for j in range(1, _BLOCK):
+        partial = partial + head[:, :, j]
+    # The sum over blocks as a product with ones: XLA hands it to its fast dot.
+    width = 1
+    for size in bins:
+        width *= size
+    ones = xp.ones((batch, 1, blocks), values.dtype)
+    total = xp.reshape(
+        xp.matmul(ones, xp.reshape(partial, (batch, blocks, width))), (batch, 1) + bins
+    )
+    if time_length % _BLOCK:
+        total = total + xp.sum(values[:, blocks * _BLOCK :], axis=1, keepdims=True)
+    if pooled:
+        total = xp.sum(total, axis=3, keepdims=True)
+    return total
 
 
 @fusion.fused
