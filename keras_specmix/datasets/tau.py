@@ -159,6 +159,7 @@ def tau2020_mobile(
     cache_dir=None,
     return_metadata=False,
     progress=True,
+    segment_seconds=None,
 ):
     """TAU Urban Acoustic Scenes 2020 Mobile as ``(features, label)``.
 
@@ -177,6 +178,14 @@ def tau2020_mobile(
             (``path``, ``device``, ``city``, ``location``, ``segment``,
             ``split``).
         progress: progress bar while filling the cache.
+        segment_seconds: None, or cut every clip into
+            ``⌊clip_seconds / segment_seconds⌋`` pieces, each an example:
+            ``segment_seconds=1.0`` gives the TAU Urban Acoustic Scenes 2022
+            Mobile clips of DCASE 2022-2025 Task 1 (ten 1-s pieces per 10-s
+            clip; :func:`~keras_specmix.datasets.pipeline.segment_table`).
+            The pieces of a clip stay in its split and keep its ``location``,
+            so splits by location never separate them; the metadata gains a
+            ``cut`` column (``"0"`` to ``"9"``). Defaults to None.
 
     Returns:
         A :class:`~keras_specmix.datasets.LoadedSplit`: the ``tf.data.Dataset``
@@ -194,9 +203,13 @@ def tau2020_mobile(
     >>> ds = ds.map(random_crop_fn(400, seed=0)).batch(32)  # doctest: +SKIP
     """
     table = tau2020_mobile_table(root, split)
+    name = f"tau2020_mobile-{split}"
+    if segment_seconds is not None:
+        table = pipeline.segment_table(table, clip_seconds, segment_seconds)
+        name = f"{name}-cut{segment_seconds:g}s"
     return pipeline.files_dataset(
         table,
-        f"tau2020_mobile-{split}",
+        name,
         config=config,
         clip_seconds=clip_seconds,
         channel=channel,
@@ -204,4 +217,5 @@ def tau2020_mobile(
         cache_dir=cache_dir,
         return_metadata=return_metadata,
         progress=progress,
+        segment_seconds=segment_seconds,
     )
