@@ -39,6 +39,16 @@ class StackFloorMasking(FrequencyMasking):
         num_freq_masks: masks per example.
         log_offset: the ``eps`` of the features' ``log(p + eps)``.
         **kwargs: base layer arguments (``seed``, ``name``).
+
+    Examples:
+
+    >>> import numpy as np
+    >>> x = np.zeros([1, 10, 16, 3], "float32")
+    >>> out = StackFloorMasking(8, 1, log_offset=1e-8, seed=1)(x).numpy()
+    >>> sorted({round(float(v), 2) for v in np.unique(out[..., 0])})  # log(1e-8) where masked
+    [-18.42, 0.0]
+    >>> float(np.abs(out[..., 1:]).max())  # Δ and ΔΔ of a masked band: 0
+    0.0
     """
 
     def __init__(self, freq_mask_param, num_freq_masks=1, log_offset=1e-8, **kwargs):
@@ -74,6 +84,13 @@ class Chain(SpectrogramAugmentation):
 
     Raises:
         ValueError: on an empty list or a step that mixes labels.
+
+    Examples:
+
+    >>> import keras_specmix as ks
+    >>> chain = Chain([ks.TimeRoll(max_shift=2), ks.RandomGain((-6, 6))], seed=0)
+    >>> chain(tf.zeros([2, 8, 4, 1])).shape
+    TensorShape([2, 8, 4, 1])
     """
 
     def __init__(self, steps, **kwargs):
