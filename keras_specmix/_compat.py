@@ -64,6 +64,33 @@ def sublayers(layer):
     return list(layer._flatten_layers(include_self=True, recursive=True))
 
 
+#: Keras' export code (``Model.export``, ``keras.export.ExportArchive``),
+#: Keras 3.11 to 3.15.
+_KERAS_EXPORT_MODULE = "keras.src.export"
+
+
+def in_keras_export():
+    """Whether Keras' export code is on the call stack (``model.export()`` tracing the model).
+
+    Keras traces the model for export without a ``training`` argument and
+    says nothing else about it, so this looks for a frame of the
+    ``keras.src.export`` package (``Model.export``, ``ExportArchive``)
+    among the callers. Only read when a layer is about to warn, so the walk
+    costs nothing on other calls. If Keras moves that package, this returns
+    False and exporting an augmentation pipeline warns again: loud, not wrong.
+
+    Returns:
+        bool.
+    """
+    frame = sys._getframe(1)
+    while frame is not None:
+        name = frame.f_globals.get("__name__", "")
+        if name == _KERAS_EXPORT_MODULE or name.startswith(_KERAS_EXPORT_MODULE + "."):
+            return True
+        frame = frame.f_back
+    return False
+
+
 def tf_variable(variable):
     """The ``tf.Variable`` behind a Keras variable on the TensorFlow backend.
 

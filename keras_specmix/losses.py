@@ -9,7 +9,10 @@ MixUp, CutMix and SpecMix usually train on mixed *targets*,
 For cross-entropy with one-hot targets the two are the same number (the
 loss is linear in the target); for other losses they differ: binary
 cross-entropy for multi-label tagging, focal loss, label-smoothed or
-margin losses, and sparse losses (which cannot read a soft target at all).
+margin losses. Sparse losses are not supported: ``LossMixingModel.compile``
+refuses them and ``MixedLoss`` raises on their targets; use the categorical
+loss (``LossMixingModel`` one-hot encodes sparse labels given a mixer with
+``num_classes``).
 
 Two ways to train with it:
 
@@ -35,7 +38,9 @@ from keras_specmix.layers.base import LABELS
 from keras_specmix.layers.base import SPECTROGRAMS
 from keras_specmix.layers.mixing import MIX_WEIGHTS
 from keras_specmix.layers.mixing import PARTNERS
+from keras_specmix.ops import _backend
 from keras_specmix.training import MixingModel
+from keras_specmix.training import _compile_arguments
 
 
 def pack_mixed_targets(y, partners, mix_weights):
@@ -48,19 +53,23 @@ def pack_mixed_targets(y, partners, mix_weights):
 
     Returns:
         float ``(batch, 2·classes + 1)`` in ``y``'s float dtype (float32 for
-        integer ``y``).
+        integer ``y``), on the backend of the inputs: TensorFlow in a
+        ``tf.data`` map whatever ``KERAS_BACKEND`` is, like the layers.
 
     Examples:
         >>> y = tf.constant([[1.0, 0.0], [0.0, 1.0]])
         >>> pack_mixed_targets(y, tf.constant([1, 0]), tf.constant([0.75, 1.0])).numpy().tolist()
         [[1.0, 0.0, 0.0, 1.0, 0.75], [0.0, 1.0, 1.0, 0.0, 1.0]]
     """
-    y = keras.ops.convert_to_tensor(y)
-    if "float" not in str(y.dtype):
-        y = keras.ops.cast(y, "float32")
-    partners = keras.ops.cast(partners, "int32")
-    lam = keras.ops.cast(keras.ops.reshape(mix_weights, (-1, 1)), y.dtype)
-    return keras.ops.concatenate([y, keras.ops.take(y, partners, axis=0), lam], axis=-1)
+    # The backend of the tensors (TensorFlow in a tf.data map, whatever
+    # KERAS_BACKEND is), as the layers compute.
+    xp = _backend.namespace(y, partners, mix_weights)
+    y = xp.convert_to_tensor(y)
+    if "float" not in keras.backend.standardize_dtype(y.dtype):
+        y = xp.cast(y, "float32")
+    partners = xp.cast(partners, "int32")
+    lam = xp.cast(xp.reshape(mix_weights, (-1, 1)), y.dtype)
+    return xp.concatenate([y, xp.take(y, partners, axis=0), lam], axis=-1)
 
 
 def unpack_mixed_targets(y_true, num_classes):
@@ -212,11 +221,15 @@ class LossMixingModel(MixingModel):
         super().__init__(model, mixer, **kwargs)
         self.mixer.return_mix_info = True
 
-    def compile(self, *args, loss=None, **kwargs):
-        """``keras.Model.compile`` with each loss wrapped in ``MixedLoss``."""
-        if args and loss is None and len(args) > 1:
-            args, loss = (args[0],) + tuple(args[2:]), args[1]
-        super().compile(*args, loss=_wrap(loss), **kwargs)
+    def compile(self, *args, **kwargs):
+        """``keras.Model.compile`` with each loss wrapped in ``MixedLoss``.
+
+        Takes the arguments of ``keras.Model.compile``, positional or by name.
+        """
+        arguments = _compile_arguments(self, args, kwargs)
+        if "loss" in arguments:
+            arguments["loss"] = _wrap(arguments["loss"])
+        super().compile(**arguments)
 
     def _through_mixer(self, data, training):
         if not training:

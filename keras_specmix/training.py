@@ -7,6 +7,8 @@ in the forward pass. Instead the mixing happens in ``train_step``, on the
 they are the identity with respect to the augmentation.
 """
 
+import inspect
+
 import keras
 
 from keras_specmix import _compat
@@ -38,18 +40,20 @@ class MixingTrainStepMixin:
         ...     ks.MixUp(num_classes=3, seed=0))
     """
 
-    def compile(self, *args, loss=None, **kwargs):
+    def compile(self, *args, **kwargs):
         """``keras.Model.compile``, refusing losses that cannot take mixed labels.
+
+        Takes the arguments of ``keras.Model.compile``, positional or by name.
 
         Raises:
             ValueError: for a sparse categorical loss: mixed labels are soft
                 ``(batch, classes)`` targets, so use
                 ``"categorical_crossentropy"`` (sparse or one-hot labels in
                 the dataset both work with it here).
+            TypeError: for arguments ``keras.Model.compile`` does not take.
         """
-        if args and loss is None and len(args) > 1:
-            args, loss = (args[0],) + tuple(args[2:]), args[1]
-        for item in _flatten_losses(loss):
+        arguments = _compile_arguments(self, args, kwargs)
+        for item in _flatten_losses(arguments.get("loss")):
             name = _loss_name(item)
             if name and "sparse" in name.lower():
                 raise ValueError(
@@ -59,7 +63,7 @@ class MixingTrainStepMixin:
                     "CategoricalCrossentropy()); the dataset may keep sparse "
                     f"labels, they are one-hot encoded before mixing. Received: loss={item!r}"
                 )
-        super().compile(*args, loss=loss, **kwargs)
+        super().compile(**arguments)
 
     def _through_mixer(self, data, training):
         x, y, sample_weight = keras.utils.unpack_x_y_sample_weight(data)
@@ -186,6 +190,20 @@ class MixingModel(MixingTrainStepMixin, keras.Model):
             config["mixer"], custom_objects=custom_objects
         )
         return cls(**config)
+
+
+def _compile_arguments(model, args, kwargs):
+    """The arguments of a ``compile`` call by name, positional ones included.
+
+    Bound to the signature of the ``compile`` that ``MixingTrainStepMixin``
+    overrides (``keras.Model.compile``), so ``compile("adam", loss, None,
+    ["accuracy"])`` means what it means to Keras.
+
+    Raises:
+        TypeError: for arguments that ``compile`` does not take, or one given twice.
+    """
+    keras_compile = super(MixingTrainStepMixin, model).compile
+    return dict(inspect.signature(keras_compile).bind(*args, **kwargs).arguments)
 
 
 def _flatten_losses(loss):

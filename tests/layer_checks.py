@@ -510,10 +510,16 @@ def check_in_model(layer_cls, init_kwargs, tmp_path):
     if not layer_cls.requires_labels:
         alone = keras.Sequential([keras.Input(x.shape[1:]), layer_cls(**init_kwargs, seed=5)])
         np.testing.assert_array_equal(alone.predict(x, verbose=0), x)
+        drawn = [_next_tf_data_draw(alone.layers[-1], x) for _ in range(2)]
         path = str(tmp_path / f"{layer_cls.__name__}.keras")
         alone.save(path)
         loaded = keras.saving.load_model(path)
         assert loaded.layers[-1].get_config() == alone.layers[-1].get_config()
+        # The tf.data stream (a TensorFlow variable on JAX/PyTorch) resumes
+        # where the saved layer is, after the draws made before saving.
+        resumed = _next_tf_data_draw(loaded.layers[-1], x)
+        np.testing.assert_array_equal(resumed, _next_tf_data_draw(alone.layers[-1], x))
+        assert not any(np.array_equal(resumed, d) for d in drawn), "a tf.data draw repeated"
         np.testing.assert_array_equal(
             keras.ops.convert_to_numpy(loaded(to_backend(x), training=True)),
             keras.ops.convert_to_numpy(alone(to_backend(x), training=True)),
@@ -526,6 +532,11 @@ def check_in_model(layer_cls, init_kwargs, tmp_path):
         np.testing.assert_allclose(
             loaded.predict(x, verbose=0), model.predict(x, verbose=0), rtol=1e-5, atol=1e-6
         )
+
+
+def _next_tf_data_draw(layer, x):
+    """The layer's next draw in a ``tf.data`` map (TensorFlow whatever the backend)."""
+    return next(iter(tf.data.Dataset.from_tensors(x).map(layer))).numpy()
 
 
 def check_export_on_backend(layer_cls, init_kwargs, tmp_path):

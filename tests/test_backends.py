@@ -94,3 +94,77 @@ def test_specmix_lambda_is_the_share_kept_on_this_backend():
     # gamma = 0.3, 0-2 bands per axis: about 1 example in 9 is left unmixed.
     assert 0.05 < np.mean(lam == 1.0) < 0.2
     del x
+
+
+def test_loss_side_mixing_runs_in_tf_data_on_this_backend():
+    """Issue 20 item 6: pack_mixed_targets in a tf.data map, as docs/new_augmentations.md shows."""
+    import tensorflow as tf
+
+    import keras_specmix as ks
+
+    x = np.arange(6, dtype="float32")[:, None, None, None] * np.ones([1, 8, 6, 1], "float32")
+    y = np.eye(6, dtype="float32")
+    mixer = ks.MixUp(alpha=1.0, return_mix_info=True, seed=0)
+
+    def pack(d):
+        d = mixer({**d, "targets": d["labels"]})
+        packed = ks.losses.pack_mixed_targets(d["targets"], d["partners"], d["mix_weights"])
+        return d["spectrograms"], packed, d["partners"], d["mix_weights"]
+
+    ds = tf.data.Dataset.from_tensors({"spectrograms": x, "labels": y}).map(pack)
+    x_out, packed, partners, lam = (t.numpy() for t in next(iter(ds)))
+    np.testing.assert_array_equal(packed[:, :6], y)
+    np.testing.assert_array_equal(packed[:, 6:12], y[partners])
+    np.testing.assert_allclose(packed[:, 12], lam)
+    np.testing.assert_allclose(x_out[:, 0, 0, 0], lam * np.arange(6) + (1 - lam) * partners)
+
+
+def test_torch_generators_live_on_the_device_of_the_tensors_they_make():
+    """Issue 20 item 8: PyTorch refuses a generator on one device drawing onto another.
+
+    No GPU here, so the device is faked: every draw records its generator's
+    device and the device it writes to, with ``get_device()`` answering
+    ``cuda:0``. Seeds (``split``) live on the CPU, draws on the device. Only a
+    CUDA machine can show that PyTorch then accepts every draw and that the
+    draws land on the GPU; no test here runs on one.
+    """
+    torch = pytest.importorskip("torch")
+    from keras_specmix.ops._backend import _TorchRandom
+
+    calls = []
+
+    class Generator:
+        def __init__(self, device="cpu"):
+            self.device = torch.device(device)
+            self.real = torch.Generator()
+
+        def manual_seed(self, value):
+            self.real.manual_seed(value)
+            return self
+
+    def recording(fn):
+        def draw(*args, generator, device, **kwargs):
+            calls.append((fn.__name__, generator.device, torch.device(device)))
+            return fn(*args, generator=generator.real, **kwargs)
+
+        return draw
+
+    class FakeTorch:
+        def __getattr__(self, name):
+            return getattr(torch, name)
+
+    fake = FakeTorch()
+    fake.Generator = Generator
+    for name in ("rand", "randn", "randint"):
+        setattr(fake, name, recording(getattr(torch, name)))
+    rng = _TorchRandom()
+    rng.torch, rng.device = fake, lambda: "cuda:0"
+    seed = rng.as_seed([1, 2])
+    rng.uniform(seed, (3,), "float32", 0.0, 1.0)
+    rng.normal(seed, (3,), "float32")
+    seeds = rng.split(seed, 2)
+    assert {name for name, _, _ in calls} == {"rand", "randn", "randint"}
+    for name, generator_device, output_device in calls:
+        assert generator_device == output_device, (name, generator_device, output_device)
+    assert [c[2].type for c in calls] == ["cuda", "cuda", "cpu"]
+    assert all(s.device.type == "cpu" for s in seeds)

@@ -117,3 +117,26 @@ def test_saved_training_graph_still_augments_with_fresh_randomness(layer_cls, tm
     assert not np.array_equal(first_x, X)
     assert not np.array_equal(first_x, second_x), "reloaded step repeats itself"
     assert first_y.shape == (16, 3)
+
+
+@pytest.mark.parametrize("wrapper", ["MixingModel", "LossMixingModel", "mixin"])
+def test_compile_takes_keras_positional_arguments(wrapper):
+    """Issue 20 item 9: compile(optimizer, loss, loss_weights, metrics) as keras.Model takes it."""
+    mixer = ks.MixUp(num_classes=3, seed=0)
+    if wrapper == "mixin":
+
+        class Mixed(ks.MixingTrainStepMixin, keras.Sequential):
+            pass
+
+        model = Mixed(_net().layers)
+        model.mixer = mixer
+    else:
+        cls = ks.MixingModel if wrapper == "MixingModel" else ks.losses.LossMixingModel
+        model = cls(_net(), mixer)
+    model.compile("adam", "categorical_crossentropy", None, ["accuracy"], run_eagerly=True)
+    logs = model.fit(X, Y, batch_size=16, epochs=1, verbose=0).history
+    assert set(logs) == {"loss", "accuracy"}, logs
+    with pytest.raises(ValueError, match="sparse"):
+        model.compile("adam", "sparse_categorical_crossentropy", None, ["accuracy"])
+    with pytest.raises(TypeError, match="loss"):
+        model.compile("adam", "categorical_crossentropy", loss="mse")

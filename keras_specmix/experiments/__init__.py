@@ -1,7 +1,9 @@
 """The SpecMix talk's scene-classification comparison, runnable end to end.
 
-``python -m keras_specmix.experiments`` runs none, MixUp, CutMix, SpecAugment
-and SpecMix over several seeds on the embedded synthetic scenes (default), or
+``python -m keras_specmix.experiments`` runs the talk's none, MixUp, CutMix,
+SpecAugment and SpecMix (and, when named, Freq-MixStyle, FilterAugment,
+RandomGain and MixingPolicy) over several seeds on the embedded synthetic
+scenes (default), or
 on TAU 2020 Mobile, SECL-UMONS, spoken digits or your own audio, and writes a
 JSON record of every run, the talk's table in Markdown (the paper's numbers
 beside ours where the dataset is the paper's) and a PNG plot. See
@@ -28,7 +30,10 @@ Modules, one job each:
 - :mod:`~keras_specmix.experiments.splits`: train/validation/test splits
   (validation carved from training; per-process shards);
 - :mod:`~keras_specmix.experiments.models` (``small``, ``two_path``,
-  ``resnet101``, ``cp_mobile``), :mod:`~keras_specmix.experiments.train`
+  ``resnet101``, ``cp_mobile`` from :mod:`~keras_specmix.experiments.cp_mobile`),
+  :mod:`~keras_specmix.experiments.complexity` (parameters and
+  multiply-accumulates as DCASE counts them),
+  :mod:`~keras_specmix.experiments.train`
   (one run), :mod:`~keras_specmix.experiments.report` (JSON store,
   provenance, Markdown), :mod:`~keras_specmix.experiments.stats` (paired t
   intervals and tests, Holm, seeds needed),
@@ -37,6 +42,10 @@ Modules, one job each:
   ``keras.distribution``), :mod:`~keras_specmix.experiments.optim`
   (PyTorch-style Adam weight decay), :mod:`~keras_specmix.experiments.paper`
   (the talk's numbers).
+
+The command's start-up (``--help`` and argument errors before TensorFlow is
+imported, the quiet TensorFlow import, the oneDNN guard) is the top-level
+module ``_keras_specmix_cli``, outside the package.
 """
 
 from keras_specmix.experiments.conditions import CONDITIONS

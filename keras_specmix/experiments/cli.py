@@ -80,9 +80,10 @@ def build_parser(prog=PROG):
     p = argparse.ArgumentParser(
         prog=prog,
         description="Scene-classification comparison of the SpecMix talk: none, MixUp, "
-        "CutMix, SpecAugment and SpecMix over several seeds. Writes "
-        "<output-dir>/<dataset>_<model>.{json,md,png}; finished runs are "
-        "skipped on a rerun.",
+        "CutMix, SpecAugment and SpecMix (and the other conditions --augmentation "
+        "names) over several seeds. Writes "
+        "<output-dir>/<dataset>_<model>.{json,md,png}; the finished runs of an "
+        "existing --output-dir are skipped.",
         formatter_class=_HelpFormatter,
     )
     positive = argtypes.integer

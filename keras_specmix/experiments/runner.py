@@ -1,8 +1,10 @@
 """Command line: ``python -m keras_specmix.experiments`` (or ``keras-specmix-experiments``).
 
-Runs one or all five augmentation conditions over several seeds, keeps every
-finished run in a JSON file (a rerun skips them), and writes the talk's table
-as Markdown and a PNG plot. ``--help`` lists every option.
+Runs the augmentation conditions of
+:data:`~keras_specmix.experiments.conditions.REGISTRY` that ``--augmentation``
+names (default: the talk's five) over several seeds, keeps every finished run
+in a JSON file (a rerun with the same ``--output-dir`` skips them), and writes
+the talk's table as Markdown and PNG figures. ``--help`` lists every option.
 
 :func:`main` is the command: it parses and checks the command line
 (:mod:`~keras_specmix.experiments.cli`), applies the presets

@@ -13,7 +13,7 @@ implement two methods, mirroring Keras' ``get_random_transformation`` /
 ``x`` channels-last, whatever the layer's ``data_format``.
 """
 
-import random as python_random
+import secrets
 import warnings
 
 import keras
@@ -35,6 +35,8 @@ DATA_FORMATS = ("channels_last", "channels_first")
 #: ``tf.random.Algorithm.PHILOX``: its state is int64 ``[counter_lo, counter_hi, key]``.
 _PHILOX = 1
 _PHILOX_STATE_SIZE = 3
+#: How far ``RngReadAndSkip(delta=1)`` moves a Philox counter: one draw.
+_PHILOX_STEP = 256
 _SEED_STATE = "seed_state"
 
 
@@ -57,7 +59,8 @@ class SpectrogramAugmentation(keras.layers.Layer):
       that enclosing model holds no weights besides these layers' seed
       states (an augmentation pipeline called as ``pipeline(x)`` outside
       ``tf.data``), the layer still returns its input but warns once,
-      naming the fix: ``pipeline(x, training=True)``.
+      naming the fix: ``pipeline(x, training=True)``; not while
+      ``pipeline.export()`` traces it, where the identity is what is meant.
     * Each augmenting call takes a fresh seed from the layer's seed state.
       On TensorFlow tensors (the TensorFlow backend, and ``tf.data`` under
       any backend) that is one atomic read-and-advance (TensorFlow's
@@ -82,7 +85,11 @@ class SpectrogramAugmentation(keras.layers.Layer):
             Defaults to ``keras.config.image_data_format()``.
         seed: int >= 0 or None. The same seed gives the same sequence of
             results within one execution mode (eager and ``tf.function``
-            agree; XLA may differ).
+            agree; XLA may differ). None takes a key from the operating
+            system's entropy (``secrets``), never from Python's, NumPy's or
+            Keras' global random state, so building a layer leaves a
+            model's initial weights alone, and ``keras.utils.set_random_seed``
+            does not make a ``seed=None`` layer reproducible: pass ``seed``.
         **kwargs: base ``keras.layers.Layer`` arguments (``name``, ``dtype``).
     """
 
@@ -179,12 +186,17 @@ class SpectrogramAugmentation(keras.layers.Layer):
 
     # ------------------------------------------------------------ seeds
     def _create_seed_state(self):
-        key = self.seed if self.seed is not None else python_random.randint(1, 2**31 - 2)
+        # seed=None: a key from OS entropy. Never Python's `random`, which
+        # Keras' initialisers draw their default seeds from: taking a number
+        # from it would shift the initial weights of every model built later.
+        key = self.seed if self.seed is not None else 1 + secrets.randbelow(2**31 - 2)
         initial = [0, 0, key]
         tensorflow = keras.backend.backend() == "tensorflow"
         # A Keras weight, so `.keras` files keep the state: int64 Philox
         # state [counter_lo, counter_hi, key] on TensorFlow (for
-        # RngReadAndSkip), int32 [counter, 0, key] on JAX and PyTorch.
+        # RngReadAndSkip), int32 [counter, tf.data draws, key] on JAX and
+        # PyTorch (the middle word is written when saving, see
+        # `save_own_variables`).
         dtype = "int64" if tensorflow else "int32"
         self._seed_state = self.add_weight(
             shape=(_PHILOX_STATE_SIZE,),
@@ -224,24 +236,69 @@ class SpectrogramAugmentation(keras.layers.Layer):
             seed = xp.as_seed(xp.stack([state[2], state[0]]))
         return _per_process(xp, seed)
 
+    def save_own_variables(self, store):
+        """Saves the seed state, so a reloaded layer goes on where this one is.
+
+        On TensorFlow the state is one int64 Philox state ``[counter_lo,
+        counter_hi, key]`` that every call advances, in ``tf.data`` or in a
+        model. On JAX and PyTorch a layer has two streams: the Keras weight
+        (calls inside a model) and a TensorFlow variable (calls in ``tf.data``
+        or on TensorFlow tensors); the file holds both as int32 ``[model
+        calls, tf.data calls, key]``, read back by ``load_own_variables``.
+        """
+        if self._tf_seed_state is None:
+            super().save_own_variables(store)
+            return
+        state = np.asarray(keras.ops.convert_to_numpy(self._seed_state.value)).astype("int64")
+        draws = int(self._tf_seed_state.numpy()[0]) // _PHILOX_STEP
+        both = np.asarray([state[0], draws, state[2]], "int32")
+        # Keras' own loop (keras.layers.Layer.save_own_variables), with the
+        # seed state's entry replaced: an HDF5 store cannot overwrite one.
+        own = self._trainable_variables + self._non_trainable_variables
+        for i, variable in enumerate(own):
+            store[f"{i}"] = both if variable is self._seed_state else variable
+
     def load_own_variables(self, store):
         """Restores the seed state from a ``.keras`` file, old or from another backend.
 
-        Files written by keras_specmix 0.1 hold no state for these layers (the
-        layer then starts from its ``seed``); on a backend where the state is
-        a TensorFlow variable rather than a Keras weight, a saved state is
-        assigned to that variable.
+        The saved layout tells the backend that wrote it: int64 ``[counter_lo,
+        counter_hi, key]`` from TensorFlow, int32 ``[model calls, tf.data
+        calls, key]`` from JAX or PyTorch (see ``save_own_variables``). Each
+        stream of this layer goes on after the draws the saved layer made:
+        the ``tf.data`` stream exactly where it was (it is the same Philox
+        stream on every backend); a TensorFlow layer's single stream goes on
+        after the saved ``tf.data`` draws, a JAX or PyTorch layer's model
+        stream after the saved model calls. Files written by keras_specmix 0.1
+        hold no state for these layers (the layer then starts from its
+        ``seed``).
         """
         keys = list(store.keys())
         if not keys:
             return
-        if len(keys) == 1:
-            saved = np.asarray(store[keys[0]]).astype("int64")
-            self._seed_state.assign(saved.astype(self._seed_state.dtype))
-            if self._tf_seed_state is not None:
-                self._tf_seed_state.assign(saved)
+        own = self._trainable_variables + self._non_trainable_variables
+        if len(keys) != len(own):
+            super().load_own_variables(store)  # Keras' error for a mismatched file
             return
-        super().load_own_variables(store)
+        for i, variable in enumerate(own):
+            if variable is self._seed_state:
+                self._restore_seed_state(np.asarray(store[f"{i}"]))
+            else:
+                variable.assign(store[f"{i}"])
+
+    def _restore_seed_state(self, saved):
+        """Sets this layer's seed streams from a saved state (see ``load_own_variables``)."""
+        if saved.dtype == np.int64:  # from TensorFlow: one Philox stream
+            philox = saved
+            model = [int(saved[0]) // _PHILOX_STEP, 0, int(saved[2])]
+        else:  # from JAX or PyTorch: [model calls, tf.data calls, key]
+            saved = saved.astype("int64")
+            philox = np.asarray([saved[1] * _PHILOX_STEP, 0, saved[2]], "int64")
+            model = [int(saved[0]), 0, int(saved[2])]
+        if self._tf_seed_state is None:
+            self._seed_state.assign(philox)
+        else:
+            self._seed_state.assign(np.asarray(model, "int32"))
+            self._tf_seed_state.assign(philox)
 
     def _trackable_children(self, save_type="checkpoint", **kwargs):
         # A tf.Module holding this layer must save its seed state, so that a
@@ -259,7 +316,12 @@ class SpectrogramAugmentation(keras.layers.Layer):
             return True
         if _compat.in_tf_data_function():
             return True
-        if not self._warned_unset_training and _is_augmentation_pipeline(entry):
+        if (
+            not self._warned_unset_training
+            and _is_augmentation_pipeline(entry)
+            # Export wants the identity: no warning there, and none used up.
+            and not _compat.in_keras_export()
+        ):
             self._warned_unset_training = True
             warnings.warn(
                 f"{type(self).__name__} ran inside `{entry.name}`, which was "

@@ -65,7 +65,7 @@ class CutMix(MixingLayer):
         self.alpha = _validation.check_float("alpha", alpha, 0.0, open_min=True)
         self.axes = _validation.check_choice("axes", axes, AXES)
 
-    def sample_params(self, data, seed):
+    def sample_params(self, data, seed, partner=None):
         shape = shape_of(data[SPECTROGRAMS])
         return mixing.sample_cutmix_params(
             seed,
@@ -76,6 +76,7 @@ class CutMix(MixingLayer):
             self.axes,
             self.prob,
             lengths=self.lengths(data),
+            partner=partner,
         )
 
     def mix(self, x, y, params, lengths=None):

@@ -212,13 +212,8 @@ class DeviceImpulseResponse(SignalAugmentation):
             )
 
     def load_own_variables(self, store):
-        super().load_own_variables(store)
+        super().load_own_variables(store)  # the bank and both seed streams
         self._bank_loaded = True
-        if self._tf_seed_state is not None:
-            # The base restores the Keras weight; tf.data draws from this copy.
-            self._tf_seed_state.assign(
-                np.asarray(keras.ops.convert_to_numpy(self._seed_state.value)).astype("int64")
-            )
 
     def set_weights(self, weights):
         super().set_weights(weights)

@@ -69,14 +69,40 @@ class MixingLayer(SpectrogramAugmentation):
             "label_rule", label_rule, set(label_rules.LABEL_RULES)
         )
 
-    def mix(self, x, y, params, lengths=None):
-        """Returns ``(x_out, y_out, lam)``. Implemented by subclasses."""
+    def sample_params(self, data, seed, partner=None):
+        """Draws the params of one call. Implemented by subclasses.
+
+        Args:
+            data: the input dict.
+            seed: shape-``[2]`` integer seed.
+            partner: None (the layer draws its own pairing), or int32
+                ``(batch,)`` partner indices to use; a ``MixingPolicy`` passes
+                one partner to every mixer it holds, at any depth.
+
+        Returns:
+            A dict of tensors with at least ``"partner"``.
+        """
         raise NotImplementedError
 
-    def transform(self, data, params):
-        x_out, y_out, lam = self.mix(data[SPECTROGRAMS], data[LABELS], params, self.lengths(data))
+    def mix(self, x, y, params, lengths=None):
+        """Returns ``(x_out, y_out, lam)`` with the convex labels. Implemented by subclasses."""
+        raise NotImplementedError
+
+    def mix_and_label(self, x, y, params, lengths=None):
+        """``mix`` with this layer's ``label_rule`` applied to the labels.
+
+        Returns:
+            ``(x_out, y_out, lam)``.
+        """
+        x_out, y_out, lam = self.mix(x, y, params, lengths)
         if self.label_rule != "mix":
-            y_out = label_rules.mix_labels(data[LABELS], params["partner"], lam, self.label_rule)
+            y_out = label_rules.mix_labels(y, params["partner"], lam, self.label_rule)
+        return x_out, y_out, lam
+
+    def transform(self, data, params):
+        x_out, y_out, lam = self.mix_and_label(
+            data[SPECTROGRAMS], data[LABELS], params, self.lengths(data)
+        )
         out = {**data, SPECTROGRAMS: x_out, LABELS: y_out}
         if self.return_mix_info:
             out[MIX_WEIGHTS] = lam

@@ -4,6 +4,7 @@ import keras
 
 from keras_specmix import _validation
 from keras_specmix.layers.base import SPECTROGRAMS
+from keras_specmix.layers.mixing import MIX_WEIGHTS
 from keras_specmix.layers.mixing import MixingLayer
 from keras_specmix.ops import _backend
 from keras_specmix.ops import fusion
@@ -19,34 +20,50 @@ class MixingPolicy(MixingLayer):
 
     Per example (``mode="example"``) or once per batch (``mode="batch"``),
     the mixer ``k`` is chosen with probability ``probs[k]``; the example's
-    output, its labels and its λ are the ones that mixer produces. Every
-    candidate uses the same partner for an example, so each example is mixed
-    with exactly one other example whichever method it gets. ``prob`` (the
-    probability that an example, or in ``"batch"`` mode the batch, is mixed
-    at all) applies before the choice; each mixer's own ``prob`` applies
-    too.
+    output, its labels and its λ are the ones that mixer produces, labels
+    under that mixer's own ``label_rule`` (``CutMix(label_rule="max")``
+    gives max labels inside a policy too). The policy draws one partner per
+    example and every mixer uses it, nested policies at any depth included,
+    so each example is mixed with exactly one other example whichever
+    method it gets, and the reported ``"partners"``, the labels and the
+    packed targets of ``keras_specmix.losses.LossMixingModel`` all name the
+    example actually mixed in. ``prob`` (the probability that an example,
+    or in ``"batch"`` mode the batch, is mixed at all) applies before the
+    choice; each mixer's own ``prob`` applies too.
 
-    timm's ``Mixup(mixup_alpha, cutmix_alpha, switch_prob=p)`` is
-    ``MixingPolicy([MixUp(alpha=a), CutMix(alpha=c)], probs=[1 − p, p])``
-    (timm's ``mode="elem"`` is ``"example"`` here, its ``"batch"`` is
-    ``"batch"``; timm pairs example ``i`` with ``B − 1 − i``, this library
-    with a random partner).
+    ``mode="batch"`` shares the choice of mixer (and, with ``prob < 1``, the
+    decision to mix at all) across the batch; λ, the CutMix box and the
+    SpecMix bands are still drawn per example, and partners are per example
+    as always. timm's ``Mixup(mode="batch")`` also shares one λ and one box
+    across the batch; that is not what this mode does.
+
+    timm's ``Mixup(mixup_alpha, cutmix_alpha, switch_prob=p, mode="elem")``
+    corresponds to ``MixingPolicy([MixUp(alpha=a), CutMix(alpha=c)],
+    probs=[1 − p, p])`` (timm pairs example ``i`` with ``B − 1 − i``, this
+    library with a random partner).
 
     With ``return_mix_info=True`` the output holds ``"mix_weights"`` (λ),
-    ``"partners"`` and ``"mix_methods"`` (int32 ``(batch,)``: the index in
-    ``mixers`` of the method applied, −1 where the example was not mixed).
+    ``"partners"`` (the shared partner; for an unmixed example the partner
+    drawn, which contributed nothing since λ = 1) and ``"mix_methods"``
+    (int32 ``(batch,)``: the index in ``mixers`` of the method applied, −1
+    wherever the example came out unmixed, λ = 1, whatever left it so: the
+    policy's ``prob``, a mixer's own ``prob``, a SpecMix draw of no band, an
+    empty CutMix box, a batch of one).
 
     Args:
         mixers: list of mixing layers (``MixUp``, ``CutMix``, ``SpecMix``,
             another ``MixingPolicy``) or their serialized configs. Their
             seeds, ``num_classes`` and ``return_mix_info`` are not used: this
             layer draws for them and one-hot encodes the labels itself.
+            Their ``label_rule`` and ``prob`` are used.
         probs: list of probabilities, one per mixer, summing to 1; None
             gives each mixer the same share. Defaults to None.
         mode: ``"example"`` or ``"batch"``. Defaults to ``"example"``.
         num_classes: int or None; required for sparse integer labels.
         prob: float in [0, 1], probability of mixing at all. Defaults to 1.
         return_mix_info: bool. Defaults to False.
+        label_rule: must be ``"mix"`` (the default): the label rule is each
+            mixer's own.
         seed: int >= 0 or None.
         **kwargs: base layer arguments.
 
@@ -58,7 +75,8 @@ class MixingPolicy(MixingLayer):
         ``{"spectrograms": same as input, "labels": (batch, classes)}``.
 
     Raises:
-        ValueError: on an empty ``mixers``, bad ``probs`` or ``mode``.
+        ValueError: on an empty ``mixers``, bad ``probs`` or ``mode``, or a
+            ``label_rule`` other than ``"mix"`` (set it on the mixers).
         TypeError: when a mixer is not a mixing layer.
 
     Examples:
@@ -68,7 +86,7 @@ class MixingPolicy(MixingLayer):
         ...                          return_mix_info=True, seed=0)
         >>> x = tf.random.normal([8, 100, 64, 1])
         >>> out = policy({"spectrograms": x, "labels": tf.range(8) % 4})
-        >>> out["labels"].shape, sorted(set(out["mix_methods"].numpy().tolist()) - {0, 1})
+        >>> out["labels"].shape, sorted(set(out["mix_methods"].numpy().tolist()) - {-1, 0, 1})
         (TensorShape([8, 4]), [])
 
     Safe in ``tf.data``; compiles under ``jit_compile=True``; usable as the
@@ -77,12 +95,18 @@ class MixingPolicy(MixingLayer):
 
     def __init__(self, mixers, probs=None, mode="example", **kwargs):
         super().__init__(**kwargs)
+        if self.label_rule != "mix":
+            raise ValueError(
+                "MixingPolicy applies each mixer's own label_rule: set it on each mixer, "
+                "e.g. MixingPolicy([CutMix(label_rule='max'), SpecMix(label_rule='max')]). "
+                f"Received: label_rule={self.label_rule!r}"
+            )
         self.mixers = _check_mixers(mixers)
         self.probs = policy_ops.check_probs(probs, len(self.mixers))
         self.mode = _validation.check_choice("mode", mode, set(policy_ops.POLICY_MODES))
         self._fused_mix = fusion.fused(self._mix_all)
 
-    def sample_params(self, data, seed):
+    def sample_params(self, data, seed, partner=None):
         x = data[SPECTROGRAMS]
         xp = _backend.namespace(x)
         batch_size = xp.shape(x)[0]
@@ -93,13 +117,15 @@ class MixingPolicy(MixingLayer):
             draws = (batch_size,) if self.mode == "example" else (1,)
             skip = xp.broadcast_to(xp.uniform(seeds[1], draws) >= self.prob, (batch_size,))
             choice = xp.where(skip, -1, choice)
-        partner = random_ops.pair_indices(seeds[2], batch_size)
-        per_mixer = []
-        for mixer, mixer_seed in zip(self.mixers, seeds[3:]):
-            # One partner for every candidate. (With "lengths", a region
-            # mixer drew its time bands in the span shared with its own
-            # partner; apply clips them to the span shared with this one.)
-            per_mixer.append({**mixer.sample_params(data, mixer_seed), "partner": partner})
+        if partner is None:
+            partner = random_ops.pair_indices(seeds[2], batch_size)
+        # One partner for every candidate, pushed down to every depth: each
+        # mixer draws its region (within the span shared with this partner,
+        # for padded batches) and its λ for the partner it will use.
+        per_mixer = [
+            mixer.sample_params(data, mixer_seed, partner=partner)
+            for mixer, mixer_seed in zip(self.mixers, seeds[3:])
+        ]
         return {"choice": choice, "partner": partner, "mixers": per_mixer}
 
     def mix(self, x, y, params, lengths=None):
@@ -110,7 +136,7 @@ class MixingPolicy(MixingLayer):
     def _mix_all(self, x, y, params, lengths=None):
         xp = _backend.namespace(x)
         outputs = [
-            mixer.mix(x, y, mixer_params, lengths)
+            mixer.mix_and_label(x, y, mixer_params, lengths)
             for mixer, mixer_params in zip(self.mixers, params["mixers"])
         ]
         batch_size = xp.shape(x)[0]
@@ -127,7 +153,10 @@ class MixingPolicy(MixingLayer):
         out = super().transform(data, params)
         if self.return_mix_info:
             xp = _backend.namespace(data[SPECTROGRAMS])
-            out[MIX_METHODS] = xp.cast(params["choice"], "int32")
+            # −1 wherever nothing of the partner was kept (λ = 1), whatever
+            # skipped the example, so the info says what happened.
+            unmixed = out[MIX_WEIGHTS] >= 1.0
+            out[MIX_METHODS] = xp.where(unmixed, -1, xp.cast(params["choice"], "int32"))
         return out
 
     def identity(self, data):

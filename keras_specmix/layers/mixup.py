@@ -61,9 +61,9 @@ class MixUp(MixingLayer):
         super().__init__(**kwargs)
         self.alpha = _validation.check_float("alpha", alpha, 0.0, open_min=True)
 
-    def sample_params(self, data, seed):
+    def sample_params(self, data, seed, partner=None):
         batch_size = shape_of(data[SPECTROGRAMS])[0]
-        return mixing.sample_mixup_params(seed, batch_size, self.alpha, self.prob)
+        return mixing.sample_mixup_params(seed, batch_size, self.alpha, self.prob, partner)
 
     def mix(self, x, y, params, lengths=None):
         return mixing.apply_mixup(x, y, params, lengths=lengths)

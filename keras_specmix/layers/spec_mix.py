@@ -87,7 +87,7 @@ class SpecMix(MixingLayer):
             "time", min_time_bands, max_time_bands
         )
 
-    def sample_params(self, data, seed):
+    def sample_params(self, data, seed, partner=None):
         shape = shape_of(data[SPECTROGRAMS])
         return mixing.sample_specmix_params(
             seed,
@@ -101,6 +101,7 @@ class SpecMix(MixingLayer):
             max_time_bands=self.max_time_bands,
             prob=self.prob,
             lengths=self.lengths(data),
+            partner=partner,
         )
 
     def mix(self, x, y, params, lengths=None):

@@ -271,7 +271,13 @@ def _mix64(*words):
 
 
 class _TorchRandom:
-    """A ``torch.Generator`` seeded from the seed's two words (eager PyTorch)."""
+    """A ``torch.Generator`` seeded from the seed's two words (eager PyTorch).
+
+    PyTorch draws only with a generator on the device it writes to, so each
+    generator is made there: on Keras' device (``get_device()``, the GPU when
+    there is one) for ``uniform`` and ``normal``, on the CPU for ``split``,
+    whose seeds are CPU tensors like every seed here.
+    """
 
     def __init__(self):
         import torch
@@ -284,9 +290,9 @@ class _TorchRandom:
         seed = self.torch.as_tensor(seed, device="cpu")
         return seed.to(self.torch.int64).reshape(2)
 
-    def _generator(self, seed, *extra):
+    def _generator(self, seed, device, *extra):
         words = [int(w) for w in seed.detach().cpu().tolist()] + [int(e) for e in extra]
-        generator = self.torch.Generator(device=self.device())
+        generator = self.torch.Generator(device=device)
         generator.manual_seed(_mix64(*words))
         return generator
 
@@ -294,21 +300,21 @@ class _TorchRandom:
         return tuple(int(s) for s in shape)
 
     def uniform(self, seed, shape, dtype, minval, maxval):
-        dtype = getattr(self.torch, dtype)
+        dtype, device = getattr(self.torch, dtype), self.device()
         draws = self.torch.rand(
-            self._size(shape), generator=self._generator(seed), dtype=dtype, device=self.device()
+            self._size(shape), generator=self._generator(seed, device), dtype=dtype, device=device
         )
         return draws * (maxval - minval) + minval
 
     def normal(self, seed, shape, dtype):
-        dtype = getattr(self.torch, dtype)
+        dtype, device = getattr(self.torch, dtype), self.device()
         return self.torch.randn(
-            self._size(shape), generator=self._generator(seed), dtype=dtype, device=self.device()
+            self._size(shape), generator=self._generator(seed, device), dtype=dtype, device=device
         )
 
     def split(self, seed, num):
         draws = self.torch.randint(
-            -(2**31), 2**31 - 1, (num, 2), generator=self._generator(seed, 1), device="cpu"
+            -(2**31), 2**31 - 1, (num, 2), generator=self._generator(seed, "cpu", 1), device="cpu"
         )
         return list(draws)
 

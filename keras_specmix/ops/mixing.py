@@ -33,6 +33,12 @@ are drawn within the shared span (their widths relative to it), and λ is the
 share of the example's own valid cells, ``L_b·F``, that it keeps. Without
 ``lengths`` every frame is valid and the results are exactly those of the
 fixed-length rule.
+
+Every sampler takes an optional ``partner`` (int ``(batch,)``): the partner
+to use instead of drawing one, so that several mixers can share one pairing
+(``keras_specmix.MixingPolicy`` passes its own). The other draws do not
+depend on it, except that CutMix and SpecMix draw their time intervals in
+the span each example shares with that partner.
 """
 
 from keras_specmix import _validation
@@ -70,6 +76,14 @@ def _frames_before(span, time_length):
     return xp.arange(time_length, dtype="int32")[None, :] < span[:, None]
 
 
+def _partner(seed, batch_size, partner=None):
+    """int32 ``(batch,)``: ``partner`` when given, else a random pairing."""
+    if partner is None:
+        return random_ops.pair_indices(seed, batch_size)
+    xp = _backend.namespace(seed, partner)
+    return xp.cast(partner, "int32")
+
+
 def _skip(seed, batch_size, prob):
     """bool ``(batch,)``: True for examples left unmixed because of ``prob``."""
     prob = _validation.check_float("prob", prob, 0.0, 1.0)
@@ -80,7 +94,7 @@ def _skip(seed, batch_size, prob):
 
 
 # --------------------------------------------------------------------- MixUp
-def sample_mixup_params(seed, batch_size, alpha=0.4, prob=1.0):
+def sample_mixup_params(seed, batch_size, alpha=0.4, prob=1.0, partner=None):
     """Draws MixUp params: a partner and λ ~ Beta(alpha, alpha) per example.
 
     Args:
@@ -89,6 +103,8 @@ def sample_mixup_params(seed, batch_size, alpha=0.4, prob=1.0):
         alpha: float > 0, the Beta concentration.
         prob: float in [0, 1], probability that an example is mixed; the
             others get λ = 1.
+        partner: None (draw one with ``pair_indices``), or int ``(batch,)``
+            partner indices to use.
 
     Returns:
         ``{"partner": int32 (batch,), "lam": float32 (batch,)}``.
@@ -98,7 +114,7 @@ def sample_mixup_params(seed, batch_size, alpha=0.4, prob=1.0):
     seeds = xp.split(seed, 3)
     lam = random_ops.stateless_beta(seeds[0], [batch_size], alpha)
     lam = xp.where(_skip(seeds[1], batch_size, prob), 1.0, lam)
-    return {"partner": random_ops.pair_indices(seeds[2], batch_size), "lam": lam}
+    return {"partner": _partner(seeds[2], batch_size, partner), "lam": lam}
 
 
 @fusion.fused
@@ -229,6 +245,7 @@ def sample_cutmix_params(
     axes="both",
     prob=1.0,
     lengths=None,
+    partner=None,
 ):
     """Draws CutMix boxes: λ ~ Beta(alpha, alpha), a box of share ≈ 1 − λ.
 
@@ -248,6 +265,8 @@ def sample_cutmix_params(
         prob: probability that an example is mixed.
         lengths: None, or int ``(batch,)`` valid frames per example: the box
             is then drawn in each pair's shared span instead of ``T``.
+        partner: None (draw one with ``pair_indices``), or int ``(batch,)``
+            partner indices to use.
 
     Returns:
         Region params (see the module docstring), combine rule "intersection".
@@ -256,7 +275,7 @@ def sample_cutmix_params(
     _validation.check_float("prob", prob, 0.0, 1.0)
     xp = _backend.namespace(seed, batch_size, time_length, freq_length, lengths)
     seeds = xp.split(seed, 5)
-    partner = random_ops.pair_indices(seeds[4], batch_size)
+    partner = _partner(seeds[4], batch_size, partner)
     if lengths is not None:
         time_length = shared_span(lengths, partner)
     lam = random_ops.stateless_beta(seeds[0], [batch_size], alpha)
@@ -348,6 +367,7 @@ def sample_specmix_params(
     max_time_bands=2,
     prob=1.0,
     lengths=None,
+    partner=None,
 ):
     """Draws SpecMix bands (Kim, Han and Ko, 2021), per example.
 
@@ -368,6 +388,8 @@ def sample_specmix_params(
         lengths: None, or int ``(batch,)`` valid frames per example: time
             bands are then ``floor(g_b·S_b)`` frames wide and lie in each
             pair's shared span ``S_b`` instead of ``T``.
+        partner: None (draw one with ``pair_indices``), or int ``(batch,)``
+            partner indices to use.
 
     Returns:
         Region params (see the module docstring), combine rule "union".
@@ -378,14 +400,18 @@ def sample_specmix_params(
     _validation.check_band_counts("time", min_time_bands, max_time_bands)
     xp = _backend.namespace(seed, batch_size, time_length, freq_length, lengths)
     seeds = xp.split(seed, 5)
-    partner = random_ops.pair_indices(seeds[4], batch_size)
+    partner = _partner(seeds[4], batch_size, partner)
     if lengths is not None:
         time_length = shared_span(lengths, partner)
     if isinstance(gamma, (tuple, list)):
         low, high = gamma
         ratio = low + (high - low) * xp.uniform(seeds[0], (batch_size,))
     else:
-        ratio = xp.full((batch_size,), gamma, dtype="float64")
+        # float64 where the backend has it (JAX only in x64 mode: asking there
+        # would warn on every call); band_width handles float32.
+        ratio = xp.full(
+            (batch_size,), gamma, dtype="float64" if _backend.has_float64(xp) else "float32"
+        )
     skip = _skip(seeds[1], batch_size, prob)
     f_starts, f_widths = _bands(
         seeds[2],

@@ -415,6 +415,24 @@ def test_an_augmentation_pipeline_called_without_training_warns_with_the_fix():
     assert not np.array_equal(pipeline(x, training=True), x)
 
 
+def test_exporting_an_augmentation_pipeline_is_silent_and_serves_the_identity(tmp_path):
+    """Issue 20 item 12: export is the path where returning the input is right: no warning.
+
+    The same pipeline still warns when called without ``training`` afterwards.
+    """
+    pipeline = keras.Sequential(
+        [keras.Input((40, 8)), ks.TimeMasking(time_mask_param=20, seed=0)], name="aug"
+    )
+    x = _x(8, 40, 8)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        pipeline.export(tmp_path / "served", verbose=False)
+    served = tf.saved_model.load(str(tmp_path / "served"))
+    np.testing.assert_array_equal(served.serve(x), x)
+    with pytest.warns(UserWarning, match=r"aug\(x, training=True\)"):
+        pipeline(x)
+
+
 def test_a_keras_file_without_seed_state_loads_and_starts_from_the_seed():
     # keras_specmix 0.1 saved no variables for these layers: loading such a
     # file must not fail (Keras compares variable counts).

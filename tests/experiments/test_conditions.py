@@ -1,8 +1,10 @@
 """The condition registry: each condition's flags reach its layer; the conditions beyond the
-talk's five (freqmixstyle, filteraugment, mixpolicy) in one comparison."""
+talk's five (freqmixstyle, filteraugment, randomgain, mixpolicy) in one comparison; the docs'
+table lists every condition with its flags."""
 
 import dataclasses
 import json
+import pathlib
 
 import pytest
 
@@ -138,6 +140,24 @@ def test_the_registry_is_the_one_place_of_a_condition():
     # Each field has one owner: an option of one condition.
     owned = [f for option in conditions.OPTIONS for f in option.fields]
     assert sorted(owned) == sorted(fields)
+
+
+def test_the_docs_table_lists_every_condition_with_its_flags():
+    # docs/experiments.md, "The conditions": one row per registry entry, in registry order,
+    # with its column title, its placement and every flag it owns.
+    text = (pathlib.Path(__file__).parents[2] / "docs" / "experiments.md").read_text()
+    section = text.split("## The conditions", 1)[1].split("\n## ", 1)[0]
+    rows = [
+        [cell.strip() for cell in line.strip().strip("|").split("|")]
+        for line in section.splitlines()
+        if line.startswith("| `")
+    ]
+    assert [row[0].strip("`") for row in rows] == list(conditions.CONDITIONS)
+    for row, entry in zip(rows, conditions.REGISTRY.values()):
+        assert row[1] == entry.label, row
+        assert row[3] == (entry.placement or ""), row
+        for flag in entry.flags:
+            assert f"`{flag}`" in row[4], (entry.name, flag)
 
 
 @pytest.mark.parametrize("condition", conditions.CONDITIONS)

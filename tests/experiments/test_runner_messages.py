@@ -106,6 +106,28 @@ def test_help_and_argument_errors_answer_without_tensorflow(argv, status):
         assert "--augmentation" in done.stdout and "--gain-db-range" in done.stdout
 
 
+@pytest.mark.parametrize("argv, status", [(["--help"], 0), (["--epochs", "0"], 2)])
+def test_module_run_answers_help_and_errors_without_tensorflow(argv, status):
+    # python -m imports the package keras_specmix first; its start-up hook answers before
+    # TensorFlow: -X importtime lists every module the process imported.
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([ROOT, os.environ.get("PYTHONPATH", "")])}
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "keras_specmix.experiments", *argv],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert done.returncode == status, done.stderr[-2000:]
+    imported = {
+        line.rsplit("|", 1)[1].strip().split(".")[0]
+        for line in done.stderr.splitlines()
+        if line.startswith("import time:")
+    }
+    assert "keras_specmix" in imported and "argparse" in imported
+    assert not imported & {"tensorflow", "keras", "jax", "torch", "numpy"}, sorted(imported)
+
+
 def test_parsing_leaves_no_placeholder_package_behind():
     # The parser's modules are read without the packages' __init__; afterwards the real ones load.
     import keras_specmix.experiments
