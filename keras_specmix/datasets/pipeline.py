@@ -36,16 +36,69 @@ def waveform_features(waveform: TensorLike, config: FrontEndConfig) -> tf.Tensor
     return features
 
 
-def _decode_features(paths, config, num_samples, channel, num_channels, num_parallel_calls):
-    """Dataset of the features of ``paths``: decode, resample, crop, front end."""
+CUT = "cut"
+"""The metadata column of :func:`segment_table`: which piece of its file a row is."""
 
-    def load(path):
+
+def segment_table(table: ExampleTable, clip_seconds: float, segment_seconds: float) -> ExampleTable:
+    """Each row of ``table`` as ``⌊clip_seconds / segment_seconds⌋`` rows, one per piece.
+
+    How TAU Urban Acoustic Scenes 2022 Mobile was made from the 2020 set:
+    each 10-s clip cut into ten 1-s clips. Row ``r`` becomes rows ``(r,
+    0), (r, 1), ...`` in that order, with the same path, label and metadata
+    plus a column ``"cut"`` (``"0"``, ``"1"``, ...): piece ``k`` is samples
+    ``[k·S, (k + 1)·S)`` of the clip (``S`` = ``segment_seconds``), a
+    remainder shorter than ``S`` is dropped. Every piece of a file stays
+    with its file, so splits made by file, recording or location keep a
+    recording's pieces together.
+
+    Args:
+        table: an :class:`~keras_specmix.datasets.table.ExampleTable`.
+        clip_seconds: float > 0, the clips' length.
+        segment_seconds: float in ``(0, clip_seconds]``.
+
+    Returns:
+        An :class:`~keras_specmix.datasets.table.ExampleTable`.
+
+    Raises:
+        ValueError: on a length out of range, or a table already cut.
+
+    Examples:
+
+    >>> from keras_specmix.datasets.table import ExampleTable
+    >>> t = segment_table(ExampleTable.from_rows(["x.wav"], ["bus"]), 10.0, 1.0)
+    >>> len(t), t.metadata["cut"][:3].tolist()
+    (10, ['0', '1', '2'])
+    """
+    clip_seconds = _validation.check_float("clip_seconds", clip_seconds, 0.0, open_min=True)
+    segment_seconds = _validation.check_float(
+        "segment_seconds", segment_seconds, 0.0, clip_seconds, open_min=True
+    )
+    if CUT in table.metadata:
+        raise ValueError(f"The table is already cut (it has a {CUT!r} column).")
+    pieces = int(np.floor(clip_seconds / segment_seconds + 1e-9))
+    rows = np.repeat(np.arange(len(table)), pieces)
+    out = table.subset(rows)
+    out.metadata[CUT] = np.tile(np.arange(pieces), len(table)).astype(str)
+    return out
+
+
+def _decode_features(
+    paths, config, num_samples, channel, num_channels, num_parallel_calls, cuts=None, piece=None
+):
+    """Dataset of the features of ``paths``: decode, resample, crop (cut), front end."""
+
+    def load(path, cut=None):
         audio = audio_io.decode_audio(path, config.sample_rate, channel, num_channels, num_samples)
+        if cut is not None:
+            audio = audio[cut * piece : (cut + 1) * piece]
         return waveform_features(audio, config)
 
-    return tf.data.Dataset.from_tensor_slices(list(paths)).map(
-        load, num_parallel_calls=num_parallel_calls, deterministic=True
-    )
+    if cuts is None:
+        source = tf.data.Dataset.from_tensor_slices(list(paths))
+    else:
+        source = tf.data.Dataset.from_tensor_slices((list(paths), cuts))
+    return source.map(load, num_parallel_calls=num_parallel_calls, deterministic=True)
 
 
 def files_dataset(
@@ -60,6 +113,7 @@ def files_dataset(
     return_metadata: bool = False,
     num_parallel_calls: int = tf.data.AUTOTUNE,
     progress: bool = True,
+    segment_seconds: float | None = None,
 ) -> LoadedSplit:
     """``tf.data.Dataset`` of ``(features, label)`` for the files of a table.
 
@@ -81,6 +135,9 @@ def files_dataset(
             metadata is a dict of string tensors (the table's columns).
         num_parallel_calls: parallelism of the decode + features map.
         progress: show a progress bar while filling the cache.
+        segment_seconds: None, or the length of the pieces of a table cut by
+            :func:`segment_table` (its ``"cut"`` column says which piece of
+            the ``clip_seconds`` clip each row is). Defaults to None.
 
     Returns:
         A :class:`~keras_specmix.datasets.LoadedSplit`: the dataset, its
@@ -96,7 +153,8 @@ def files_dataset(
         MissingDependencyError: (an ``ImportError``) soundfile is not
             installed, or soxr is not and a file needs resampling; raised
             here, not while iterating.
-        ValueError: if no file is left.
+        ValueError: if no file is left, or ``segment_seconds`` comes without
+            ``clip_seconds`` or a table cut by :func:`segment_table`.
 
     Examples:
         >>> import tempfile
@@ -108,12 +166,24 @@ def files_dataset(
     """
     config = config or FrontEndConfig()
     channel = audio_io.check_channel(channel)
-    num_samples = None
+    num_samples = piece = None
     if clip_seconds is not None:
         clip_seconds = _validation.check_float("clip_seconds", clip_seconds, 0.0, open_min=True)
         num_samples = int(round(clip_seconds * config.sample_rate))
+    if segment_seconds is not None:
+        if clip_seconds is None or CUT not in table.metadata:
+            raise ValueError(
+                "`segment_seconds` reads pieces of clips cut by segment_table(table, "
+                "clip_seconds, segment_seconds): pass that table and `clip_seconds`. "
+                f"Received: clip_seconds={clip_seconds!r}, columns={sorted(table.metadata)}"
+            )
+        segment_seconds = _validation.check_float(
+            "segment_seconds", segment_seconds, 0.0, clip_seconds, open_min=True
+        )
+        piece = int(round(segment_seconds * config.sample_rate))
+    unique = list(dict.fromkeys(os.fspath(p) for p in table.paths))  # a cut table repeats them
     infos, skipped = audio_io.scan_audio_files(
-        table.paths, config.sample_rate, resample, channel, on_error
+        unique, config.sample_rate, resample, channel, on_error
     )
     if skipped:
         warnings.warn(skip_report(skipped, name), audio_io.SkippedFilesWarning, stacklevel=3)
@@ -129,8 +199,9 @@ def files_dataset(
         )
 
     def build():
+        cuts = None if piece is None else table.metadata[CUT].astype(np.int64)
         features = _decode_features(
-            table.paths, config, num_samples, channel, channels[0], num_parallel_calls
+            table.paths, config, num_samples, channel, channels[0], num_parallel_calls, cuts, piece
         )
         labels = tf.data.Dataset.from_tensor_slices(table.labels)
         return tf.data.Dataset.zip((features, labels))
@@ -141,6 +212,7 @@ def files_dataset(
         key = cache_lib.cache_key(
             config=config.to_dict(),
             num_samples=num_samples,
+            **({} if piece is None else {"piece": piece, "cuts": table.metadata[CUT].tolist()}),
             channel=channel,
             decoder=audio_io.decoder_id(
                 resampling=any(i.sample_rate != config.sample_rate for i in infos)
@@ -177,6 +249,7 @@ def files_dataset(
             return_metadata=return_metadata,
             num_parallel_calls=num_parallel_calls,
             progress=progress,
+            segment_seconds=segment_seconds,
         )
 
     return LoadedSplit(ds, tuple(table.class_names), metadata, list(skipped), table, rebuild)

@@ -17,7 +17,6 @@ import os
 from typing import Literal
 
 import numpy as np
-import tensorflow as tf
 
 from keras_specmix import _validation
 from keras_specmix._typing import Channel
@@ -26,6 +25,7 @@ from keras_specmix._typing import StrPath
 from keras_specmix.datasets import _tsv
 from keras_specmix.datasets import pipeline
 from keras_specmix.datasets.table import ExampleTable
+from keras_specmix.datasets.table import LoadedSplit
 from keras_specmix.features.config import FrontEndConfig
 
 SPLITS = {
@@ -176,7 +176,8 @@ def tau2020_mobile(
     cache_dir: StrPath | None = None,
     return_metadata: bool = False,
     progress: bool = True,
-) -> tf.data.Dataset:
+    segment_seconds: float | None = None,
+) -> LoadedSplit:
     """TAU Urban Acoustic Scenes 2020 Mobile as ``(features, label)``.
 
     Args:
@@ -194,6 +195,14 @@ def tau2020_mobile(
             (``path``, ``device``, ``city``, ``location``, ``segment``,
             ``split``).
         progress: progress bar while filling the cache.
+        segment_seconds: None, or cut every clip into
+            ``⌊clip_seconds / segment_seconds⌋`` pieces, each an example:
+            ``segment_seconds=1.0`` gives the TAU Urban Acoustic Scenes 2022
+            Mobile clips of DCASE 2022-2025 Task 1 (ten 1-s pieces per 10-s
+            clip; :func:`~keras_specmix.datasets.pipeline.segment_table`).
+            The pieces of a clip stay in its split and keep its ``location``,
+            so splits by location never separate them; the metadata gains a
+            ``cut`` column (``"0"`` to ``"9"``). Defaults to None.
 
     Returns:
         A :class:`~keras_specmix.datasets.LoadedSplit`: the ``tf.data.Dataset``
@@ -215,9 +224,13 @@ def tau2020_mobile(
     >>> batches = random_crop(ds, length=4, seed=0).batch(32)  # the paper crops 400 frames
     """
     table = tau2020_mobile_table(root, split)
+    name = f"tau2020_mobile-{split}"
+    if segment_seconds is not None:
+        table = pipeline.segment_table(table, clip_seconds, segment_seconds)
+        name = f"{name}-cut{segment_seconds:g}s"
     return pipeline.files_dataset(
         table,
-        f"tau2020_mobile-{split}",
+        name,
         config=config,
         clip_seconds=clip_seconds,
         channel=channel,
@@ -225,4 +238,5 @@ def tau2020_mobile(
         cache_dir=cache_dir,
         return_metadata=return_metadata,
         progress=progress,
+        segment_seconds=segment_seconds,
     )

@@ -96,6 +96,14 @@ def build_parser(prog=PROG):
         "steps, the talk's γ; synthetic scenes at the paper's shape",
     )
     g.add_argument(
+        "--recipe",
+        choices=tuple(conditions.RECIPES),
+        default=None,
+        help="a named set of conditions (and model) to compare; --augmentation and "
+        "--model, when given, win. "
+        + "; ".join(f"{r.name}: {r.help}" for r in conditions.RECIPES.values()),
+    )
+    g.add_argument(
         "--smoke",
         action="store_true",
         help="a few ResNet-101 steps on a fake TAU 2020 Mobile tree (for CI)",
@@ -116,7 +124,9 @@ def build_parser(prog=PROG):
         type=argtypes.real("clip_seconds", 0.0, open_min=True),
         default=None,
         help="folder/csv: crop or zero-pad every clip to this length "
-        "(needed when the clips differ in length)",
+        "(needed when the clips differ in length); tau2020_mobile: cut every 10-s "
+        "clip into pieces of this length (1: the TAU22 clips of DCASE 2022-2025), "
+        "trained whole unless --crop-frames is given",
     )
     g.add_argument(
         "--skip-unreadable",
@@ -219,9 +229,10 @@ def build_parser(prog=PROG):
     g.add_argument(
         "--augmentation",
         type=_conditions,
-        default="all",
+        default=None,
         metavar=f"all|{','.join(conditions.TALK_CONDITIONS)},...",
-        help=f"conditions to run, also {','.join(others)}; all: the talk's five",
+        help=f"conditions to run, also {','.join(others)}; all: the talk's five "
+        "(default: --recipe's conditions, else all)",
     )
     g.add_argument(
         "--seeds",
@@ -338,6 +349,11 @@ def check_args(args, parser):
                 f"{flag} applies to --dataset {_or(takers)}; received {flag}{shown} "
                 f"with --dataset {dataset}"
             )
+    if dataset == "tau2020_mobile" and args.clip_seconds is not None and args.clip_seconds > 10:
+        parser.error(
+            "--clip-seconds cuts TAU's 10-s clips into pieces, so it must be at most 10. "
+            f"Received: --clip-seconds {args.clip_seconds}"
+        )
     if args.width is not None and model in choices.FIXED_WIDTH_MODELS:
         others = [m for m in choices.MODELS if m not in choices.FIXED_WIDTH_MODELS]
         parser.error(
@@ -369,4 +385,5 @@ def parse_args(argv, prog=PROG):
     parser = build_parser(prog)
     args = parser.parse_args(argv)
     check_args(args, parser)
+    args.augmentation = presets.chosen_conditions(args)
     return args, parser

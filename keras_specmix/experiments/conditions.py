@@ -28,8 +28,20 @@ scene classification uses for unseen devices: ``freqmixstyle``
 ``filteraugment`` (:class:`~keras_specmix.FilterAugment` on the log-mel
 channel only: Δ and ΔΔ of a constant gain are 0), ``randomgain``
 (:class:`~keras_specmix.RandomGain`, one level change per clip, on the log-mel
-channel) and ``mixpolicy`` (:class:`~keras_specmix.MixingPolicy` over
-MixUp/CutMix/SpecMix).
+channel), ``mixpolicy`` (:class:`~keras_specmix.MixingPolicy` over
+MixUp/CutMix/SpecMix), and the DCASE 2024/2025 Task 1 augmentations:
+``timeroll`` (:class:`~keras_specmix.TimeRoll`, ±0.1 s of frames),
+``freqmask`` (frequency masks of the mel power before the log,
+:class:`~keras_specmix.experiments.recipe_layers.StackFloorMasking`), ``dir``
+(:class:`~keras_specmix.DeviceImpulseResponse` as mel gains on the log-mel
+channel, only on clips of the reference device ``a``), and the composites
+``dir+freqmixstyle`` and ``dcase`` (DIR, roll, masks, Freq-MixStyle, in the
+CP-JKU order). The device-reading ones run in ``tf.data``, where the
+training split's ``device`` column is.
+
+``--recipe`` names a set of conditions (and a model) in :data:`RECIPES`:
+``talk`` (the talk's five) and ``dcase`` (none, freqmixstyle, dir,
+dir+freqmixstyle, dcase on CP-Mobile).
 
 Adding a condition is one :class:`Condition` in :data:`REGISTRY` (its
 options become fields of :class:`AugmentationParams` and flags of the
@@ -51,6 +63,12 @@ PLACEMENTS = ("mixer", "front", "data")
 _LAYER_KEYS = ("name", "trainable", "dtype", "seed")
 """Config entries every Keras layer has: left out of the run records."""
 
+SYNTHETIC_FRONTEND = {"sample_rate": 16000, "n_fft": 1024, "hop_length": 512, "n_mels": 64}
+"""The embedded synthetic scenes' front end (``keras_specmix.datasets.synthetic.FAST_CONFIG``)."""
+
+DEFAULT_LOG_OFFSET = 1e-8
+"""The ``eps`` of the library front end's ``log(x + eps)`` (``FrontEndConfig.log_offset``)."""
+
 
 @dataclasses.dataclass(frozen=True)
 class Context:
@@ -64,6 +82,9 @@ class Context:
         crop_frames: the training crop, or None (whole clips).
         mask_frames: frames that SpecAugment's default time mask is a fifth
             of (the crop, or the clips' typical length).
+        frontend: the ``FrontEndConfig`` fields of the features (those that
+            differ from the library's default front end): DIR's mel gains,
+            the roll's frames per second and the masks' log floor follow it.
     """
 
     dataset: str = "synthetic"
@@ -72,6 +93,7 @@ class Context:
     n_mels: int = 64
     crop_frames: object = 112
     mask_frames: int = 112
+    frontend: dict = dataclasses.field(default_factory=lambda: dict(SYNTHETIC_FRONTEND))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -141,6 +163,15 @@ class Condition:
         conflicts: ``args -> str or None``: a message when flags given
             together contradict each other (checked before TensorFlow
             starts), or None.
+        eligible: the :class:`AugmentationParams` field that names the
+            devices whose training clips the layer may change (DIR: the
+            reference device), or None. The runner then feeds the layer an
+            ``"eligible"`` column from the training split's ``device``
+            metadata, which only ``tf.data`` has: such a condition's
+            placement is ``"data"``.
+        parts: for a composite condition, the conditions whose layers run in
+            order (:class:`~keras_specmix.experiments.recipe_layers.Chain`);
+            their options are its options (``uses``).
     """
 
     name: str
@@ -152,10 +183,17 @@ class Condition:
     uses: tuple = ()
     talk: bool = False
     conflicts: object = None
+    eligible: object = None
+    parts: tuple = ()
 
     def __post_init__(self):
         if self.placement is not None:
             _validation.check_choice("placement", self.placement, PLACEMENTS)
+        if self.eligible is not None and self.placement != "data":
+            raise ValueError(
+                f"condition {self.name!r} reads the devices of its clips: its placement "
+                f"must be 'data'. Received: placement={self.placement!r}"
+            )
 
     @property
     def flags(self):
@@ -234,6 +272,68 @@ def _randomgain(layers, params, seed):
         channels=[0],  # a constant offset has no Δ or ΔΔ
         seed=seed,
     )
+
+
+def _dir(layers, params, seed):
+    from keras_specmix.features import FrontEndConfig  # noqa: PLC0415 - plain data
+
+    return layers.DeviceImpulseResponse(
+        params.dir_responses,
+        prob=params.dir_prob,
+        domain="log",  # the runner's features are log(mel power + eps)
+        frontend=FrontEndConfig(**params.dir_frontend),
+        channels=[0],  # a gain constant in time has no Δ or ΔΔ
+        seed=seed,
+    )
+
+
+def _timeroll(layers, params, seed):
+    return layers.TimeRoll(max_shift=params.roll_frames, seed=seed)
+
+
+def _freqmask(layers, params, seed):
+    from keras_specmix.experiments import recipe_layers  # noqa: PLC0415 - imports Keras
+
+    return recipe_layers.StackFloorMasking(
+        params.floor_mask_param,
+        params.floor_num_masks,
+        log_offset=params.floor_log_offset,
+        seed=seed,
+    )
+
+
+def _chain(layers, params, seed, parts):
+    from keras_specmix.experiments import recipe_layers  # noqa: PLC0415 - imports Keras
+
+    steps = [REGISTRY[name].build(layers, params, None) for name in parts]
+    return recipe_layers.Chain(steps, seed=seed)
+
+
+def _composite(*parts):
+    return lambda layers, params, seed: _chain(layers, params, seed, parts)
+
+
+def _device_names(text):
+    names = tuple(n for n in text if n)
+    if not names:
+        raise ValueError(f"`dir_devices` must name at least one device. Received: {text!r}")
+    return names
+
+
+def _frames(seconds):
+    """A frame count from seconds and the data's front end (hop and sample rate)."""
+
+    def frames(context):
+        frontend = context.frontend
+        rate = frontend.get("sample_rate", 44100) / frontend.get("hop_length", 1024)
+        return int(round(seconds * rate))
+
+    return frames
+
+
+def _mel_share(bins, of):
+    """``bins`` of ``of`` mel bins, scaled to the data's mel count."""
+    return lambda context: int(round(bins * context.n_mels / of))
 
 
 def _mixpolicy(layers, params, seed):
@@ -466,6 +566,124 @@ _ENTRIES = (
         ),
     ),
     Condition(
+        "timeroll",
+        "TimeRoll",
+        "#bcbd22",
+        "front",
+        _timeroll,
+        options=(
+            Option(
+                "--roll-frames",
+                ("roll_frames",),
+                _frames(0.1),
+                fallback=3,
+                type=argtypes.integer("roll_frames", 0),
+                help="TimeRoll: the largest shift in frames, each way (default: 0.1 s, "
+                "the DCASE 2024/2025 baseline's roll_sec)",
+                doc="TimeRoll's largest shift in frames (default: 0.1 s of the features).",
+            ),
+        ),
+    ),
+    Condition(
+        "freqmask",
+        "FreqMask (before log)",
+        "#aec7e8",
+        "front",
+        _freqmask,
+        options=(
+            Option(
+                "--floor-mask-param",
+                ("floor_mask_param",),
+                _mel_share(48, 256),
+                fallback=12,
+                type=argtypes.integer("floor_mask_param", 0),
+                help="freqmask: the widest frequency mask in mel bins (default: the "
+                "DCASE baseline's 48 of 256, scaled to the features' mel count)",
+                doc="Widest mask of ``freqmask`` (default: 48/256 of the mel bins).",
+            ),
+            Option(
+                "--floor-num-masks",
+                ("floor_num_masks",),
+                1,
+                type=argtypes.integer("floor_num_masks", 0),
+                help="freqmask: masks per clip",
+                doc="Masks per clip of ``freqmask`` (the baseline: 1).",
+            ),
+            Option(
+                None,
+                ("floor_log_offset",),
+                lambda context: context.frontend.get("log_offset", DEFAULT_LOG_OFFSET),
+                fallback=DEFAULT_LOG_OFFSET,
+                doc="The features' log offset: masked log-mel cells become log(offset).",
+            ),
+        ),
+    ),
+    Condition(
+        "dir",
+        "DIR",
+        "#ffbb78",
+        "data",
+        _dir,
+        eligible="dir_devices",
+        options=(
+            Option(
+                "--dir-prob",
+                ("dir_prob",),
+                0.4,
+                type=argtypes.real("dir_prob", 0.0, 1.0),
+                help="DIR: probability that a clip of --dir-devices gets a response",
+                doc="DIR probability per eligible clip (the DIR paper and CP-JKU: 0.4).",
+            ),
+            Option(
+                "--dir-devices",
+                ("dir_devices",),
+                ("a",),
+                type=argtypes.arg_type(_device_names, str, sequence=True),
+                metavar="DEVICES",
+                help="DIR: the devices whose training clips may be convolved (the "
+                "reference device; the others already carry a device response)",
+                doc="Devices whose clips DIR may change (default: the reference ``a``).",
+            ),
+            Option(
+                "--dir-responses",
+                ("dir_responses",),
+                "synthetic",
+                type=str,
+                metavar="PATH",
+                help="DIR: a folder or file of impulse responses, or 'synthetic' "
+                "(12 responses generated in code, not measurements)",
+                doc='The bank: ``"synthetic"`` or a folder/file of responses.',
+            ),
+            Option(
+                None,
+                ("dir_frontend",),
+                lambda context: dict(context.frontend),
+                fallback=SYNTHETIC_FRONTEND,
+                doc="The features' front end (DIR's mel gains are computed for it).",
+            ),
+        ),
+    ),
+    Condition(
+        "dir+freqmixstyle",
+        "DIR + Freq-MixStyle",
+        "#98df8a",
+        "data",
+        _composite("dir", "freqmixstyle"),
+        uses=("dir", "freqmixstyle"),
+        parts=("dir", "freqmixstyle"),
+        eligible="dir_devices",
+    ),
+    Condition(
+        "dcase",
+        "DCASE recipe",
+        "#ff9896",
+        "data",
+        _composite("dir", "timeroll", "freqmask", "freqmixstyle"),
+        uses=("dir", "timeroll", "freqmask", "freqmixstyle"),
+        parts=("dir", "timeroll", "freqmask", "freqmixstyle"),
+        eligible="dir_devices",
+    ),
+    Condition(
         "mixpolicy",
         "MixingPolicy",
         "#e377c2",
@@ -528,12 +746,81 @@ OPTIONS = tuple(o for c in _ENTRIES for o in c.options)
 """Every condition's options, in registry order."""
 
 
+@dataclasses.dataclass(frozen=True)
+class Recipe:
+    """A named set of conditions (and a model) the comparison runs: ``--recipe NAME``.
+
+    The recipe fills in ``--augmentation`` and ``--model`` when they are not
+    given; flags given on the command line win. Each condition keeps its own
+    defaults (the registry's, which are the published recipes' values).
+
+    Attributes:
+        name: the ``--recipe`` name.
+        conditions: condition names of :data:`REGISTRY`, in table order.
+        model: the model name, or None (the runner's default).
+        help: one line for ``--help``.
+    """
+
+    name: str
+    conditions: tuple
+    model: object = None
+    help: str = ""
+
+
+RECIPES = {
+    r.name: r
+    for r in (
+        Recipe(
+            "talk",
+            TALK_CONDITIONS,
+            help="the talk's five conditions (the same as --augmentation all)",
+        ),
+        Recipe(
+            "dcase",
+            ("none", "freqmixstyle", "dir", "dir+freqmixstyle", "dcase"),
+            model="cp_mobile",
+            help="device generalisation as DCASE 2024/2025 Task 1 does it: none, "
+            "freqmixstyle, dir, dir+freqmixstyle and dcase (DIR on reference-device "
+            "clips, time roll, frequency masks before the log, Freq-MixStyle), on "
+            "CP-Mobile",
+        ),
+    )
+}
+"""``{name: Recipe}``: the presets of ``--recipe``."""
+
+
+def eligible_devices(condition, params):
+    """The devices whose training clips ``condition``'s layer may change, or None (all).
+
+    Args:
+        condition: one of :data:`CONDITIONS`.
+        params: :class:`AugmentationParams`.
+
+    Returns:
+        A tuple of device names, or None when the condition does not read
+        devices.
+
+    Examples:
+
+    >>> eligible_devices("dcase", AugmentationParams())
+    ('a',)
+    >>> eligible_devices("freqmixstyle", AugmentationParams()) is None
+    True
+    """
+    entry = REGISTRY[_validation.check_choice("condition", condition, CONDITIONS)]
+    return None if entry.eligible is None else tuple(getattr(params, entry.eligible))
+
+
 def _params_class():
     fields, lines = [], []
     for option in OPTIONS:
         default = option.fallback if option.computed else option.default
         for name in option.fields:
-            fields.append((name, object, dataclasses.field(default=default)))
+            if isinstance(default, dict):  # a mutable default: each instance its own copy
+                field = dataclasses.field(default_factory=lambda d=default: dict(d))
+            else:
+                field = dataclasses.field(default=default)
+            fields.append((name, object, field))
             lines.append(f"    {name}: {option.doc}")
     doc = (
         "Parameters of the augmentations (the paper's names): the fields of\n"
@@ -737,5 +1024,5 @@ def wrap_model(classifier, augmentation, condition=None):
         return MixingModel(classifier, augmentation, name=f"mixing_{classifier.name}")
     inputs = keras.Input(classifier.input_shape[1:])
     outputs = classifier(augmentation(inputs))
-    prefix = condition or augmentation.name
+    prefix = (condition or augmentation.name).replace("+", "_")  # "dir+freqmixstyle": no "+"
     return keras.Model(inputs, outputs, name=f"{prefix}_{classifier.name}")

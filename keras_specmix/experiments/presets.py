@@ -26,14 +26,34 @@ def chosen_dataset(args):
 
 
 def chosen_model(args):
-    """The model of a command line: ``--model``, or its preset's."""
-    return args.model or ("resnet101" if (args.paper or args.smoke) else "small")
+    """The model of a command line: ``--model``, or its preset's (``--recipe``, ``--paper``)."""
+    recipe = conditions.RECIPES[args.recipe] if getattr(args, "recipe", None) else None
+    if args.model:
+        return args.model
+    if recipe is not None and recipe.model is not None:
+        return recipe.model
+    return "resnet101" if (args.paper or args.smoke) else "small"
+
+
+def chosen_conditions(args):
+    """The conditions of a command line: ``--augmentation``, or ``--recipe``'s, or the talk's."""
+    if args.augmentation is not None:
+        return list(args.augmentation)
+    recipe = getattr(args, "recipe", None)
+    return list(conditions.RECIPES[recipe or "talk"].conditions)
 
 
 def context(args):
     """The :class:`~keras_specmix.experiments.conditions.Context` of a command line."""
     dataset = chosen_dataset(args)
-    n_mels, crop = sources.SOURCES[dataset].features(args.paper)
+    source = sources.SOURCES[dataset]
+    n_mels, crop = source.features(args.paper)
+    mask_frames = crop or source.mask_frames
+    if args.clip_seconds is not None and crop is not None:
+        # TAU cut into --clip-seconds pieces: the 10-s clips' crop and length no longer apply.
+        fields = source.frontend_fields(args.paper)
+        rate = fields.get("sample_rate", 44100) / fields.get("hop_length", 1024)
+        crop, mask_frames = None, max(1, int(args.clip_seconds * rate))
     crop = args.crop_frames if args.crop_frames is not None else crop
     return conditions.Context(
         dataset=dataset,
@@ -41,7 +61,8 @@ def context(args):
         paper=args.paper,
         n_mels=n_mels,
         crop_frames=crop,
-        mask_frames=crop or sources.SOURCES[dataset].mask_frames,
+        mask_frames=crop or mask_frames,
+        frontend=source.frontend_fields(args.paper),
     )
 
 

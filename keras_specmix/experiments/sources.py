@@ -11,7 +11,9 @@ and default training crop, and which source-specific flags apply
   already has validation locations disjoint from training and test.
 - ``digits``: :func:`keras_specmix.datasets.spoken_digits` (held-out voices).
 - ``tau2020_mobile``: fold 1 ``train`` (minus validation locations) and
-  ``evaluate`` (the paper's test fold).
+  ``evaluate`` (the paper's test fold); with ``--clip-seconds 1`` every 10-s
+  clip is cut into ten 1-s clips, the TAU22 clips of DCASE 2022-2025 Task 1
+  (the pieces keep their clip's split and location).
 - ``secl_umons``: split 1 ``train`` (minus validation recordings) and ``test``.
 - ``folder`` / ``csv``: your audio; the library's held-out subset
   (``validation_split``) is the test split here, and validation is carved
@@ -57,7 +59,9 @@ class Request:
         cache_dir: the feature cache folder, or None.
         synthetic_kwargs: ``num_locations``/``clips_per_location`` of the
             synthetic scenes.
-        clip_seconds: crop or zero-pad every clip to this length, or None.
+        clip_seconds: folder/csv: crop or zero-pad every clip to this
+            length; tau2020_mobile: cut every 10-s clip into pieces of this
+            length (1.0: the TAU22 clips); or None.
         on_error: ``"raise"`` or ``"skip"`` for unreadable files.
     """
 
@@ -87,6 +91,10 @@ class Source:
             None (every example its own group) or when the source has its
             own validation split.
         n_mels: mel bins of the features.
+        frontend: the ``FrontEndConfig`` fields of the reader's front end
+            that differ from the library's default (``{}``: the default,
+            the paper's); ``n_mels`` must agree with it.
+        paper_frontend: the same with ``--paper`` when it changes, else None.
         crop_frames: the training crop (frames) by default; None trains on
             whole clips.
         mask_frames: without a crop, the frames SpecAugment's default time
@@ -105,17 +113,34 @@ class Source:
     data_dir_help: str = ""
     group_column: object = None
     n_mels: int = 128
+    frontend: dict = dataclasses.field(default_factory=dict)
+    paper_frontend: object = None
     crop_frames: object = None
     mask_frames: int = 400
     paper_features: object = None
     flags: tuple = ()
     shard_refusal: object = None
 
+    def __post_init__(self):
+        for paper in (False, True):
+            mels = self.frontend_fields(paper).get("n_mels", 128)
+            if mels != self.features(paper)[0]:
+                raise ValueError(
+                    f"source {self.name!r}: n_mels {self.features(paper)[0]} disagrees with "
+                    f"its front end's {mels} (paper={paper})"
+                )
+
     def features(self, paper=False):
         """``(n_mels, crop_frames)`` of the source's features (with ``--paper``)."""
         if paper and self.paper_features is not None:
             return self.paper_features
         return (self.n_mels, self.crop_frames)
+
+    def frontend_fields(self, paper=False):
+        """The reader's ``FrontEndConfig`` fields that differ from the default (``--paper``)."""
+        if paper and self.paper_frontend is not None:
+            return dict(self.paper_frontend)
+        return dict(self.frontend)
 
 
 def _datasets():
@@ -143,7 +168,13 @@ def _read_digits(request):
 def _read_tau(request):
     read = _datasets().tau2020_mobile
     train, test = (
-        read(request.data_dir, s, cache_dir=request.cache_dir, on_error=request.on_error)
+        read(
+            request.data_dir,
+            s,
+            cache_dir=request.cache_dir,
+            on_error=request.on_error,
+            segment_seconds=request.clip_seconds,  # --clip-seconds 1: the TAU22 cut
+        )
         for s in ("train", "evaluate")
     )
     return train, None, test
@@ -199,6 +230,8 @@ _ENTRIES = (
         "synthetic",
         _read_synthetic,
         n_mels=64,
+        frontend={"sample_rate": 16000, "n_fft": 1024, "hop_length": 512, "n_mels": 64},
+        paper_frontend={},
         crop_frames=112,
         paper_features=(128, 400),
         flags=("num_locations", "clips_per_location"),
@@ -209,6 +242,7 @@ _ENTRIES = (
         data_dir="optional",
         data_dir_help="digits: where to render the WAVs, default ~/.keras/datasets",
         n_mels=64,
+        frontend={"sample_rate": 16000, "n_fft": 512, "hop_length": 128, "n_mels": 64},
         mask_frames=112,
     ),
     Source(
@@ -218,7 +252,7 @@ _ENTRIES = (
         data_dir_help="TAU: the folder with meta.csv",
         group_column="location",
         crop_frames=400,
-        flags=_FILES,
+        flags=("clip_seconds", *_FILES),
     ),
     Source(
         "secl_umons",

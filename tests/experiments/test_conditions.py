@@ -9,12 +9,13 @@ import pathlib
 import pytest
 
 import keras_specmix as ks
+from keras_specmix.experiments import cli
 from keras_specmix.experiments import conditions
 from keras_specmix.experiments import runner
 
 
 def _resolve(argv):
-    args = runner.build_parser().parse_args(argv)
+    args, _ = cli.parse_args(argv)
     config, _ = runner.resolve(args)
     return args, config
 
@@ -168,14 +169,14 @@ def test_every_condition_trains_in_a_model_and_predicts_clean(condition):
     layer = conditions.make_augmentation(condition, conditions.AugmentationParams(), 0)
     classifier = keras.Sequential(
         [
-            keras.Input((24, 20, 3)),
+            keras.Input((24, 64, 3)),  # 64 mel bins: DIR's gains are the synthetic front end's
             keras.layers.GlobalAveragePooling2D(),
             keras.layers.Dense(4, activation="softmax"),
         ]
     )
     model = conditions.wrap_model(classifier, layer, condition)
     model.compile(optimizer="sgd", loss="categorical_crossentropy")
-    x = np.random.default_rng(0).normal(size=(8, 24, 20, 3)).astype("float32")
+    x = np.random.default_rng(0).normal(size=(8, 24, 64, 3)).astype("float32")
     y = np.eye(4, dtype="float32")[np.arange(8) % 4]
     loss = model.train_on_batch(x, y)
     assert np.isfinite(loss)

@@ -145,7 +145,8 @@ def test_folder_of_clips_of_different_lengths_needs_clip_seconds(tmp_path):
 def test_clip_seconds_is_refused_for_fixed_length_datasets(capsys):
     with pytest.raises(SystemExit):
         runner.main([*TINY, "--clip-seconds", "2"])
-    assert "--clip-seconds applies to --dataset folder or csv" in capsys.readouterr().err
+    message = "--clip-seconds applies to --dataset tau2020_mobile, folder or csv"
+    assert message in capsys.readouterr().err
 
 
 def test_multi_worker_with_two_workers_stops_with_the_keras_limitation(monkeypatch, capsys):
