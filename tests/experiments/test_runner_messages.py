@@ -29,13 +29,17 @@ def test_help_states_every_default_exactly_once():
         assert "(default: None)" not in text and "(default: False)" not in text
     full = runner.build_parser().format_help()
     assert "(default: ['none'" not in full and "(default: [0, 1, 2, 3])" not in full
-    assert "(default: all)" in full and "(default: 0,1,2,3)" in full
+    assert "(default: --recipe's conditions, else all)" in " ".join(full.split())
+    assert "(default: 0,1,2,3)" in full
 
 
 def test_string_defaults_parse_like_the_command_line():
+    from keras_specmix.experiments import presets
+
     args = runner.build_parser().parse_args([])
     assert args.seeds == [0, 1, 2, 3]
-    assert args.augmentation == ["none", "mixup", "cutmix", "specaugment", "specmix"]
+    assert args.augmentation is None  # unset: --recipe's conditions, else the talk's five
+    assert presets.chosen_conditions(args) == ["none", "mixup", "cutmix", "specaugment", "specmix"]
 
 
 @pytest.mark.parametrize(
