@@ -236,7 +236,14 @@ def write_feature_cache(
         with open(os.path.join(tmp, MANIFEST), "w") as f:
             json.dump(manifest, f, indent=1)
         _faults.point("cache.written")
-        os.rename(tmp, path)
+        try:
+            os.rename(tmp, path)
+        except OSError:
+            # Another process (a job of several, one cache folder) wrote the
+            # same cache first: the same key is the same features, use it.
+            if read_manifest(path) is None:
+                raise
+            shutil.rmtree(tmp, ignore_errors=True)
     except BaseException:
         if writer is not None:
             writer.close()
