@@ -9,8 +9,8 @@ its own, as a ratio to a copy of the same batch in the same process (median
 of paired rounds, as ``bench_layers.py``):
 
 * ``uniform``: the uniform draw alone (one value per cell);
-* ``draw``: ``ops.sample_noise_params`` (the uniform draw and its ``log1p``);
-* ``apply``: ``ops.add_noise`` on a drawn noise (the arithmetic alone);
+* ``draw``: ``gain_noise.sample_noise_params`` (the uniform draw and its ``log1p``);
+* ``apply``: ``gain_noise.add_noise`` on a drawn noise (the arithmetic alone);
 * ``layer``: ``AddNoise.augment`` (both);
 * ``exp_log``: ``log(exp(x) + 1)`` on the batch, one ``exp`` and one ``log``
   per cell with nothing drawn (the cost of the domain change alone).
@@ -39,16 +39,17 @@ def parts(domain):
     import keras
 
     import keras_specmix as ks
-    from keras_specmix import ops
+    from keras_specmix.ops import _backend
+    from keras_specmix.ops import gain_noise
 
     layer = ks.AddNoise(domain=domain, seed=0)
     return {
         "copy": lambda x, p, s: x * 1.0001,
-        "uniform": lambda x, p, s: keras.random.uniform(keras.ops.shape(x), seed=s),
-        "draw": lambda x, p, s: ops.sample_noise_params(s, keras.ops.shape(x), domain=domain)[
-            "noise"
-        ],
-        "apply": lambda x, p, s: ops.add_noise(x, p, domain=domain),
+        "uniform": lambda x, p, s: _backend.namespace(s).uniform(s, _backend.shape_tuple(x.shape)),
+        "draw": lambda x, p, s: gain_noise.sample_noise_params(
+            s, keras.ops.shape(x), domain=domain
+        )["noise"],
+        "apply": lambda x, p, s: gain_noise.add_noise(x, p, domain=domain),
         "layer": lambda x, p, s: layer.augment(x, s),
         "exp_log": lambda x, p, s: keras.ops.log(keras.ops.exp(x) + 1.0),
     }
@@ -64,12 +65,12 @@ def main(argv=None):
 
     import keras
 
-    from keras_specmix import ops
+    from keras_specmix.ops import gain_noise
 
     backend = keras.backend.backend()
     modes = {"tensorflow": ("graph", "xla"), "jax": ("jit",), "torch": ("eager",)}[backend]
     x, _, seed = _inputs(args.shape)
-    params = ops.sample_noise_params(seed, args.shape, domain=args.domain)
+    params = gain_noise.sample_noise_params(seed, args.shape, domain=args.domain)
     rows = {}
     for mode in modes:
         fns = {

@@ -309,13 +309,19 @@ class Ops:
             seed = [int(seed), 0]
         return self._rng.as_seed(seed)
 
-    def uniform(self, seed, shape, dtype="float32", minval=0.0, maxval=1.0):
-        """Uniform draws in ``[minval, maxval)``, a pure function of ``seed``."""
-        return self._rng.uniform(self.as_seed(seed), _shape(shape), dtype, minval, maxval)
+    def uniform(self, seed, shape, dtype="float32", minval=0.0, maxval=1.0, cells=False):
+        """Uniform draws in ``[minval, maxval)``, a pure function of ``seed``.
 
-    def normal(self, seed, shape, dtype="float32"):
-        """Standard normal draws, a pure function of ``seed``."""
-        return self._rng.normal(self.as_seed(seed), _shape(shape), dtype)
+        ``cells=True`` marks a draw of one value per cell of a full-size
+        tensor (noise): TensorFlow then uses ThreeFry under XLA, where its
+        Philox is several times slower (``ops.random._TensorFlowRandom``).
+        """
+        rng = self._rng
+        return rng.uniform(self.as_seed(seed), _shape(shape), dtype, minval, maxval, cells=cells)
+
+    def normal(self, seed, shape, dtype="float32", cells=False):
+        """Standard normal draws, a pure function of ``seed`` (``cells`` as ``uniform``'s)."""
+        return self._rng.normal(self.as_seed(seed), _shape(shape), dtype, cells=cells)
 
     def split(self, seed, num):
         """``num`` independent seeds derived from ``seed``, as a list."""

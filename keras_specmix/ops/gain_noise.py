@@ -298,10 +298,10 @@ def sample_noise_params(
     seed_snr, seed_noise = xp.split(seed, 2)
     snr = xp.uniform(seed_snr, (shape[0],), minval=low, maxval=high)
     if domain == WAVEFORM:
-        noise = xp.normal(seed_noise, shape)
+        noise = xp.normal(seed_noise, shape, cells=True)
     else:
         # Exp(1) by inversion; u < 1, so the log is finite.
-        noise = -xp.log1p(-xp.uniform(seed_noise, shape))
+        noise = -xp.log1p(-xp.uniform(seed_noise, shape, cells=True))
     return {"snr_db": snr, "noise": noise}
 
 
@@ -364,8 +364,11 @@ def add_noise(
         peak = xp.max(masked, axis=axes, keepdims=True)
         peak = xp.where(xp.isfinite(peak), peak, 0.0)
         total = xp.sum(xp.where(keep, xp.exp(log_power - peak), 0.0), axis=axes, keepdims=True)
-        log_mean = xp.log(total / xp.maximum(count, 1.0)) + peak
-        log_noise = log_mean - snr * _LN10_OVER_10 + xp.log(noise)
+        # log(P_s·10^(−snr/10)): one value per example, ending in a log so that XLA
+        # computes it once; as "log(P_s) − snr·ln10/10", XLA recomputed the SNR's draw
+        # for every cell (the full-size loop took 5-7× longer).
+        mean_ratio = total / xp.maximum(count, 1.0) * xp.power(10.0, -snr / 10.0)
+        log_noise = xp.log(mean_ratio) + peak + xp.log(noise)
         out = xp.logaddexp(log_power, log_noise)
         if domain == "db":
             out = out / _LN10_OVER_10

@@ -294,9 +294,20 @@ class _TensorFlowRandom:
     ``tests/ops/test_tf_random_alg.py``). Under ``jit_compile=True`` the
     default's lowering (its key and counter picked at run time, an HLO module
     5× the size) drew a (16, 200, 128, 2) batch 40-260× slower than a copy of
-    it on the CPU, and named Philox at copy speed: ``AddNoise``'s full-size
-    noise.
+    it on the CPU; named Philox is several times faster.
+
+    A draw of one value per cell of a full-size tensor (``cells=True``:
+    ``AddNoise``'s noise) under XLA uses ThreeFry instead: XLA's CPU code for
+    Philox followed by elementwise math ran a (32, 400, 128, 3) uniform draw
+    and its ``log1p`` in 155 ms, ThreeFry in 25 ms, a copy in 2-4 ms
+    (``benchmarks/profile_noise.py``). TensorFlow's graph kernels have no
+    ThreeFry, so outside XLA every draw is Philox; XLA's draws already differ
+    from graph mode's (docs/reproducibility.md).
     """
+
+    @staticmethod
+    def _alg(cells):
+        return "threefry" if cells and _compat.in_xla_context() else "philox"
 
     def as_seed(self, seed):
         seed = tf.convert_to_tensor(seed)
@@ -304,17 +315,17 @@ class _TensorFlowRandom:
             seed = tf.cast(seed, tf.int32)
         return tf.reshape(seed, [2])
 
-    def uniform(self, seed, shape, dtype, minval, maxval):
+    def uniform(self, seed, shape, dtype, minval, maxval, cells=False):
         if isinstance(shape, tuple):
             shape = tf.stack([tf.cast(s, tf.int32) for s in shape]) if shape else []
         return tf.random.stateless_uniform(
-            shape, seed=seed, minval=minval, maxval=maxval, dtype=dtype, alg="philox"
+            shape, seed=seed, minval=minval, maxval=maxval, dtype=dtype, alg=self._alg(cells)
         )
 
-    def normal(self, seed, shape, dtype):
+    def normal(self, seed, shape, dtype, cells=False):
         if isinstance(shape, tuple):
             shape = tf.stack([tf.cast(s, tf.int32) for s in shape]) if shape else []
-        return tf.random.stateless_normal(shape, seed=seed, dtype=dtype, alg="philox")
+        return tf.random.stateless_normal(shape, seed=seed, dtype=dtype, alg=self._alg(cells))
 
     def split(self, seed, num):
         return tf.unstack(tf.random.experimental.stateless_split(seed, num=num), num=num)
@@ -338,10 +349,10 @@ class _JaxRandom:
             seed = self.jax.lax.convert_element_type(seed, jnp.uint32)
         return jnp.reshape(seed, (2,))
 
-    def uniform(self, seed, shape, dtype, minval, maxval):
+    def uniform(self, seed, shape, dtype, minval, maxval, cells=False):
         return self.jax.random.uniform(seed, shape, dtype=dtype, minval=minval, maxval=maxval)
 
-    def normal(self, seed, shape, dtype):
+    def normal(self, seed, shape, dtype, cells=False):
         return self.jax.random.normal(seed, shape, dtype=dtype)
 
     def split(self, seed, num):
@@ -391,14 +402,14 @@ class _TorchRandom:
     def _size(self, shape):
         return tuple(int(s) for s in shape)
 
-    def uniform(self, seed, shape, dtype, minval, maxval):
+    def uniform(self, seed, shape, dtype, minval, maxval, cells=False):
         dtype, device = getattr(self.torch, dtype), self.device()
         draws = self.torch.rand(
             self._size(shape), generator=self._generator(seed, device), dtype=dtype, device=device
         )
         return draws * (maxval - minval) + minval
 
-    def normal(self, seed, shape, dtype):
+    def normal(self, seed, shape, dtype, cells=False):
         dtype, device = getattr(self.torch, dtype), self.device()
         return self.torch.randn(
             self._size(shape), generator=self._generator(seed, device), dtype=dtype, device=device
