@@ -87,7 +87,11 @@ class AddNoise(SignalAugmentation):
 
     def sample_params(self, data, seed):
         return gain_noise.sample_noise_params(
-            seed, shape_of(data[SPECTROGRAMS]), self.snr_db_range, self.domain
+            seed,
+            shape_of(data[SPECTROGRAMS]),
+            self.snr_db_range,
+            self.domain,
+            **self.granularities(),
         )
 
     def transform(self, data, params):

@@ -77,6 +77,7 @@ class CutMix(MixingLayer):
             self.prob,
             lengths=self.lengths(data),
             partner=partner,
+            **self.granularities(),
         )
 
     def mix(self, x, y, params, lengths=None):

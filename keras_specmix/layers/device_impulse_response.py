@@ -84,6 +84,9 @@ class DeviceImpulseResponse(SignalAugmentation):
             of paths (see above). Defaults to ``"synthetic"``.
         prob: float in [0, 1], probability that an eligible example is
             convolved. Defaults to 0.4 (the DIR paper's and CP-JKU's).
+        gate_granularity: ``"example"`` (each eligible example convolved
+            with probability ``prob``) or ``"batch"`` (every eligible example
+            of the batch, or none). Defaults to ``"example"``.
         domain: ``"waveform"``, ``"log"``, ``"db"``, ``"power"`` or
             ``"amplitude"``. Defaults to ``"waveform"``.
         frontend: a ``keras_specmix.features.FrontEndConfig`` or a dict of its
@@ -95,7 +98,9 @@ class DeviceImpulseResponse(SignalAugmentation):
             in the spectrogram domains (``[0]`` for a log-mel + Δ + ΔΔ stack:
             a gain constant in time has no Δ). Must be None for waveforms.
         seed: int >= 0 or None.
-        **kwargs: base layer arguments (``data_format``, ``name``, ``dtype``).
+        **kwargs: base layer arguments (``data_format``, ``name``, ``dtype``,
+            ``param_granularity``: ``"batch"`` gives every example the same
+            response).
 
     Input shape:
         Waveforms ``(batch, samples[, channels])`` or spectrograms ``(batch,
@@ -136,10 +141,11 @@ class DeviceImpulseResponse(SignalAugmentation):
         domain=gain_noise.WAVEFORM,
         frontend=None,
         channels=None,
+        gate_granularity="example",
         **kwargs,
     ):
         super().__init__(**kwargs)
-        self.prob = _validation.check_float("prob", prob, 0.0, 1.0)
+        self._set_gate(prob, gate_granularity)
         self.domain = _validation.check_choice("domain", domain, set(gain_noise.DOMAINS))
         self.frontend = _check_frontend(frontend)
         self.channels = gain_noise.check_channels(channels)
@@ -180,7 +186,11 @@ class DeviceImpulseResponse(SignalAugmentation):
     def sample_params(self, data, seed):
         self._check_loaded()
         return ops.sample_impulse_response_params(
-            seed, shape_of(data[SPECTROGRAMS])[0], self.num_responses, self.prob
+            seed,
+            shape_of(data[SPECTROGRAMS])[0],
+            self.num_responses,
+            self.prob,
+            **self.granularities(),
         )
 
     def transform(self, data, params):

@@ -97,7 +97,13 @@ class FilterAugment(SpectrogramAugmentation):
         x = data[SPECTROGRAMS]
         shape = shape_of(x)
         return ops.sample_filter_augment_params(
-            seed, shape[0], shape[2], self.db_range, self.num_bands, self.min_bandwidth
+            seed,
+            shape[0],
+            shape[2],
+            self.db_range,
+            self.num_bands,
+            self.min_bandwidth,
+            **self.granularities(),
         )
 
     def transform(self, data, params):

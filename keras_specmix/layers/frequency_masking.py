@@ -92,6 +92,7 @@ class FrequencyMasking(MaskingAugmentation):
             self.freq_mask_param,
             self.num_freq_masks,
             self.groups(data),
+            **self.granularities(),
         )
 
     def get_config(self):

@@ -63,7 +63,9 @@ class MixUp(MixingLayer):
 
     def sample_params(self, data, seed, partner=None):
         batch_size = shape_of(data[SPECTROGRAMS])[0]
-        return mixing.sample_mixup_params(seed, batch_size, self.alpha, self.prob, partner)
+        return mixing.sample_mixup_params(
+            seed, batch_size, self.alpha, self.prob, partner, **self.granularities()
+        )
 
     def mix(self, x, y, params, lengths=None):
         return mixing.apply_mixup(x, y, params, lengths=lengths)

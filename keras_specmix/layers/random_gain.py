@@ -73,7 +73,9 @@ class RandomGain(SignalAugmentation):
         return self.domain == gain_noise.WAVEFORM
 
     def sample_params(self, data, seed):
-        return gain_noise.sample_gain_params(seed, shape_of(data[SPECTROGRAMS])[0], self.db_range)
+        return gain_noise.sample_gain_params(
+            seed, shape_of(data[SPECTROGRAMS])[0], self.db_range, **self.granularities()
+        )
 
     def transform(self, data, params):
         x = gain_noise.apply_gain(

@@ -192,6 +192,7 @@ class SpecAugment(MaskingAugmentation):
             time_mask_count_ratio=self.time_mask_count_ratio,
             time_mask_size_ratio=self.time_mask_size_ratio,
             per_channel=self.per_channel,
+            **self.granularities(),
         )
 
     def transform(self, data, params):

@@ -102,6 +102,7 @@ class SpecMix(MixingLayer):
             prob=self.prob,
             lengths=self.lengths(data),
             partner=partner,
+            **self.granularities(),
         )
 
     def mix(self, x, y, params, lengths=None):

@@ -122,6 +122,7 @@ class TimeMasking(MaskingAugmentation):
             self.time_mask_count_ratio,
             self.time_mask_size_ratio,
             self.groups(data),
+            **self.granularities(),
         )
 
     def get_config(self):

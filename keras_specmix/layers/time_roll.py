@@ -82,6 +82,7 @@ class TimeRoll(SignalAugmentation):
             valid_lengths(x, self.lengths(data)),
             self.max_shift,
             self.max_shift_ratio,
+            **self.granularities(),
         )
 
     def transform(self, data, params):

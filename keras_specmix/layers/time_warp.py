@@ -74,6 +74,7 @@ class TimeWarp(SpectrogramAugmentation):
             shape_of(x)[0],
             warp.valid_lengths(x, self.lengths(data)),
             self.time_warp_param,
+            **self.granularities(),
         )
 
     def transform(self, data, params):

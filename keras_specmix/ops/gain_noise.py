@@ -47,6 +47,7 @@ from keras_specmix import _validation
 from keras_specmix.ops import _backend
 from keras_specmix.ops import _common
 from keras_specmix.ops import fusion
+from keras_specmix.ops import random as random_ops
 
 SPECTROGRAM_DOMAINS = ("log", "db", "power", "amplitude")
 WAVEFORM = "waveform"
@@ -192,13 +193,16 @@ def apply_db_gain(x, gain_db, domain="log", channels=None, lengths=None, example
 
 
 # ------------------------------------------------------------------ gain
-def sample_gain_params(seed, batch_size, db_range=(-12.0, 12.0)):
+def sample_gain_params(
+    seed, batch_size, db_range=(-12.0, 12.0), param_granularity=random_ops.EXAMPLE
+):
     """Draws one gain per example, uniform in ``[low, high)`` dB.
 
     Args:
         seed: shape-``[2]`` integer seed.
         batch_size: int or scalar int tensor.
         db_range: ``(low, high)`` in dB.
+        param_granularity: ``"example"`` or ``"batch"`` (one gain for the batch).
 
     Returns:
         ``{"gain_db": float32 (batch,)}``.
@@ -209,8 +213,8 @@ def sample_gain_params(seed, batch_size, db_range=(-12.0, 12.0)):
         True
     """
     low, high = check_db_range("db_range", db_range)
-    xp = _backend.namespace(seed, batch_size)
-    return {"gain_db": xp.uniform(seed, (batch_size,), minval=low, maxval=high)}
+    gain = random_ops.uniform(seed, (batch_size,), "float32", low, high, param_granularity)
+    return {"gain_db": gain}
 
 
 @fusion.fused
@@ -237,7 +241,9 @@ def apply_gain(x, params, domain="log", channels=None, lengths=None):
 
 
 # ------------------------------------------------------------------ noise
-def sample_noise_params(seed, shape, snr_db_range=(6.0, 30.0), domain="log"):
+def sample_noise_params(
+    seed, shape, snr_db_range=(6.0, 30.0), domain="log", param_granularity=random_ops.EXAMPLE
+):
     """Draws an SNR per example and the unit noise of every cell.
 
     Args:
@@ -246,6 +252,8 @@ def sample_noise_params(seed, shape, snr_db_range=(6.0, 30.0), domain="log"):
         snr_db_range: ``(low, high)``: the SNR is uniform in ``[low, high)`` dB.
         domain: the input's domain: ``"waveform"`` draws standard normal
             noise, the others standard exponential noise (power).
+        param_granularity: ``"example"`` or ``"batch"`` (one SNR for the
+            batch). The noise itself is always drawn independently per cell.
 
     Returns:
         ``{"snr_db": float32 (batch,), "noise": float32 shape}``.
@@ -260,7 +268,7 @@ def sample_noise_params(seed, shape, snr_db_range=(6.0, 30.0), domain="log"):
     shape = _backend.shape_tuple(shape)
     xp = _backend.namespace(seed, *shape)
     seed_snr, seed_noise = xp.split(seed, 2)
-    snr = xp.uniform(seed_snr, (shape[0],), minval=low, maxval=high)
+    snr = random_ops.uniform(seed_snr, (shape[0],), "float32", low, high, param_granularity)
     if domain == WAVEFORM:
         noise = xp.normal(seed_noise, shape)
     else:

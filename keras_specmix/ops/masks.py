@@ -108,13 +108,16 @@ def interval_mask(starts, widths, length):
     return xp.any(inside, axis=-2)
 
 
-def sample_starts(seed, widths, length):
+def sample_starts(seed, widths, length, granularity=random_ops.EXAMPLE):
     """Start positions uniform over the valid positions ``[0, L - width]``.
 
     Args:
         seed: shape-``[2]`` integer seed.
         widths: int tensor of interval widths (any shape), each in ``[0, L]``.
-        length: int or scalar int32 tensor, the axis length ``L``.
+        length: int or int32 tensor broadcastable against ``widths``, the
+            axis length ``L``.
+        granularity: ``"example"`` or ``"batch"`` (one draw along the first
+            axis of ``widths``, shared; see ``keras_specmix.ops.random``).
 
     Returns:
         int32 tensor shaped like ``widths``.
@@ -122,7 +125,9 @@ def sample_starts(seed, widths, length):
     xp = _backend.namespace(seed, widths, length)
     widths = xp.cast(widths, "int32")
     length = xp.cast(length, "int32")
-    return random_ops.uniform_int(seed, xp.shape(widths), 0, xp.maximum(length - widths, 0))
+    return random_ops.uniform_int(
+        seed, xp.shape(widths), 0, xp.maximum(length - widths, 0), granularity
+    )
 
 
 def region_mask(time_mask, freq_mask, combine):

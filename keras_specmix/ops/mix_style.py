@@ -42,7 +42,14 @@ from keras_specmix.ops import fusion
 from keras_specmix.ops import random as random_ops
 
 
-def sample_freq_mixstyle_params(seed, batch_size, alpha=0.3, prob=0.4):
+def sample_freq_mixstyle_params(
+    seed,
+    batch_size,
+    alpha=0.3,
+    prob=0.4,
+    gate_granularity=random_ops.EXAMPLE,
+    param_granularity=random_ops.EXAMPLE,
+):
     """Draws Freq-MixStyle params: a partner and λ ~ Beta(α, α) per example.
 
     Args:
@@ -50,11 +57,19 @@ def sample_freq_mixstyle_params(seed, batch_size, alpha=0.3, prob=0.4):
         batch_size: int or scalar int tensor.
         alpha: float > 0, the Beta concentration (CP-JKU: 0.3).
         prob: float in [0, 1], probability that an example is mixed (CP-JKU:
-            0.4, drawn once per batch; here per example, see the docs). The
-            others get λ = 1.
+            0.4). The others get λ = 1.
+        gate_granularity: ``"example"`` (a ``prob`` draw per example) or
+            ``"batch"`` (one draw: the whole batch is mixed or none of it,
+            as in the DCASE baseline).
+        param_granularity: ``"example"`` (a λ per example, the DCASE
+            baseline) or ``"batch"`` (one λ for the batch).
 
     Returns:
         ``{"partner": int32 (batch,), "lam": float32 (batch,)}``.
+
+    Raises:
+        ValueError: on an out-of-range ``alpha`` or ``prob``, or an unknown
+            granularity.
 
     Examples:
         >>> p = sample_freq_mixstyle_params([1, 2], 4, alpha=0.3, prob=1.0)
@@ -65,9 +80,9 @@ def sample_freq_mixstyle_params(seed, batch_size, alpha=0.3, prob=0.4):
     prob = _validation.check_float("prob", prob, 0.0, 1.0)
     xp = _backend.namespace(seed, batch_size)
     seed_lam, seed_skip, seed_partner = xp.split(seed, 3)
-    lam = random_ops.stateless_beta(seed_lam, [batch_size], alpha)
-    skip = xp.uniform(seed_skip, (batch_size,)) >= prob
-    lam = xp.where(skip, 1.0, lam)
+    lam = random_ops.stateless_beta(seed_lam, [batch_size], alpha, granularity=param_granularity)
+    applied = random_ops.gate(seed_skip, batch_size, prob, gate_granularity)
+    lam = xp.where(applied, lam, 1.0)
     return {"partner": random_ops.pair_indices(seed_partner, batch_size), "lam": lam}
 
 

@@ -8,12 +8,44 @@ TensorFlow graph such as a ``tf.data`` map, draw with ``tf.random.stateless_*``
 PyTorch tensors with a seeded ``torch.Generator``. Nothing reads global RNG
 state, so results depend only on the seed (within one backend and execution
 mode: XLA may give different numbers than eager or ``tf.function``).
+
+Granularity: ``uniform``, ``uniform_int``, ``stateless_beta`` and ``gate``
+take ``granularity``, ``"example"`` (the default: independent draws along
+the first, batch, axis) or ``"batch"`` (one draw along that axis, broadcast
+to every example; the other axes stay independent). Each draw of the batch
+is then the same random number; a value derived from it together with an
+example's own size (a start within its valid frames, a width bounded by its
+length) is the same wherever those sizes are the same. The layers' ``gate_granularity``
+and ``param_granularity`` arguments are passed down to these.
 """
 
 import tensorflow as tf
 
 from keras_specmix import _validation
 from keras_specmix.ops import _backend
+
+EXAMPLE = "example"
+BATCH = "batch"
+#: The values of ``granularity``, ``gate_granularity`` and ``param_granularity``.
+GRANULARITIES = (EXAMPLE, BATCH)
+
+
+def check_granularity(name, value):
+    """``value`` if it is ``"example"`` or ``"batch"``, else a ``ValueError`` naming ``name``.
+
+    Examples:
+        >>> check_granularity("param_granularity", "batch")
+        'batch'
+    """
+    return _validation.check_choice(name, value, set(GRANULARITIES))
+
+
+def _drawn(xp, shape, granularity, draw):
+    """``draw(shape)``, or ``draw`` of one row broadcast to ``shape`` for ``"batch"``."""
+    check_granularity("granularity", granularity)
+    if granularity == EXAMPLE or not shape:
+        return draw(shape)
+    return xp.broadcast_to(draw((1,) + tuple(shape[1:])), shape)
 
 
 def as_seed(seed, *like):
@@ -78,21 +110,37 @@ def split_seed(seed, num):
     return _backend.namespace(seed).split(seed, num)
 
 
-def uniform(seed, shape, dtype="float32"):
-    """Uniform draws in ``[0, 1)`` of ``shape``, a pure function of ``seed``.
+def uniform(seed, shape, dtype="float32", minval=0.0, maxval=1.0, granularity=EXAMPLE):
+    """Uniform draws in ``[minval, maxval)`` of ``shape``, a pure function of ``seed``.
 
     Args:
         seed: shape-``[2]`` integer seed.
-        shape: output shape (a list; entries may be scalar tensors).
+        shape: output shape (a list or tuple; entries may be scalar tensors).
         dtype: float dtype name. Defaults to ``"float32"``.
+        minval: float, the lower bound. Defaults to 0.
+        maxval: float, the upper bound. Defaults to 1.
+        granularity: ``"example"`` (independent draws along the first axis)
+            or ``"batch"`` (one draw along it, broadcast). Defaults to
+            ``"example"``.
 
     Returns:
         A tensor of ``shape``.
+
+    Raises:
+        ValueError: on another ``granularity``.
+
+    Examples:
+        >>> u = uniform(tf.constant([0, 1]), (3, 2), granularity="batch")
+        >>> bool(tf.reduce_all(u == u[:1]))
+        True
     """
-    return _backend.namespace(seed, *_entries(shape)).uniform(seed, shape, _dtype_name(dtype))
+    xp = _backend.namespace(seed, *_entries(shape))
+    dtype = _dtype_name(dtype)
+    shape = _backend.shape_tuple(shape)
+    return _drawn(xp, shape, granularity, lambda s: xp.uniform(seed, s, dtype, minval, maxval))
 
 
-def uniform_int(seed, shape, low, high):
+def uniform_int(seed, shape, low, high, granularity=EXAMPLE):
     """Integers uniform in ``[low, high]`` inclusive; bounds may be tensors.
 
     ``low`` and ``high`` broadcast against ``shape``, so each element can have
@@ -106,9 +154,15 @@ def uniform_int(seed, shape, low, high):
         shape: output shape.
         low: int or int32 tensor, smallest value (inclusive).
         high: int or int32 tensor, largest value (inclusive), ``>= low``.
+        granularity: ``"example"`` or ``"batch"`` (one uniform draw along the
+            first axis, broadcast: equal bounds give equal integers).
+            Defaults to ``"example"``.
 
     Returns:
         An int32 tensor of ``shape``.
+
+    Raises:
+        ValueError: on another ``granularity``.
 
     Examples:
         >>> draws = uniform_int(tf.constant([0, 1]), [1000], 2, 4)
@@ -119,7 +173,8 @@ def uniform_int(seed, shape, low, high):
     low = xp.cast(low, "int32")
     high = xp.cast(high, "int32")
     count = xp.cast(high - low + 1, "float32")
-    u = xp.uniform(seed, shape)
+    shape = _backend.shape_tuple(shape)
+    u = _drawn(xp, shape, granularity, lambda s: xp.uniform(seed, s))
     offset = xp.cast(xp.floor(u * count), "int32")
     return low + xp.minimum(offset, high - low)
 
@@ -164,7 +219,9 @@ def _log_gamma_boosted(xp, seed, shape, alpha, num_trials):
     return log_g1 + xp.log(boost) / alpha
 
 
-def stateless_beta(seed, shape, alpha, beta=None, num_trials=8, dtype="float32"):
+def stateless_beta(
+    seed, shape, alpha, beta=None, num_trials=8, dtype="float32", granularity=EXAMPLE
+):
     """Samples Beta(alpha, beta) with ops that compile under XLA.
 
     ``tf.random.stateless_gamma`` has no XLA kernel (``StatelessRandomGammaV3``),
@@ -184,13 +241,16 @@ def stateless_beta(seed, shape, alpha, beta=None, num_trials=8, dtype="float32")
             share of the mass lies within 1e-7 of 1 (about 2 % for
             alpha = 0.2), which float32 rounds to exactly 1.0; ask for
             float64 to resolve it.
+        granularity: ``"example"`` (independent draws along the first axis)
+            or ``"batch"`` (one draw along it, broadcast). Defaults to
+            ``"example"``.
 
     Returns:
         A tensor of ``shape`` and ``dtype`` with values in ``[0, 1]``.
 
     Raises:
-        ValueError: if ``alpha`` or ``beta`` is not a finite number > 0, or
-            ``num_trials`` < 1.
+        ValueError: if ``alpha`` or ``beta`` is not a finite number > 0,
+            ``num_trials`` < 1, or ``granularity`` is unknown.
 
     Examples:
         >>> lam = stateless_beta([1, 2], [4], alpha=0.4)
@@ -203,11 +263,48 @@ def stateless_beta(seed, shape, alpha, beta=None, num_trials=8, dtype="float32")
     num_trials = _validation.check_int("num_trials", num_trials, minimum=1)
     shape = _backend.shape_tuple(shape)
     xp = _backend.namespace(seed, *shape)
-    seed_a, seed_b = xp.split(seed, 2)
-    log_a = _log_gamma_boosted(xp, seed_a, shape, float(alpha), num_trials)
-    log_b = _log_gamma_boosted(xp, seed_b, shape, float(beta), num_trials)
     dtype = _dtype_name(dtype)
-    return xp.sigmoid(xp.cast(log_a, dtype) - xp.cast(log_b, dtype))
+
+    def draw(shape):
+        seed_a, seed_b = xp.split(seed, 2)
+        log_a = _log_gamma_boosted(xp, seed_a, shape, float(alpha), num_trials)
+        log_b = _log_gamma_boosted(xp, seed_b, shape, float(beta), num_trials)
+        return xp.sigmoid(xp.cast(log_a, dtype) - xp.cast(log_b, dtype))
+
+    return _drawn(xp, shape, granularity, draw)
+
+
+def gate(seed, batch_size, prob, granularity=EXAMPLE):
+    """bool ``(batch,)``: True where an example is augmented, with probability ``prob``.
+
+    ``"example"``: one Bernoulli(``prob``) draw per example. ``"batch"``:
+    one draw for the whole batch, which is then augmented or left alone
+    as a whole (the DCASE baseline's Freq-MixStyle gate). ``prob = 1``
+    draws nothing and is True everywhere.
+
+    Args:
+        seed: shape-``[2]`` integer seed.
+        batch_size: int or scalar int tensor.
+        prob: float in [0, 1].
+        granularity: ``"example"`` or ``"batch"``. Defaults to ``"example"``.
+
+    Returns:
+        A bool tensor of shape ``(batch,)``.
+
+    Raises:
+        ValueError: if ``prob`` is outside [0, 1] or ``granularity`` unknown.
+
+    Examples:
+        >>> g = gate(tf.constant([3, 4]), 6, 0.5, granularity="batch").numpy()
+        >>> bool(g.all() or not g.any())
+        True
+    """
+    prob = _validation.check_float("prob", prob, 0.0, 1.0)
+    check_granularity("granularity", granularity)
+    xp = _backend.namespace(seed, batch_size)
+    if prob >= 1.0:
+        return xp.ones((batch_size,), "bool")
+    return uniform(seed, (batch_size,), granularity=granularity) < prob
 
 
 def pair_indices(seed, batch_size):

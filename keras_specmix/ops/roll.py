@@ -47,7 +47,14 @@ def check_shift_args(max_shift, max_shift_ratio):
     return None, _validation.check_float("max_shift_ratio", max_shift_ratio, 0.0, 1.0)
 
 
-def sample_roll_params(seed, batch_size, lengths, max_shift=None, max_shift_ratio=None):
+def sample_roll_params(
+    seed,
+    batch_size,
+    lengths,
+    max_shift=None,
+    max_shift_ratio=None,
+    param_granularity=random_ops.EXAMPLE,
+):
     """Draws one shift per example, uniform on ``{−R, ..., R}`` (both included).
 
     ``R = max_shift``, or ``R = ⌊max_shift_ratio · τ⌋`` for an example of
@@ -60,6 +67,8 @@ def sample_roll_params(seed, batch_size, lengths, max_shift=None, max_shift_rati
             ``max_shift_ratio``).
         max_shift: int >= 0, R in samples or frames; or None.
         max_shift_ratio: float in [0, 1], R as a share of each length; or None.
+        param_granularity: ``"example"`` or ``"batch"`` (one shift draw for
+            the batch: the same shift on examples with the same ``R``).
 
     Returns:
         ``{"shift": int32 (batch,)}``.
@@ -81,7 +90,8 @@ def sample_roll_params(seed, batch_size, lengths, max_shift=None, max_shift_rati
         bound = xp.full((batch_size,), max_shift, dtype="int32")
     else:
         bound = mixing.band_width(max_shift_ratio, xp.cast(lengths, "int32"))
-    return {"shift": random_ops.uniform_int(seed, (batch_size,), -bound, bound)}
+    shift = random_ops.uniform_int(seed, (batch_size,), -bound, bound, param_granularity)
+    return {"shift": shift}
 
 
 @fusion.fused

@@ -144,7 +144,15 @@ def mask_groups(shape, per_channel):
     return 1
 
 
-def sample_freq_mask_params(seed, batch_size, freq_length, freq_mask_param, num_masks, groups=1):
+def sample_freq_mask_params(
+    seed,
+    batch_size,
+    freq_length,
+    freq_mask_param,
+    num_masks,
+    groups=1,
+    param_granularity=random_ops.EXAMPLE,
+):
     """Draws frequency masks: width uniform in ``{0, ..., F}``, start uniform.
 
     Each of the ``num_masks`` masks of each example (and group) has a width
@@ -159,9 +167,15 @@ def sample_freq_mask_params(seed, batch_size, freq_length, freq_mask_param, num_
         freq_mask_param: int >= 0, F, the largest width.
         num_masks: int >= 0, m_F.
         groups: int or scalar tensor, 1 or the number of channels.
+        param_granularity: ``"example"`` or ``"batch"`` (the same masks on
+            every example; groups and masks stay independent).
 
     Returns:
         ``{"freq_starts", "freq_widths"}``, int32 ``(batch, groups, num_masks)``.
+
+    Raises:
+        ValueError: on a negative ``freq_mask_param`` or ``num_masks``, or an
+            unknown granularity.
 
     Examples:
         >>> p = sample_freq_mask_params([0, 2], 4, 80, 27, 2)
@@ -174,8 +188,8 @@ def sample_freq_mask_params(seed, batch_size, freq_length, freq_mask_param, num_
     seed_width, seed_start = xp.split(seed, 2)
     shape = [batch_size, groups, num_masks]
     high = xp.minimum(freq_mask_param, xp.cast(freq_length, "int32"))
-    widths = random_ops.uniform_int(seed_width, shape, 0, high)
-    starts = masks.sample_starts(seed_start, widths, freq_length)
+    widths = random_ops.uniform_int(seed_width, shape, 0, high, param_granularity)
+    starts = masks.sample_starts(seed_start, widths, freq_length, param_granularity)
     return {"freq_starts": starts, "freq_widths": widths}
 
 
@@ -189,6 +203,7 @@ def sample_time_mask_params(
     count_ratio=None,
     size_ratio=None,
     groups=1,
+    param_granularity=random_ops.EXAMPLE,
 ):
     """Draws time masks inside each example's valid frames.
 
@@ -209,9 +224,15 @@ def sample_time_mask_params(
         count_ratio: float in [0, 1] or None, p_M. Defaults to None.
         size_ratio: float in [0, 1] or None, p_S. Defaults to None.
         groups: int or scalar tensor, 1 or the number of channels.
+        param_granularity: ``"example"`` or ``"batch"`` (one width and one
+            start draw per mask for the batch: the same masks on examples of
+            the same length).
 
     Returns:
         ``{"time_starts", "time_widths"}``, int32 ``(batch, groups, num_masks)``.
+
+    Raises:
+        ValueError: on an out-of-range argument or an unknown granularity.
 
     Examples:
         >>> import numpy as np
@@ -235,12 +256,12 @@ def sample_time_mask_params(
         size = _floor_share(size_ratio, lengths)
     high = xp.minimum(size, _floor_share(time_mask_max_ratio, lengths))
     shape = [batch_size, groups, num_masks]
-    widths = random_ops.uniform_int(seed_width, shape, 0, high[:, None, None])
+    widths = random_ops.uniform_int(seed_width, shape, 0, high[:, None, None], param_granularity)
     if count_ratio is not None:
         count = xp.minimum(_floor_share(count_ratio, lengths), num_masks)
         active = xp.arange(num_masks, dtype="int32")[None, None, :] < count[:, None, None]
         widths = xp.where(active, widths, 0)
-    starts = masks.sample_starts(seed_start, widths, lengths[:, None, None])
+    starts = masks.sample_starts(seed_start, widths, lengths[:, None, None], param_granularity)
     return {"time_starts": starts, "time_widths": widths}
 
 
@@ -428,6 +449,7 @@ def sample_spec_augment_params(
     time_mask_count_ratio=None,
     time_mask_size_ratio=None,
     per_channel=False,
+    param_granularity=random_ops.EXAMPLE,
 ):
     """Draws the warp and both kinds of masks (defaults: policy LD).
 
@@ -445,9 +467,14 @@ def sample_spec_augment_params(
         time_mask_count_ratio: float or None, p_M. Defaults to None.
         time_mask_size_ratio: float or None, p_S. Defaults to None.
         per_channel: bool, independent masks per channel (rank-4 shapes).
+        param_granularity: ``"example"`` or ``"batch"`` (one warp and one
+            set of masks for the batch).
 
     Returns:
         A dict with the warp params and the mask params.
+
+    Raises:
+        ValueError: on an out-of-range argument or an unknown granularity.
 
     Examples:
         >>> p = sample_spec_augment_params([1, 2], (8, 400, 128, 3))
@@ -463,10 +490,18 @@ def sample_spec_augment_params(
     lengths = xp.clip(xp.cast(lengths, "int32"), 0, shape[1])
     groups = mask_groups(shape, per_channel)
     seed_warp, seed_freq, seed_time = xp.split(seed, 3)
-    params = warp.sample_time_warp_params(seed_warp, batch_size, lengths, time_warp_param)
+    params = warp.sample_time_warp_params(
+        seed_warp, batch_size, lengths, time_warp_param, param_granularity
+    )
     params.update(
         sample_freq_mask_params(
-            seed_freq, batch_size, shape[2], freq_mask_param, num_freq_masks, groups
+            seed_freq,
+            batch_size,
+            shape[2],
+            freq_mask_param,
+            num_freq_masks,
+            groups,
+            param_granularity,
         )
     )
     params.update(
@@ -480,6 +515,7 @@ def sample_spec_augment_params(
             time_mask_count_ratio,
             time_mask_size_ratio,
             groups,
+            param_granularity,
         )
     )
     return params

@@ -62,7 +62,9 @@ def valid_lengths(x, lengths=None):
     return xp.clip(xp.cast(lengths, "int32"), 0, shape[1])
 
 
-def sample_time_warp_params(seed, batch_size, lengths, time_warp_param):
+def sample_time_warp_params(
+    seed, batch_size, lengths, time_warp_param, param_granularity=random_ops.EXAMPLE
+):
     """Draws one anchor and one shift per example.
 
     For an example with ``L`` valid frames and ``W = time_warp_param``: the
@@ -78,6 +80,9 @@ def sample_time_warp_params(seed, batch_size, lengths, time_warp_param):
         lengths: int32 ``(batch,)``, valid frames per example (see
             ``valid_lengths``).
         time_warp_param: int >= 0, W, the largest shift in frames.
+        param_granularity: ``"example"`` or ``"batch"`` (one anchor draw and
+            one shift for the batch: the same warp on examples of the same
+            length).
 
     Returns:
         ``{"warp_anchors": int32 (batch,), "warp_shifts": int32 (batch,)}``.
@@ -94,9 +99,9 @@ def sample_time_warp_params(seed, batch_size, lengths, time_warp_param):
     seed_anchor, seed_shift = xp.split(seed, 2)
     can_warp = (lengths >= 2 * w + 3) & (w > 0)
     anchors = random_ops.uniform_int(
-        seed_anchor, [batch_size], w + 1, xp.maximum(lengths - w - 2, w + 1)
+        seed_anchor, [batch_size], w + 1, xp.maximum(lengths - w - 2, w + 1), param_granularity
     )
-    shifts = random_ops.uniform_int(seed_shift, [batch_size], -w, w)
+    shifts = random_ops.uniform_int(seed_shift, [batch_size], -w, w, param_granularity)
     return {
         "warp_anchors": xp.where(can_warp, anchors, 0),
         "warp_shifts": xp.where(can_warp, shifts, 0),

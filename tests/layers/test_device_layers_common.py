@@ -45,6 +45,11 @@ CASES = {
         {"max_shift": 5},
         [("max_shift", -1), ("max_shift", 2.5), ("max_shift_ratio", 0.5), ("seed", -1)],
     ),
+    "TimeRoll-batch": (
+        TimeRoll,
+        {"max_shift_ratio": 0.3, "param_granularity": "batch"},
+        [("param_granularity", "batches")],
+    ),
     "TimeRoll-ratio": (
         TimeRoll,
         {"max_shift_ratio": 0.3},
