@@ -21,8 +21,14 @@ from keras_specmix.ops import mix_style as mix_style_ops
 from keras_specmix.ops import mixing as mixing_ops
 from keras_specmix.ops import random as random_ops
 from tests.layer_checks import make_inputs
-from tests.test_backends import CASES
+from tests.test_backends import CASES as ALL_CASES
 
+#: The battery's cases at the default granularity (the "-batch"/"-dcase" cases set their own).
+CASES = {
+    name: case
+    for name, case in ALL_CASES.items()
+    if not any(key.endswith("granularity") for key in case[1])
+}
 #: Params that are per example whatever the granularity (see the docstring).
 PER_EXAMPLE_KEYS = {"partner", "noise"}
 GATED = {"MixUp", "CutMix", "SpecMix", "FrequencyMixStyle", "DeviceImpulseResponse"}
