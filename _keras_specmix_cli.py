@@ -5,6 +5,10 @@
 ``keras_specmix/experiments/__main__.py``. Before TensorFlow is imported,
 :func:`prepare`
 
+- parses and checks the command line (:func:`parse_before_tensorflow`, with
+  :mod:`keras_specmix.experiments.cli`, which imports neither TensorFlow nor
+  Keras), so ``--help`` and argument errors answer at once, without
+  TensorFlow's start-up;
 - sets ``TF_CPP_MIN_LOG_LEVEL=2`` (TensorFlow's C++ INFO and WARNING lines
   off, its errors kept) unless you set it;
 - turns oneDNN off (``TF_ENABLE_ONEDNN_OPTS=0``, unless you set it) on x86
@@ -27,17 +31,21 @@ Why a top-level module, outside the package: ``import keras_specmix`` imports
 TensorFlow (the layers register with Keras when the package is imported, so
 that ``keras.saving.load_model`` finds them), and Python imports a package
 before any of its modules. This module imports only the standard library, so
-the console script runs :func:`prepare` first. Under ``python -m
+the console script runs :func:`prepare` first; it reads the command-line
+modules without running the packages' ``__init__`` (see
+:func:`parse_before_tensorflow`). Under ``python -m
 keras_specmix.experiments`` Python imports ``keras_specmix`` before
 ``__main__``, so ``keras_specmix/__init__.py`` calls :func:`prepare_module_run`,
 which runs :func:`prepare` only while Python is locating that module (then
-``sys.argv[0]`` is ``"-m"`` and ``sys.orig_argv`` names it). Any other
-``import keras_specmix`` changes no environment variable and no file
+``sys.argv[0]`` is ``"-m"`` and ``sys.orig_argv`` names it): there too
+``--help`` and argument errors answer before TensorFlow is imported. Any
+other ``import keras_specmix`` changes no environment variable and no file
 descriptor, whatever ``sys.argv`` holds.
 """
 
-import argparse
 import glob
+import importlib
+import importlib.util
 import os
 import platform
 import re
@@ -49,6 +57,12 @@ MODULE = "keras_specmix.experiments"
 
 COMMAND = "keras-specmix-experiments"
 """The console script's name."""
+
+MODULE_PROG = "python -m keras_specmix.experiments"
+"""The command's name in usage lines under ``python -m``."""
+
+_PARSER = "keras_specmix.experiments.cli"
+_PACKAGES = ("keras_specmix", "keras_specmix.experiments")
 
 _NOISE = re.compile(
     r"^WARNING: All log messages before absl::InitializeLog\(\)"
@@ -152,32 +166,68 @@ def turn_onednn_off(note=None):
     return True
 
 
-def _guard_onednn(argv):
-    """:func:`turn_onednn_off` when the command's ``--width`` is below 16."""
-    pre = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
-    pre.add_argument("--width")
-    known, _ = pre.parse_known_args(argv)
+def parse_before_tensorflow(argv, prog=COMMAND):
+    """Parses and checks the command line without importing TensorFlow or Keras.
+
+    Loads :mod:`keras_specmix.experiments.cli` (standard library,
+    ``keras_specmix._validation`` and the registries) with placeholders for
+    the packages ``keras_specmix`` and ``keras_specmix.experiments`` whose
+    ``__init__`` is not run (it imports TensorFlow), parses ``argv`` with it,
+    then forgets every module it loaded, so the real packages are imported
+    afresh afterwards.
+
+    Args:
+        argv: the command's arguments (without the program name).
+        prog: the command's name in usage and error lines.
+
+    Returns:
+        The parsed ``argparse.Namespace`` (plain values only).
+
+    Raises:
+        SystemExit: after ``--help`` (status 0) or an argument error (2).
+    """
+    before = set(sys.modules)
     try:
-        narrow = known.width is not None and int(known.width) < ONEDNN_MIN_CHANNELS
-    except ValueError:
-        return  # the runner's parser reports the bad value
-    if narrow:
+        for name in _PACKAGES:
+            if name not in sys.modules:
+                spec = importlib.util.find_spec(name)
+                assert spec is not None, name  # the packages of this distribution
+                sys.modules[name] = importlib.util.module_from_spec(spec)
+        args, _ = importlib.import_module(_PARSER).parse_args(argv, prog)
+        return args
+    finally:
+        for name in sorted(set(sys.modules) - before, reverse=True):
+            module = sys.modules.pop(name)
+            parent, _, child = name.rpartition(".")
+            if getattr(sys.modules.get(parent), child, None) is module:
+                delattr(sys.modules[parent], child)
+
+
+def _guard_onednn(width):
+    """:func:`turn_onednn_off` when the command's ``--width`` is below 16."""
+    if width is not None and width < ONEDNN_MIN_CHANNELS:
         turn_onednn_off(
-            f"Note: oneDNN off (TF_ENABLE_ONEDNN_OPTS=0) for --width {known.width} < "
+            f"Note: oneDNN off (TF_ENABLE_ONEDNN_OPTS=0) for --width {width} < "
             f"{ONEDNN_MIN_CHANNELS}: see docs/known_issues.md."
         )
 
 
-def prepare(argv):
+def prepare(argv, prog=COMMAND):
     """The command's start-up (see the module's docstring); nothing once TensorFlow is loaded.
 
     Args:
         argv: the command's arguments (without the program name).
+        prog: the command's name in usage and error lines.
+
+    Raises:
+        SystemExit: after ``--help`` (status 0) or an argument error (2),
+            before TensorFlow is imported.
     """
     if "tensorflow" in sys.modules:
         return
+    args = parse_before_tensorflow(argv, prog)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    _guard_onednn(argv)
+    _guard_onednn(args.width)
     import_quietly("tensorflow")
 
 
@@ -226,7 +276,7 @@ def is_module_run(orig_argv=None, argv0=None):
 def prepare_module_run():
     """:func:`prepare` for ``python -m keras_specmix.experiments`` only (see the docstring)."""
     if is_module_run():
-        prepare(sys.argv[1:])
+        prepare(sys.argv[1:], MODULE_PROG)
 
 
 def main(argv=None, prog=COMMAND):
@@ -234,14 +284,14 @@ def main(argv=None, prog=COMMAND):
 
     Args:
         argv: the arguments (default ``sys.argv[1:]``).
-        prog: the command's name in a one-line error.
+        prog: the command's name in usage and error lines.
 
     Returns:
         int: the runner's status, or 2 when an optional package it needs is
         missing (one line on stderr names the ``pip install`` command).
     """
     argv = sys.argv[1:] if argv is None else list(argv)
-    prepare(argv)
+    prepare(argv, prog)
     from keras_specmix import _optional  # noqa: PLC0415 - after the start-up
 
     try:
@@ -249,7 +299,7 @@ def main(argv=None, prog=COMMAND):
         _optional.require("matplotlib", "The experiment runner (its figures)")
         from keras_specmix.experiments import runner  # noqa: PLC0415
 
-        return runner.main(argv)
+        return runner.main(argv, prog)
     except _optional.MissingDependencyError as error:
         print(f"{prog}: error: {error}", file=sys.stderr)
         return 2

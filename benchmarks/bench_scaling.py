@@ -49,9 +49,8 @@ name = {name!r}
 if name == "copy":
     fn = tf.function(lambda: x * 1.0001)
 else:
-    factory, needs_labels, _, _ = bench_layers.OURS[name]
-    layer = factory()
-    data = {{"spectrograms": x, "labels": y}} if needs_labels else x
+    layer = bench_layers.build_layer(name)
+    data = {{"spectrograms": x, "labels": y}} if layer.requires_labels else x
     fn = tf.function(lambda: layer(data, training=True), jit_compile={jit})
 harness.finish(tf.function(lambda: x[:1, :1] * 2.0)())  # initialise the runtime
 with open("/proc/self/clear_refs", "w") as f:
@@ -69,8 +68,7 @@ def scaling(mode, repeats):
         for size in sizes:
             shape = (size, 400) if axis == "batch" else (32, size)
             x, y = bench_layers.make_batch(*shape, 128, 3)
-            candidates = bench_layers.floor_candidates(x, [mode])
-            candidates.update(bench_layers.our_candidates(x, y, [mode], LAYERS))
+            candidates = bench_layers.tf_candidates(x, y, [mode], LAYERS)
             result = harness.measure(candidates, repeats=repeats, progress=False)
             floor = result[f"copy@{mode}"]["median_ms"]
             rows.append(

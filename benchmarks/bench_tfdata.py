@@ -2,11 +2,12 @@
 
 Pipeline (the paper's training input): a TFRecord feature cache of
 (423, 128, 3) clips -> random 400-frame crop -> batch 32 -> augment
-(``ks.data.augment_dataset``) -> prefetch. All pipelines are timed in
-interleaved passes over the same cache. For each one the script reports the
-steady-state wall time per batch, the CPU time per batch (all threads; on
-2 cores the pipeline keeps both busy, so CPU work becomes wall time), clips
-per second, the overhead in percent of the plain pipeline's time per batch,
+-> prefetch, every map at ``num_parallel_calls=AUTOTUNE``. All pipelines
+are timed in interleaved passes over the same cache. For each one the script
+reports the steady-state wall time per batch, the CPU time per batch (all
+threads; on 2 cores the pipeline keeps both busy, so CPU work becomes wall
+time), batches and clips per second, the overhead in percent of the plain
+pipeline's time per batch,
 and the first batch of each pass (a new iterator instantiates the map
 functions).
 
@@ -20,7 +21,11 @@ Rows, in order:
   nothing: ``x * 1.0001`` as a ``tf.data`` map (TensorFlow writes it into the
   batch's own buffer), and the same copy compiled by XLA (which, like every
   fused augmentation, writes a new buffer);
-* **augmentations**: the plain pipeline plus each layer.
+* **augmentations**: the plain pipeline plus each public layer (discovered
+  as in ``bench_layers.py``, with its settings), mapped two ways:
+  ``ks.data.augment_dataset`` (per-element seeds: reproducible whatever the
+  parallelism) and a plain ``Dataset.map`` of the layer (seeds from its
+  state).
 
 An augmentation has to read every cell of the batch and write a new batch, so
 its overhead cannot fall below the floors'; the last column gives each
@@ -43,6 +48,7 @@ import time
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+import bench_layers  # noqa: E402
 import harness  # noqa: E402
 import keras  # noqa: E402
 import tensorflow as tf  # noqa: E402
@@ -52,14 +58,10 @@ import keras_specmix as ks  # noqa: E402
 CLASSES = 10
 AUTOTUNE = tf.data.AUTOTUNE
 TARGET_OVERHEAD = 0.05  # issue 6: augmentation adds at most 5 % per batch
-AUGMENTATIONS = {
-    "MixUp": lambda: ks.MixUp(num_classes=CLASSES),
-    "CutMix": lambda: ks.CutMix(num_classes=CLASSES),
-    "SpecMix": lambda: ks.SpecMix(gamma=0.3, num_classes=CLASSES),
-    "FrequencyMasking": lambda: ks.FrequencyMasking(27, num_freq_masks=2),
-    "TimeMasking": lambda: ks.TimeMasking(100, num_time_masks=2),
-    "SpecAugment": lambda: ks.SpecAugment(policy="LD"),
-}
+# Every public layer with bench_layers.py's settings (mixers get num_classes: the cache
+# holds sparse labels), each mapped two ways.
+AUGMENT_DATASET = "augment_dataset"
+PLAIN_MAP = "map"
 BASELINE = "plain pipeline (+ batch)"
 XLA_COPY = "floor: + copy into a new buffer (XLA)"
 
@@ -106,11 +108,30 @@ def pipelines(cache_path, batch_size):
         .map(lambda x, y: (xla_copy(x), y), num_parallel_calls=AUTOTUNE)
         .prefetch(AUTOTUNE),
     }
-    for name, factory in AUGMENTATIONS.items():
-        layer = factory()
-        ds = plain() if layer.requires_labels else plain().map(lambda x, y: x)
-        out[name] = ks.data.augment_dataset(ds, layer, seed=1).prefetch(AUTOTUNE)
+    for name in bench_layers.layer_classes():
+        layer = bench_layers.build_layer(name, seed=1)
+        if layer.requires_labels:
+            ds = plain()
+
+            def call(x, y, layer=layer):
+                out = layer({"spectrograms": x, "labels": y})
+                return out["spectrograms"], out["labels"]
+
+        else:
+            ds = plain().map(lambda x, y: x)
+
+            def call(x, layer=layer):
+                return layer(x)
+
+        out[f"{name} ({AUGMENT_DATASET})"] = ks.data.augment_dataset(ds, layer, seed=1).prefetch(
+            AUTOTUNE
+        )
+        out[f"{name} ({PLAIN_MAP})"] = ds.map(call, num_parallel_calls=AUTOTUNE).prefetch(AUTOTUNE)
     return out
+
+
+def _is_augmentation(name):
+    return name.endswith(f" ({AUGMENT_DATASET})") or name.endswith(f" ({PLAIN_MAP})")
 
 
 def time_pipeline(ds):
@@ -159,13 +180,14 @@ def report(stats, batch_size):
                 name,
                 f"{s['wall'] * 1e3:.2f}",
                 f"{s['cpu'] * 1e3:.2f}",
+                f"{1 / s['wall']:.1f}",
                 f"{batch_size / s['wall']:.0f}",
                 f"{overhead * 100:+.1f} %" if is_extra else "",
-                f"{(s['wall'] - base) / floor:.2f}x" if name in AUGMENTATIONS else "",
+                f"{(s['wall'] - base) / floor:.2f}x" if _is_augmentation(name) else "",
                 f"{s['first'] * 1e3:.0f}",
             ]
         )
-        if name in AUGMENTATIONS or name.startswith("floor"):
+        if _is_augmentation(name) or name.startswith("floor"):
             checks.append(
                 (
                     f"{name}: overhead <= {TARGET_OVERHEAD:.0%}",
@@ -180,6 +202,7 @@ def report(stats, batch_size):
                 "pipeline",
                 "wall ms / batch",
                 "CPU ms / batch",
+                "batches / s",
                 "clips / s",
                 "overhead",
                 "overhead / XLA copy's",

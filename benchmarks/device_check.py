@@ -1,34 +1,47 @@
-"""The first thing to run on a lent accelerator: devices, layer timings, training speed.
+"""The first thing to run on a lent accelerator: devices, layers on every backend, training.
 
 Usage:
     python benchmarks/device_check.py                  # GPU: under 8 minutes, one JSON
-    python benchmarks/device_check.py --tiny           # CPU, seconds: keeps the script alive in CI
+    python benchmarks/device_check.py --tiny           # CPU, a minute or two: keeps it alive in CI
 
 Sections, each recorded in ONE JSON file (``--out``), in this order:
 
 1. ``devices``: what TensorFlow sees (and ``nvidia-smi`` where present).
-2. ``layers``: every augmentation against a real copy of the batch
-   (``bench_layers.py``'s candidates and harness: interleaved rounds, each
-   timing ends with a host read of the output, which synchronises the GPU),
-   in ``tf.function`` and XLA.
-3. ``training``: ResNet-101 training steps/s at the paper's shape (batch 32,
-   400x128x3) for each condition (none, MixUp, CutMix, SpecAugment, SpecMix)
-   with mixed precision and XLA on and off; the steps of a warm-up epoch
-   (tracing, compilation) are not timed, and the timed epoch ends with the
-   synchronising read Keras does for its logs.
-4. ``paper``: the runner's paper configuration (``--paper``: ResNet-101,
-   400-frame crops, whole clips at test, the paper's optimiser) on synthetic
+2. ``layers``: every public layer against a copy of the same batch on
+   TensorFlow (XLA), JAX (``jax.jit``) and PyTorch (eager), each backend in
+   its own process (``bench_layers.py``'s children: per-round ratios to the
+   copy, GB/s, and peak memory of one call: XLA's buffer assignment on
+   TensorFlow plus the GPU allocator's peak, JAX's ``memory_analysis``,
+   ``torch.cuda.max_memory_allocated``), on the talk's and the DCASE batch.
+   Every timing ends with a host read of the output, which synchronises
+   the device.
+3. ``backends``: JAX and PyTorch on the device (issue 20): every public
+   layer called twice as a model calls it (``training=True``) and twice with
+   one explicit seed; recorded per layer: the device of the output against
+   the input's, whether the two calls drew differently, whether the seeded
+   calls agree, shape, dtype and finiteness. This answers whether the
+   ``torch.Generator`` and device code work on CUDA.
+4. ``training``: ResNet-101 training steps/s at the paper's shape (batch 32,
+   400x128x3) for ``none`` and every augmentation condition of the runner,
+   mixed precision and XLA on first, then the other settings while the
+   budget lasts; each condition's ``augmentation_share`` is the part of its
+   step that the augmentation costs, ``1 - steps/s / steps/s of none`` in
+   the same setting; on a GPU also the allocator's peak memory of the run.
+   The steps of a warm-up epoch (tracing, compilation) are not timed.
+5. ``paper``: the runner's paper configuration (``--paper``) on synthetic
    scenes at the paper's shape for a fixed number of steps.
 
-A time budget (``--budget-s``) keeps the whole check under 8 minutes on one
-GPU: configurations left when it runs out are recorded as ``"skipped"`` with
-the reason (never silently dropped), most informative ones first. A section or
-configuration that raises is recorded with its error, the others still run, the
-JSON is written, and the exit status is 1.
+A time budget (``--budget-s``, default 420 s) keeps the whole check under 8
+minutes on one GPU: what is left when it runs out is recorded as
+``"skipped"`` with the reason (never silently dropped), most informative
+first. A backend that is not installed or fails is recorded with its error
+and the other sections still run; the JSON is always written, and the exit
+status is 1 when a section, backend or configuration failed.
 """
 
 import argparse
 import contextlib
+import importlib.util
 import io
 import json
 import os
@@ -36,9 +49,11 @@ import subprocess
 import sys
 import tempfile
 import time
+import types
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
 
 import bench_layers  # noqa: E402
 import harness  # noqa: E402
@@ -51,31 +66,38 @@ from keras_specmix.experiments import optim  # noqa: E402
 from keras_specmix.experiments import report  # noqa: E402
 from keras_specmix.experiments import runner  # noqa: E402
 
+_SETTINGS = ((True, True), (False, False), (True, False), (False, True))
 _ALL = tuple(
-    (c, mp, xla)
-    for mp, xla in ((True, True), (False, False), (True, False), (False, True))
-    for c in ("none", "specmix", "mixup", "cutmix", "specaugment")
-)
+    (c, mp, xla) for mp, xla in _SETTINGS for c in conditions_lib.CONDITIONS
+)  # mixed precision and XLA first: the setting a GPU user runs
+LAYER_BACKENDS = ("tensorflow", "jax", "torch")
+LAYER_MODES = {"tensorflow": ["xla"], "jax": ["jit"], "torch": ["eager"]}
 FULL = {
-    "layer_shape": (32, 400, 128, 3),
-    "layer_repeats": 20,
-    "layer_names": None,
+    "layer_shapes": [(32, 400, 128, 3), (256, 100, 256, 1)],
+    "layer_repeats": 15,
+    "layer_names": None,  # every public layer
+    "layer_timeout_s": 100,
+    "check_shape": (8, 200, 64, 3),  # long enough for SpecAugment LD's W = 80
+    "check_layers": None,  # every public layer
     "matrix": _ALL,
     "model": "resnet101",
     "train_shape": (400, 128, 3),
     "batch": 32,
     "warmup_steps": 5,
-    "timed_steps": 30,
+    "timed_steps": 20,
     "paper_steps": 50,
     "paper_args": ["--num-locations", "3", "--clips-per-location", "2"],
 }
-# Tiny: every code path (graph, XLA, mixed precision, a mixing and a masking condition,
-# the runner's --paper preset) at sizes a CPU runs in seconds.
+# Tiny: every code path (every backend's children, graph, XLA, mixed precision, a mixing
+# and a masking condition, the runner's --paper preset) at sizes a CPU runs in seconds.
 TINY = {
-    "layer_shape": (4, 40, 16, 1),
+    "layer_shapes": [(4, 40, 16, 1)],
     "layer_repeats": 1,
-    "layer_names": ["SpecMix", "SpecAugment"],
-    "matrix": (("none", False, False), ("specmix", True, True), ("specaugment", False, True)),
+    "layer_names": ["SpecMix", "SpecAugment", "FrequencyMixStyle", "DeviceImpulseResponse"],
+    "layer_timeout_s": 300,
+    "check_shape": (4, 200, 16, 2),
+    "check_layers": ["SpecMix", "SpecAugment", "FrequencyMixStyle", "DeviceImpulseResponse"],
+    "matrix": (("none", False, False), ("specmix", True, True), ("specaugment", False, False)),
     "model": "small",
     "train_shape": (40, 16, 3),
     "batch": 4,
@@ -127,17 +149,179 @@ def devices():
     return out
 
 
-def layers(shape, repeats, names=None):
-    """bench_layers' floors and our layers in graph and XLA mode, synchronised."""
-    x, y = bench_layers.make_batch(*shape)
-    modes = ["graph", "xla"]
-    candidates = bench_layers.floor_candidates(x, modes)
-    candidates.update(bench_layers.our_candidates(x, y, modes, names))
-    results = harness.measure(candidates, repeats=repeats, warmup=2)
-    with contextlib.redirect_stdout(io.StringIO()) as text:
-        bench_layers.report(results, modes)
-    print(text.getvalue())
-    return {"shape": list(shape), "repeats": repeats, "results": results}
+def _missing(backend):
+    """Why ``backend`` cannot run here (its package is not installed), or None."""
+    package = {"tensorflow": "tensorflow", "jax": "jax", "torch": "torch"}[backend]
+    if importlib.util.find_spec(package) is None:
+        return f"{package} is not installed: recorded, not a failure"
+    return None
+
+
+def layers(cfg, deadline):
+    """Every layer against a copy on each backend, one child process per (shape, backend).
+
+    The talk's batch on every backend first, then the DCASE batch while the
+    budget lasts; a backend that is missing or fails is recorded, the
+    others go on.
+    """
+    names = cfg["layer_names"] or list(bench_layers.layer_classes())
+    results = {b: {"shapes": {}} for b in LAYER_BACKENDS}
+    for shape in cfg["layer_shapes"]:
+        tag = bench_layers.shape_tag(shape)
+        for backend in LAYER_BACKENDS:
+            left = deadline - time.perf_counter()
+            if _missing(backend):
+                results[backend]["missing"] = _missing(backend)
+                continue
+            if left <= 10:
+                results[backend]["shapes"][tag] = {"skipped": "time budget (--budget-s) spent"}
+                continue
+            args = types.SimpleNamespace(
+                shapes=[shape],
+                modes=LAYER_MODES,
+                repeats=cfg["layer_repeats"],
+                warmup=2,
+                peers=False,
+                timeout_s=min(cfg["layer_timeout_s"], left),
+            )
+            with tempfile.TemporaryDirectory() as tmp:
+                dump = os.path.join(tmp, "xla") if backend == "tensorflow" else None
+                out = bench_layers.run_child(
+                    backend, args, names, os.path.join(tmp, "out.json"), dump
+                )
+            if "error" in out:
+                results[backend]["shapes"][tag] = {"error": out["error"][-1500:]}
+                print(f"  {backend} {tag}: FAILED {out['error'][-300:]}", flush=True)
+                continue
+            results[backend].setdefault("environment", out["environment"])
+            results[backend]["shapes"][tag] = out["shapes"][tag]
+    done = {}
+    for backend, r in results.items():
+        measured = {t: v for t, v in r["shapes"].items() if "results" in v}
+        if measured:
+            done[backend] = {"environment": r.get("environment"), "shapes": measured}
+    tags = {t for r in done.values() for t in r["shapes"]}
+    shapes = [s for s in cfg["layer_shapes"] if bench_layers.shape_tag(s) in tags]
+    text, checks = bench_layers.tables(done, shapes, names, LAYER_MODES)
+    print(text)
+    return {
+        "names": names,
+        "modes": LAYER_MODES,
+        "repeats": cfg["layer_repeats"],
+        "backends": results,
+        "checks": [{"check": c, "pass": bool(ok), "value": v} for c, ok, v in checks],
+    }
+
+
+# Runs in a child process per backend (KERAS_BACKEND set): prints one JSON line.
+_BACKEND_CHECK = r"""
+import json, sys
+import numpy as np
+sys.path.insert(0, sys.argv[1])
+import keras
+import bench_layers
+
+shape = tuple(json.loads(sys.argv[2]))
+names = json.loads(sys.argv[3]) or list(bench_layers.layer_classes())
+backend = keras.backend.backend()
+rng = np.random.default_rng(0)
+x = keras.ops.convert_to_tensor(rng.standard_normal(shape).astype("float32"))
+y = keras.ops.convert_to_tensor(np.eye(10, dtype="float32")[np.arange(shape[0]) % 10])
+
+def device_of(t):
+    if backend == "torch":
+        return str(t.device)
+    if backend == "jax":
+        return ",".join(sorted(str(d) for d in t.devices()))
+    return getattr(t, "device", "")
+
+def host(t):
+    return np.asarray(keras.ops.convert_to_numpy(t))
+
+out = {"backend": backend, "input_device": device_of(x), "layers": {}}
+if backend == "torch":
+    import torch
+    from keras.src.backend.torch.core import get_device
+    out["cuda_available"] = torch.cuda.is_available()
+    out["keras_device"] = str(get_device())
+if backend == "jax":
+    import jax
+    out["jax_devices"] = [str(d) for d in jax.devices()]
+for name in names:
+    row = {}
+    try:
+        layer = bench_layers.build_layer(name, seed=0, shape=shape)
+        data = {"spectrograms": x, "labels": y} if layer.requires_labels else x
+        pick = (lambda o: o["spectrograms"]) if layer.requires_labels else (lambda o: o)
+        first = pick(layer(data, training=True))
+        second = pick(layer(data, training=True))
+        seed = keras.ops.convert_to_tensor(np.array([3, 4], "int32"))
+        seeded = [pick(layer.augment(data, seed)) for _ in range(2)]
+        row = {
+            "device": device_of(first),
+            "on_input_device": device_of(first) == out["input_device"],
+            "shape_kept": tuple(first.shape) == shape,
+            "dtype_kept": str(first.dtype) == str(x.dtype),
+            "calls_differ": bool(np.any(host(first) != host(second))),
+            "seeded_equal": bool(np.array_equal(host(seeded[0]), host(seeded[1]))),
+            "changed_input": bool(np.any(host(first) != host(x))),
+            "finite": bool(np.all(np.isfinite(host(first)))),
+        }
+        if layer.requires_labels:
+            labels = layer(data, training=True)["labels"]
+            row["labels_device"] = device_of(labels)
+        checked = ("on_input_device", "shape_kept", "dtype_kept", "calls_differ",
+                   "seeded_equal", "changed_input", "finite")
+        row["ok"] = all(row[k] for k in checked)
+    except Exception as error:  # recorded: the other layers still run
+        row = {"ok": False, "error": f"{type(error).__name__}: {str(error)[:500]}"}
+    out["layers"][name] = row
+print(json.dumps(out))
+"""
+
+
+def backends(cfg, deadline):
+    """JAX and PyTorch on the device: every layer called, draws, devices (issue 20)."""
+    out = {}
+    for backend in ("jax", "torch"):
+        left = deadline - time.perf_counter()
+        if _missing(backend):
+            out[backend] = {"missing": _missing(backend)}
+            print(f"  {backend}: {out[backend]['missing']}")
+            continue
+        if left <= 5:
+            out[backend] = {"skipped": "time budget (--budget-s) spent"}
+            continue
+        env = dict(os.environ, KERAS_BACKEND=backend, TF_CPP_MIN_LOG_LEVEL="3")
+        cmd = [
+            sys.executable,
+            "-c",
+            _BACKEND_CHECK,
+            HERE,
+            json.dumps(list(cfg["check_shape"])),
+            json.dumps(cfg["check_layers"]),
+        ]
+        try:
+            done = subprocess.run(
+                cmd, env=env, capture_output=True, text=True, timeout=min(left, 240)
+            )
+        except subprocess.TimeoutExpired:
+            out[backend] = {"error": f"timed out after {min(left, 240):.0f} s"}
+            continue
+        if done.returncode != 0:
+            out[backend] = {"error": done.stderr[-1500:] or f"exit status {done.returncode}"}
+        else:
+            out[backend] = json.loads(done.stdout.strip().splitlines()[-1])
+        result = out[backend]
+        if "layers" in result:
+            bad = [n for n, r in result["layers"].items() if not r.get("ok")]
+            print(
+                f"  {backend}: {len(result['layers'])} layers on {result['input_device']}"
+                + (f"; FAILED: {', '.join(bad)}" if bad else ": all on the device, draws differ")
+            )
+        else:
+            print(f"  {backend}: {result.get('error', result.get('skipped'))[-300:]}")
+    return out
 
 
 class _EpochClock(keras.callbacks.Callback):
@@ -178,6 +362,9 @@ def train_speed(condition, mixed_precision, xla, cfg):
         x, y = bench_layers.make_batch(cfg["batch"], *cfg["train_shape"])
         data = tf.data.Dataset.from_tensors((x, y)).repeat().prefetch(2)
         clock = _EpochClock()
+        gpus = tf.config.list_logical_devices("GPU")
+        if gpus:
+            tf.config.experimental.reset_memory_stats(gpus[0].name)
         start = time.perf_counter()
         model.fit(
             data,
@@ -196,11 +383,16 @@ def train_speed(condition, mixed_precision, xla, cfg):
             shuffle=False,
             callbacks=[clock],
         )
-        return {
+        out = {
             "steps_per_second": cfg["timed_steps"] / clock.seconds[-1],
             "timed_steps": cfg["timed_steps"],
             "warmup_s": warm,
         }
+        if gpus:
+            out["peak_memory_gib"] = (
+                tf.config.experimental.get_memory_info(gpus[0].name)["peak"] / 2**30
+            )
+        return out
     finally:
         keras.mixed_precision.set_global_policy("float32")
 
@@ -221,10 +413,27 @@ def training(cfg, deadline):
         rows.append(row)
         speed = row.get("steps_per_second")
         print(
-            f"  {condition:12s} mixed_precision={mp!s:5s} xla={xla!s:5s} "
+            f"  {condition:13s} mixed_precision={mp!s:5s} xla={xla!s:5s} "
             + (f"{speed:8.2f} steps/s" if speed else row.get("skipped", row.get("error"))),
             flush=True,
         )
+    for row in rows:  # the share of a step the augmentation costs, beside `none`
+        none = [
+            r
+            for r in rows
+            if r["condition"] == "none"
+            and (r["mixed_precision"], r["xla"]) == (row["mixed_precision"], row["xla"])
+            and "steps_per_second" in r
+        ]
+        if row["condition"] != "none" and none and "steps_per_second" in row:
+            row["augmentation_share"] = 1.0 - row["steps_per_second"] / none[0]["steps_per_second"]
+    shares = [
+        f"{r['condition']} {r['augmentation_share']:+.1%}"
+        for r in rows
+        if "augmentation_share" in r and r["mixed_precision"] and r["xla"]
+    ]
+    if shares:
+        print("  share of a step (mixed precision, XLA): " + ", ".join(shares))
     return rows
 
 
@@ -271,8 +480,8 @@ def main(argv=None):
         "--budget-s",
         type=float,
         default=None,
-        help="stop starting new training configurations after this many "
-        "seconds (default 330; --tiny: no limit)",
+        help="stop starting new sections and configurations after this many "
+        "seconds (default 420, under 8 minutes in all; --tiny: no limit)",
     )
     parser.add_argument(
         "--out",
@@ -285,22 +494,31 @@ def main(argv=None):
         parser.error(f"--budget-s must be > 0. Received: {args.budget_s}")
     cfg = TINY if args.tiny else FULL
     start = time.perf_counter()
-    budget = args.budget_s or (float("inf") if args.tiny else 330.0)
-    # The paper run goes last and is short: keep ~60 s for it after the training matrix.
-    deadline = start + budget - (0 if args.tiny else 60.0)
+    budget = args.budget_s or (float("inf") if args.tiny else 420.0)
+
+    # Shares of the budget: layers up to 40 %, the backend checks up to 55 %, the
+    # training matrix up to 85 %, and the short paper run last.
+    def by(share):
+        return start + budget * share
+
     result = {"mode": "tiny" if args.tiny else "full", "settings": json.loads(json.dumps(cfg))}
     sections = [
         ("devices", "devices", devices),
         (
             "layers",
-            "layers (median ms, ratio to a copy of the batch)",
-            lambda: layers(cfg["layer_shape"], cfg["layer_repeats"], cfg["layer_names"]),
+            "layers on each backend (time / a copy's, peak memory / input)",
+            lambda: layers(cfg, by(0.40)),
+        ),
+        (
+            "backends",
+            "JAX and PyTorch on the device: every layer, draws, devices",
+            lambda: backends(cfg, by(0.55)),
         ),
         (
             "training",
             f"training steps/s, {cfg['model']}, batch {cfg['batch']}, "
             f"{'x'.join(map(str, cfg['train_shape']))}",
-            lambda: training(cfg, deadline),
+            lambda: training(cfg, by(0.85)),
         ),
         ("paper", "paper configuration on synthetic scenes", lambda: paper(cfg, start + budget)),
     ]
@@ -319,9 +537,25 @@ def main(argv=None):
     harness.write_json(args.out, result)
     failed = [
         k
-        for k in ("devices", "layers", "training", "paper")
+        for k in ("devices", "layers", "backends", "training", "paper")
         if isinstance(result[k], dict) and "error" in result[k]
     ]
+    if isinstance(result["layers"], dict) and "backends" in result["layers"]:
+        failed += [
+            f"layers {backend} {tag}"
+            for backend, r in result["layers"]["backends"].items()
+            for tag, v in r["shapes"].items()
+            if "error" in v
+        ]
+    if isinstance(result["backends"], dict) and "error" not in result["backends"]:
+        for backend, r in result["backends"].items():
+            if "error" in r:
+                failed.append(f"backends {backend}")
+            failed += [
+                f"backends {backend} {name}"
+                for name, row in r.get("layers", {}).items()
+                if not row.get("ok")
+            ]
     if isinstance(result["training"], list):
         failed += [
             f"training {r['condition']} mp={r['mixed_precision']} xla={r['xla']}"

@@ -19,10 +19,24 @@ import tensorflow as tf
 
 
 def finish(output):
-    """Blocks until ``output`` (a tensor, array or nest of them) is computed."""
-    leaf = tf.nest.flatten(output)[0]
+    """Blocks until ``output`` (a tensor, array or nest of them) is computed.
+
+    TensorFlow and PyTorch: a host read of one value of the first output
+    (it waits for the device, and for the computation that produced it).
+    JAX: ``jax.block_until_ready`` on every output, then the same read.
+    """
+    leaves = tf.nest.flatten(output)
+    leaf = leaves[0]
     if isinstance(leaf, np.ndarray):
         return float(leaf.flat[0])
+    package = type(leaf).__module__.split(".")[0]
+    if package in ("jax", "jaxlib"):
+        import jax
+
+        jax.block_until_ready(leaves)
+        return float(leaf.reshape(-1)[0])
+    if package == "torch":
+        return float(leaf.reshape(-1)[0].item())
     return float(tf.reshape(leaf, [-1])[0].numpy())
 
 
@@ -36,7 +50,7 @@ def measure(candidates, repeats=30, warmup=3, progress=True):
         progress: print a dot per round.
 
     Returns:
-        dict name -> {"median_ms", "p10_ms", "p90_ms"}.
+        dict name -> {"median_ms", "p10_ms", "p90_ms", "min_ms", "times_ms"}.
     """
     for _ in range(warmup):
         for fn in candidates.values():
@@ -51,13 +65,67 @@ def measure(candidates, repeats=30, warmup=3, progress=True):
             print(".", end="", flush=True)
     if progress:
         print()
-    return {
-        name: {
-            "median_ms": statistics.median(t),
-            "p10_ms": float(np.percentile(t, 10)),
-            "p90_ms": float(np.percentile(t, 90)),
+    return {name: summary(t) for name, t in times.items()}
+
+
+def measure_paired(candidates, floors, floor_of, repeats=30, warmup=3):
+    """Times each candidate right after its floor, every round: per-round ratios.
+
+    On a shared machine a burst of load lasts longer than one call, so the
+    floor timed just before a candidate sees about the same machine as the
+    candidate; the median of the per-round ratios is then steadier than the
+    ratio of two medians taken over the whole run.
+
+    Args:
+        candidates: dict name -> zero-argument callable returning the output.
+        floors: dict floor name -> zero-argument callable (e.g. the copy).
+        floor_of: dict candidate name -> its floor's name.
+        repeats: timed rounds.
+        warmup: untimed rounds first.
+
+    Returns:
+        dict name -> ``summary`` of its times plus ``paired_ratio`` (median
+        of the per-round ratios) and ``paired_ratio_p10``/``_p90``; each floor
+        -> ``summary`` of all its times.
+    """
+    for _ in range(warmup):
+        for fn in list(floors.values()) + list(candidates.values()):
+            finish(fn())
+    times = {name: [] for name in candidates}
+    floor_times = {name: [] for name in floors}
+    ratios = {name: [] for name in candidates}
+
+    def timed(fn):
+        start = time.perf_counter()
+        finish(fn())
+        return (time.perf_counter() - start) * 1e3
+
+    for _ in range(repeats):
+        for name, fn in candidates.items():
+            base = timed(floors[floor_of[name]])
+            t = timed(fn)
+            floor_times[floor_of[name]].append(base)
+            times[name].append(t)
+            ratios[name].append(t / base)
+    out = {name: summary(t) for name, t in floor_times.items() if t}
+    for name, t in times.items():
+        out[name] = {
+            **summary(t),
+            "paired_ratio": statistics.median(ratios[name]),
+            "paired_ratio_p10": float(np.percentile(ratios[name], 10)),
+            "paired_ratio_p90": float(np.percentile(ratios[name], 90)),
         }
-        for name, t in times.items()
+    return out
+
+
+def summary(times_ms):
+    """Median, spread and minimum of a list of times in ms (and the list itself)."""
+    return {
+        "median_ms": statistics.median(times_ms),
+        "p10_ms": float(np.percentile(times_ms, 10)),
+        "p90_ms": float(np.percentile(times_ms, 90)),
+        "min_ms": min(times_ms),
+        "times_ms": [round(t, 4) for t in times_ms],
     }
 
 
@@ -79,6 +147,7 @@ def environment():
         "processor": platform.processor(),
         "cpu_count": os.cpu_count(),
         "load_average": os.getloadavg(),
+        "uptime": uptime(),
         "device": gpus[0].name if gpus else "CPU",
         "python": platform.python_version(),
         "tensorflow": tf.__version__,
@@ -86,6 +155,14 @@ def environment():
         "keras_specmix": keras_specmix.__version__,
         "git_commit": commit,
     }
+
+
+def uptime():
+    """``uptime``'s line: the machine's load, recorded with every result."""
+    try:
+        return subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
+    except OSError:
+        return " ".join(f"{v:.2f}" for v in os.getloadavg())
 
 
 def write_json(path, payload):

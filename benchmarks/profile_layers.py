@@ -26,8 +26,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
-from bench_layers import NUM_CLASSES  # noqa: E402
-from bench_layers import OURS  # noqa: E402
+from bench_layers import build_layer  # noqa: E402
+from bench_layers import layer_classes  # noqa: E402
 
 FUSED_CALL_OPS = ("PartitionedCall", "StatefulPartitionedCall")
 
@@ -82,7 +82,7 @@ def profile(build, feed_shapes, steps):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--layers", default=",".join(OURS))
+    parser.add_argument("--layers", default=",".join(layer_classes()))
     parser.add_argument("--steps", type=int, default=30)
     parser.add_argument("--top", type=int, default=4, help="small ops listed per layer")
     parser.add_argument(
@@ -90,19 +90,17 @@ def main():
     )
     args = parser.parse_args()
     names = args.layers.split(",")
-    unknown = set(names) - set(OURS)
+    unknown = set(names) - set(layer_classes())
     if unknown:
-        parser.error(f"--layers must be among {','.join(OURS)}. Received: {args.layers}")
+        parser.error(f"--layers must be among {','.join(layer_classes())}. Received: {args.layers}")
     shapes = {"x": (tf.float32, [32, 400, 128, 3]), "y": (tf.int32, [32]), "seed": (tf.int32, [2])}
     step, ops, _ = profile(lambda p: p["x"] * 1.0001, {"x": shapes["x"]}, args.steps)
     copy_us = ops.get("Mul", step)
     print(f"copy of the batch (x * 1.0001): Mul {copy_us:.0f} µs, step {step:.0f} µs")
     rows, result = [], {"copy_us": copy_us, "layers": {}}
     for name in names:
-        factory, needs_labels, _, _ = OURS[name]
-        layer = factory()
-        if needs_labels:  # the batch's labels are sparse ints, as read from a cache
-            layer = type(layer).from_config({**layer.get_config(), "num_classes": NUM_CLASSES})
+        layer = build_layer(name)  # mixers get num_classes: the labels are sparse ints
+        needs_labels = layer.requires_labels
 
         def build(p, layer=layer, needs_labels=needs_labels):
             data = {"spectrograms": p["x"], "labels": p["y"]} if needs_labels else p["x"]

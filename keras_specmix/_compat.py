@@ -3,12 +3,67 @@
 Public APIs do not expose these facts; each hook below says what it reads,
 why, and what happens if a future release removes it. ``tests/test_compat.py``
 checks each one on the installed versions, so a release that breaks one
-fails CI instead of changing behaviour silently.
+fails CI, naming the hook and the versions, instead of changing behaviour
+silently.
+
+Two private Keras methods are overridden rather than called, so they cannot
+live here; ``OVERRIDDEN`` names them and the tests check that Keras still
+defines and calls them.
 """
 
+import importlib
 import sys
+import types
 
 import tensorflow as tf
+
+#: Private Keras methods that keras_specmix overrides (see the module docstring):
+#: ``SpectrogramAugmentation._trackable_children`` adds the seed state to a
+#: ``tf.Module``'s checkpoint; ``MixingTrainStepMixin._symbolic_build`` shows
+#: Keras the mixed label shape before the first step.
+OVERRIDDEN = (
+    "keras.layers.Layer._trackable_children",
+    "keras.Model._symbolic_build",
+)
+
+
+def keras_backend_module(backend, module):
+    """``keras.src.backend.<backend>.<module>``: the functions behind ``keras.ops``.
+
+    ``keras.ops`` dispatches on the Keras backend; the core needs the
+    functions of the backend its *values* live on (TensorFlow inside
+    ``tf.data`` whatever the Keras backend), which only these private
+    modules give. Read once per backend by ``ops._backend.BackendFunctions``.
+    """
+    return importlib.import_module(f"keras.src.backend.{backend}.{module}")
+
+
+def torch_device():
+    """The device Keras' PyTorch backend puts new tensors on (its private ``get_device``)."""
+    from keras.src.backend.torch.core import get_device
+
+    return get_device()
+
+
+def accept_raw_inputs(layer):
+    """Makes Keras pass ``layer``'s call inputs as given: no autocast, dicts allowed.
+
+    Keras' private ``_convert_input_args`` and
+    ``_allow_non_tensor_positional_args`` flags: the layer validates its own
+    inputs and keeps their dtype.
+    """
+    layer._convert_input_args = False
+    layer._allow_non_tensor_positional_args = True
+
+
+def own_variables(layer):
+    """``layer``'s own variables in the order Keras saves them (``save_own_variables``).
+
+    Keras' ``Layer.save_own_variables`` writes ``_trainable_variables +
+    _non_trainable_variables`` under the keys ``"0"``, ``"1"``, ...
+    """
+    return layer._trainable_variables + layer._non_trainable_variables
+
 
 #: Prefix of the graphs ``tf.data`` traces its functions in
 #: (``Dataset_map_<fn>``, ``Dataset_filter_<fn>``, ...), TF 2.16 to 2.21.
@@ -82,7 +137,7 @@ def in_keras_export():
     Returns:
         bool.
     """
-    frame = sys._getframe(1)
+    frame: types.FrameType | None = sys._getframe(1)
     while frame is not None:
         name = frame.f_globals.get("__name__", "")
         if name == _KERAS_EXPORT_MODULE or name.startswith(_KERAS_EXPORT_MODULE + "."):
@@ -142,3 +197,26 @@ def first_batch(iterator):
             return data[0]
         return next(data)
     return None
+
+
+def op_determinism(enabled=None):
+    """Reads, and with ``enabled`` sets, TensorFlow's process-wide op determinism.
+
+    ``tf.config.experimental.enable_op_determinism`` is public; reading the
+    switch and turning it off again are only in the private
+    ``tensorflow.python.framework.config``. The experiment runner turns it on
+    for bit-identical reruns and restores it afterwards (it also runs
+    in-process, in tests and notebooks).
+
+    Args:
+        enabled: None (only read), True or False.
+
+    Returns:
+        bool, whether op determinism was on before this call.
+    """
+    from tensorflow.python.framework import config
+
+    before = bool(config.is_op_determinism_enabled())
+    if enabled is not None:
+        (config.enable_op_determinism if enabled else config.disable_op_determinism)()
+    return before

@@ -6,13 +6,18 @@ message names the argument and the value received, in the Keras format:
 """
 
 import numbers
+from collections.abc import Collection
+from typing import Any
+from typing import Literal
+from typing import NoReturn
+from typing import overload
 
 
-def _fail(name, requirement, value, error=ValueError):
+def _fail(name: str, requirement: str, value: Any, error: type[Exception] = ValueError) -> NoReturn:
     raise error(f"`{name}` must be {requirement}. Received: {name}={value!r}")
 
 
-def check_int(name, value, minimum=None, maximum=None):
+def check_int(name: str, value: Any, minimum: int | None = None, maximum: int | None = None) -> int:
     """Returns ``value`` as an int, or raises if it is not an int in range.
 
     Args:
@@ -34,7 +39,13 @@ def check_int(name, value, minimum=None, maximum=None):
     return int(value)
 
 
-def check_float(name, value, minimum=None, maximum=None, open_min=False):
+def check_float(
+    name: str,
+    value: Any,
+    minimum: float | None = None,
+    maximum: float | None = None,
+    open_min: bool = False,
+) -> float:
     """Returns ``value`` as a float, or raises if it is not a number in range.
 
     Args:
@@ -72,7 +83,9 @@ def _check_range(name, value, minimum, maximum, kind):
         _fail(name, f"{kind} <= {maximum}", value)
 
 
-def check_range_or_float(name, value, minimum, maximum):
+def check_range_or_float(
+    name: str, value: Any, minimum: float, maximum: float
+) -> float | tuple[float, float]:
     """Validates a float, or a ``(low, high)`` pair, inside ``[minimum, maximum]``.
 
     Args:
@@ -106,28 +119,32 @@ def check_range_or_float(name, value, minimum, maximum):
     return check_float(name, value, minimum, maximum)
 
 
-def check_choice(name, value, choices):
+def check_choice(name: str, value: Any, choices: Collection[Any]) -> Any:
     """Returns ``value`` if it is one of ``choices``, else raises ``ValueError``."""
     if value not in choices:
         _fail(name, f"one of {sorted(choices)}", value)
     return value
 
 
-def check_bool(name, value):
+def check_bool(name: str, value: Any) -> bool:
     """Returns ``value`` if it is a bool, else raises ``TypeError``."""
     if not isinstance(value, bool):
         _fail(name, "a bool", value, TypeError)
     return value
 
 
-def check_ratio(name, value, optional=False):
+@overload
+def check_ratio(name: str, value: Any, optional: Literal[False] = False) -> float: ...
+@overload
+def check_ratio(name: str, value: Any, optional: bool) -> float | None: ...
+def check_ratio(name: str, value: Any, optional: bool = False) -> float | None:
     """A float in [0, 1] (or None when ``optional``)."""
     if optional and value is None:
         return None
     return check_float(name, value, 0.0, 1.0)
 
 
-def check_band_counts(axis, low, high):
+def check_band_counts(axis: str, low: Any, high: Any) -> tuple[int, int]:
     """Validates ``min_<axis>_bands <= max_<axis>_bands``, both ints >= 0.
 
     Args:
@@ -152,7 +169,7 @@ def check_band_counts(axis, low, high):
     return low, high
 
 
-def check_seed(value):
+def check_seed(value: Any) -> int | None:
     """Validates a layer seed: an int >= 0, or None.
 
     Args:

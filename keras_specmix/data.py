@@ -9,14 +9,17 @@ zipped with the data: element ``i`` of epoch ``e`` always gets the same seed,
 whatever the parallelism, and each epoch gets new ones.
 """
 
+from typing import Any
+
 import tensorflow as tf
 
 from keras_specmix import _validation
-from keras_specmix.layers.base import LABELS
-from keras_specmix.layers.base import SPECTROGRAMS
+from keras_specmix._keys import LABELS
+from keras_specmix._keys import SPECTROGRAMS
+from keras_specmix._typing import Augmentation
 
 
-def element_seeds(seed):
+def element_seeds(seed: int) -> tf.data.Dataset:
     """An endless dataset of shape-``[2]`` int32 seeds, new each epoch.
 
     Args:
@@ -24,6 +27,14 @@ def element_seeds(seed):
 
     Returns:
         A ``tf.data.Dataset`` of int32 tensors of shape ``[2]``.
+
+    Examples:
+        >>> seeds = element_seeds(7)
+        >>> first = [s.numpy().tolist() for s in seeds.take(2)]
+        >>> first == [s.numpy().tolist() for s in element_seeds(7).take(2)]  # reproducible
+        True
+        >>> first[0] != first[1], len(first[0])  # a new seed per element
+        (True, 2)
     """
     seed = _validation.check_int("seed", seed, minimum=0)
     stream = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True)
@@ -49,14 +60,19 @@ def _to_dict(element):
 
 def _from_dict(data, kind):
     if kind == "tuple":
-        out = (data[SPECTROGRAMS], data[LABELS])
+        out: tuple[Any, ...] = (data[SPECTROGRAMS], data[LABELS])
         if "sample_weights" in data:
             out += (data["sample_weights"],)
         return out
     return data
 
 
-def augment_dataset(dataset, augmentation, seed, num_parallel_calls=tf.data.AUTOTUNE):
+def augment_dataset(
+    dataset: tf.data.Dataset,
+    augmentation: Augmentation,
+    seed: int,
+    num_parallel_calls: int = tf.data.AUTOTUNE,
+) -> tf.data.Dataset:
     """Maps an augmentation layer over a dataset of *batches*, reproducibly.
 
     Args:

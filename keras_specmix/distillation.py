@@ -17,23 +17,32 @@ example ``b`` and its partner are blended as ``λ·p_b + (1 − λ)·p_partner``
   probabilities at temperature ``T`` with the mixer's partner and λ.
 """
 
+from typing import TYPE_CHECKING
+from typing import Any
+from typing import Final
+
 import keras
 
 from keras_specmix import _compat
 from keras_specmix import _validation
-from keras_specmix.layers.base import LABELS
-from keras_specmix.layers.base import SPECTROGRAMS
-from keras_specmix.layers.mixing import MIX_WEIGHTS
-from keras_specmix.layers.mixing import PARTNERS
+from keras_specmix._keys import LABELS
+from keras_specmix._keys import MIX_WEIGHTS
+from keras_specmix._keys import PARTNERS
+from keras_specmix._keys import SPECTROGRAMS
+from keras_specmix._typing import Tensor
+from keras_specmix._typing import TensorLike
 from keras_specmix.ops import _backend
 from keras_specmix.training import MixingModel
 from keras_specmix.training import _compile_arguments
 
+if TYPE_CHECKING:
+    from keras_specmix.layers.mixing import MixingLayer
+
 #: Key of precomputed teacher logits in a ``fit`` label dict.
-TEACHER_LOGITS = "teacher_logits"
+TEACHER_LOGITS: Final = "teacher_logits"
 
 
-def mix_targets(targets, partners, mix_weights):
+def mix_targets(targets: TensorLike, partners: TensorLike, mix_weights: TensorLike) -> Tensor:
     """``λ·t + (1 − λ)·t[partner]`` per example: mixes any targets like the labels.
 
     Args:
@@ -81,7 +90,10 @@ class DistillationLoss(keras.losses.Loss):
         temperature: float > 0, ``T``. Defaults to 2.0.
         kd_weight: float in [0, 1], ``w``. Defaults to 0.5.
         name: the loss name. Defaults to ``"distillation"``.
-        reduction: as ``keras.losses.Loss``.
+        reduction: as ``keras.losses.Loss``. Defaults to
+            ``"sum_over_batch_size"``.
+        dtype: the dtype of the loss computations, as ``keras.losses.Loss``.
+            Defaults to None (``keras.config.floatx()``).
 
     Raises:
         ValueError: on an out-of-range argument, or targets with neither
@@ -98,12 +110,12 @@ class DistillationLoss(keras.losses.Loss):
 
     def __init__(
         self,
-        temperature=2.0,
-        kd_weight=0.5,
-        name="distillation",
-        reduction="sum_over_batch_size",
-        dtype=None,
-    ):
+        temperature: float = 2.0,
+        kd_weight: float = 0.5,
+        name: str = "distillation",
+        reduction: str | None = "sum_over_batch_size",
+        dtype: str | None = None,
+    ) -> None:
         super().__init__(name=name, reduction=reduction, dtype=dtype)
         self.temperature = _validation.check_float("temperature", temperature, 0.0, open_min=True)
         self.kd_weight = _validation.check_float("kd_weight", kd_weight, 0.0, 1.0)
@@ -133,7 +145,9 @@ class DistillationLoss(keras.losses.Loss):
         return config
 
 
-def kd_divergence(teacher_probs, student_logits, temperature):
+def kd_divergence(
+    teacher_probs: TensorLike, student_logits: TensorLike, temperature: float
+) -> Tensor:
     """``T²·KL(p_teacher ‖ softmax(s / T))`` per example.
 
     Args:
@@ -207,7 +221,15 @@ class DistillationModel(MixingModel):
         (8, 3)
     """
 
-    def __init__(self, model, mixer, teacher=None, temperature=2.0, kd_weight=0.5, **kwargs):
+    def __init__(
+        self,
+        model: keras.Model,
+        mixer: "MixingLayer",
+        teacher: keras.Model | None = None,
+        temperature: float = 2.0,
+        kd_weight: float = 0.5,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(model, mixer, **kwargs)
         self.mixer.return_mix_info = True
         self.temperature = _validation.check_float("temperature", temperature, 0.0, open_min=True)
@@ -216,8 +238,10 @@ class DistillationModel(MixingModel):
         if teacher is not None:
             teacher.trainable = False
 
-    def compile(self, *args, **kwargs):
+    def compile(self, *args: Any, **kwargs: Any) -> None:
         """``keras.Model.compile``; the loss defaults to this model's ``DistillationLoss``.
+
+        Takes the arguments of ``keras.Model.compile``, positional or by name.
 
         Raises:
             ValueError: for a loss that is not a ``DistillationLoss``.

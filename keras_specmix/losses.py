@@ -32,18 +32,25 @@ axis is ``2·C + 1`` for a prediction of ``C`` classes, and plain targets
 (``C``) as the unmixed loss, so ``evaluate`` takes ordinary labels.
 """
 
+from collections.abc import Callable
+from typing import Any
+
 import keras
 
-from keras_specmix.layers.base import LABELS
-from keras_specmix.layers.base import SPECTROGRAMS
-from keras_specmix.layers.mixing import MIX_WEIGHTS
-from keras_specmix.layers.mixing import PARTNERS
+from keras_specmix._keys import LABELS
+from keras_specmix._keys import MIX_WEIGHTS
+from keras_specmix._keys import PARTNERS
+from keras_specmix._keys import SPECTROGRAMS
+from keras_specmix._typing import Array
+from keras_specmix._typing import Tensor
+from keras_specmix._typing import TensorLike
+from keras_specmix.layers.mixing import MixingLayer
 from keras_specmix.ops import _backend
 from keras_specmix.training import MixingModel
 from keras_specmix.training import _compile_arguments
 
 
-def pack_mixed_targets(y, partners, mix_weights):
+def pack_mixed_targets(y: Array, partners: TensorLike, mix_weights: TensorLike) -> Tensor:
     """Packs ``[y, y[partners], λ]`` into one float ``(batch, 2·C + 1)`` target.
 
     Args:
@@ -72,7 +79,7 @@ def pack_mixed_targets(y, partners, mix_weights):
     return xp.concatenate([y, xp.take(y, partners, axis=0), lam], axis=-1)
 
 
-def unpack_mixed_targets(y_true, num_classes):
+def unpack_mixed_targets(y_true: Array, num_classes: int) -> tuple[Tensor, Tensor, Tensor]:
     """The inverse of ``pack_mixed_targets``: ``(y, y_partner, λ)``.
 
     Args:
@@ -81,13 +88,32 @@ def unpack_mixed_targets(y_true, num_classes):
 
     Returns:
         ``(y (batch, C), y_partner (batch, C), lam (batch,))``.
+
+    Examples:
+        >>> packed = pack_mixed_targets(tf.eye(2), tf.constant([1, 0]), tf.constant([0.25, 1.0]))
+        >>> y, y_partner, lam = unpack_mixed_targets(packed, 2)
+        >>> y_partner.numpy().tolist(), lam.numpy().tolist()
+        ([[0.0, 1.0], [1.0, 0.0]], [0.25, 1.0])
     """
     c = int(num_classes)
     return y_true[:, :c], y_true[:, c : 2 * c], y_true[:, 2 * c]
 
 
-def mixed_targets(y_true, num_classes):
-    """The mixed soft labels ``λ·y + (1 − λ)·y_partner`` of packed targets."""
+def mixed_targets(y_true: Array, num_classes: int) -> Tensor:
+    """The mixed soft labels ``λ·y + (1 − λ)·y_partner`` of packed targets.
+
+    Args:
+        y_true: float ``(batch, 2·num_classes + 1)``, as from ``pack_mixed_targets``.
+        num_classes: int, C.
+
+    Returns:
+        float ``(batch, C)``.
+
+    Examples:
+        >>> packed = tf.constant([[1.0, 0.0, 0.0, 1.0, 0.25]])
+        >>> mixed_targets(packed, 2).numpy().tolist()
+        [[0.25, 0.75]]
+    """
     y, y_partner, lam = unpack_mixed_targets(y_true, num_classes)
     lam = keras.ops.expand_dims(lam, -1)
     return lam * y + (1 - lam) * y_partner
@@ -126,7 +152,13 @@ class MixedLoss(keras.losses.Loss):
         True
     """
 
-    def __init__(self, loss, name=None, reduction="sum_over_batch_size", dtype=None):
+    def __init__(
+        self,
+        loss: str | Callable[..., Any],
+        name: str | None = None,
+        reduction: str | None = "sum_over_batch_size",
+        dtype: str | None = None,
+    ) -> None:
         inner = keras.losses.get(loss)
         if inner is None or not callable(inner):
             raise ValueError(
@@ -217,11 +249,11 @@ class LossMixingModel(MixingModel):
         (8, 3)
     """
 
-    def __init__(self, model, mixer, **kwargs):
+    def __init__(self, model: keras.Model, mixer: MixingLayer, **kwargs: Any) -> None:
         super().__init__(model, mixer, **kwargs)
         self.mixer.return_mix_info = True
 
-    def compile(self, *args, **kwargs):
+    def compile(self, *args: Any, **kwargs: Any) -> None:
         """``keras.Model.compile`` with each loss wrapped in ``MixedLoss``.
 
         Takes the arguments of ``keras.Model.compile``, positional or by name.

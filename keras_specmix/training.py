@@ -8,15 +8,25 @@ they are the identity with respect to the augmentation.
 """
 
 import inspect
+from typing import TYPE_CHECKING
+from typing import Any
 
 import keras
 
 from keras_specmix import _compat
-from keras_specmix.layers.base import LABELS
-from keras_specmix.layers.base import SPECTROGRAMS
+from keras_specmix._keys import LABELS
+from keras_specmix._keys import SPECTROGRAMS
+
+if TYPE_CHECKING:
+    # What the mixin is mixed into, for the type checker; at run time its base is object.
+    from keras import Model as _Model
+
+    from keras_specmix.layers.mixing import MixingLayer
+else:
+    _Model = object
 
 
-class MixingTrainStepMixin:
+class MixingTrainStepMixin(_Model):
     """Mixin for ``keras.Model`` subclasses: ``fit`` mixes each batch first.
 
     The class using it sets ``self.mixer`` (a ``MixUp``, ``CutMix`` or
@@ -40,7 +50,7 @@ class MixingTrainStepMixin:
         ...     ks.MixUp(num_classes=3, seed=0))
     """
 
-    def compile(self, *args, **kwargs):
+    def compile(self, *args: Any, **kwargs: Any) -> None:
         """``keras.Model.compile``, refusing losses that cannot take mixed labels.
 
         Takes the arguments of ``keras.Model.compile``, positional or by name.
@@ -158,7 +168,7 @@ class MixingModel(MixingTrainStepMixin, keras.Model):
         (8, 3)
     """
 
-    def __init__(self, model, mixer, **kwargs):
+    def __init__(self, model: keras.Model, mixer: "MixingLayer", **kwargs: Any) -> None:
         super().__init__(**kwargs)
         from keras_specmix.layers.mixing import MixingLayer
 

@@ -370,6 +370,77 @@ def panel_mixing_policy(x, labels):
     )
 
 
+def panel_device_impulse_response(x):
+    layer = ks.DeviceImpulseResponse("synthetic", prob=1.0, domain="log", frontend=FRONT_END)
+    seed, out, p = first_seed(
+        0,
+        lambda o, p: np.ptp(layer.bank.numpy()[int(p["response"][0])]) > 12,
+        layer,
+        {"spectrograms": x},
+    )
+    y = out["spectrograms"].numpy()
+    index = int(p["response"][0])
+    gain_db = layer.bank.numpy()[index]
+    if not np.allclose(y[0] - x[0], gain_db * np.log(10) / 10, atol=1e-5):
+        raise AssertionError("the output is not the input plus the response's mel gains")
+    return dict(
+        image=y[0],
+        title=(
+            f"DeviceImpulseResponse(synthetic, log), seed {seed}: response {index} of "
+            f"{layer.num_responses}, gains {gain_db.min():+.1f} to {gain_db.max():+.1f} dB"
+        ),
+    )
+
+
+def panel_time_roll(x):
+    layer = ks.TimeRoll(max_shift_ratio=0.5)
+    seed, out, p = first_seed(
+        0, lambda o, p: abs(int(p["shift"][0])) > x.shape[1] // 5, layer, {"spectrograms": x}
+    )
+    y = out["spectrograms"].numpy()
+    shift = int(p["shift"][0])
+    if not np.array_equal(y[0], np.roll(x[0], shift, axis=0)):
+        raise AssertionError("the output is not np.roll of the input")
+    return dict(
+        image=y[0],
+        vlines=[shift % x.shape[1]],
+        title=(
+            f"TimeRoll(max_shift_ratio=0.5), seed {seed}: shifted {shift:+d} frames "
+            f"({shift * HOP_SECONDS:+.2f} s; the clip's start is dashed)"
+        ),
+    )
+
+
+def panel_random_gain(x):
+    layer = ks.RandomGain(db_range=(-12, 12), domain="log")
+    seed, out, p = first_seed(
+        0, lambda o, p: abs(float(p["gain_db"][0])) > 6, layer, {"spectrograms": x}
+    )
+    y = out["spectrograms"].numpy()
+    gain = float(p["gain_db"][0])
+    if not np.allclose(y[0] - x[0], gain * np.log(10) / 10, atol=1e-5):
+        raise AssertionError("the output is not the input plus one offset")
+    return dict(
+        image=y[0],
+        title=f"RandomGain(±12 dB, log), seed {seed}: {gain:+.1f} dB on every cell",
+    )
+
+
+def panel_add_noise(x):
+    layer = ks.AddNoise(snr_db_range=(0, 10), domain="log")
+    seed, out, p = first_seed(0, lambda o, p: float(p["snr_db"][0]) < 5, layer, {"spectrograms": x})
+    y = out["spectrograms"].numpy()
+    if not np.all(y[0] >= x[0] - 1e-5):
+        raise AssertionError("adding noise power lowered a cell")
+    return dict(
+        image=y[0],
+        title=(
+            f"AddNoise(SNR 0 to 10 dB, log), seed {seed}: white noise at "
+            f"{float(p['snr_db'][0]):.1f} dB SNR added to the power"
+        ),
+    )
+
+
 PANELS = {
     "original": panel_original,
     "partner": panel_partner,
@@ -384,6 +455,10 @@ PANELS = {
     "mixing_policy": panel_mixing_policy,
     "freq_mixstyle": panel_freq_mixstyle,
     "filter_augment": panel_filter_augment,
+    "device_impulse_response": panel_device_impulse_response,
+    "time_roll": panel_time_roll,
+    "random_gain": panel_random_gain,
+    "add_noise": panel_add_noise,
 }
 MIXING = {"mixup", "cutmix", "specmix_gamma_0.3", "specmix_gamma_uniform", "mixing_policy"}
 
@@ -415,6 +490,8 @@ def draw(ax, panel, vmin, vmax, small=False):
         )
     for edge in panel.get("hlines", ()):
         ax.axhline(edge - 0.5, color=OUTLINE, linestyle="--", linewidth=1.0)
+    for edge in panel.get("vlines", ()):
+        ax.axvline(edge - 0.5, color=OUTLINE, linestyle="--", linewidth=1.0)
     if "arrow" in panel:
         source, target = panel["arrow"]
         ax.axvline(target, color="white", linestyle="--", linewidth=1.0)
@@ -473,7 +550,7 @@ def render(panels, out_dir, dpi):
             ax.axis("off")
         fig.tight_layout()
         path = out_dir / "gallery.png"
-        save(fig, path, dpi * 4 // 5)  # 13 panels: kept under 400 kB
+        save(fig, path, dpi // 2)  # 17 panels: kept under 400 kB
         written.append(path)
         print(f"{path}: all panels")
     return written

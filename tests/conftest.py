@@ -27,3 +27,10 @@ def _reset_dtype_policy():
     keras.config.set_dtype_policy("float32")
     yield
     keras.config.set_dtype_policy("float32")
+
+
+@pytest.fixture(scope="session")
+def digits_dir(tmp_path_factory):
+    """One folder for the espeak-ng digits, rendered once per session by the first test that
+    reads them (``render_spoken_digits`` reuses a complete rendering)."""
+    return tmp_path_factory.mktemp("digits")

@@ -353,18 +353,60 @@ def check_bad_shapes(layer_cls, init_kwargs):
 
 
 # ------------------------------------------------------------------ runner
-def run_tf_data_checks(layer_cls, init_kwargs):
-    """The checks that hold under every Keras backend: in ``tf.data`` the
-    layers run on TensorFlow whatever ``KERAS_BACKEND`` is, augment, never
-    repeat a draw across parallel calls, and ``augment_dataset`` is
-    reproducible. CI runs them with ``KERAS_BACKEND=jax`` and ``torch``."""
+# Each check by name, called as ``check(cls, kwargs, inputs, bad, tmp_path)``
+# with ``inputs = make_inputs(cls, kwargs)``.
+_LAYER_CHECKS = {
+    "config": lambda cls, kw, x, bad, tmp: check_config(cls, dict(kw, seed=5)),
+    "inference_identity": lambda cls, kw, x, bad, tmp: check_inference_identity(cls(**kw), x),
+    "seeding": lambda cls, kw, x, bad, tmp: check_seeding(cls, kw, x),
+    "params_determine_output": lambda cls, kw, x, bad, tmp: check_params_determine_output(
+        cls, kw, x
+    ),
+    "unknown_time_and_batch": lambda cls, kw, x, bad, tmp: check_unknown_time_and_batch(cls, kw),
+    "rank3": lambda cls, kw, x, bad, tmp: check_rank3(cls, kw),
+    "mixed_precision": lambda cls, kw, x, bad, tmp: check_mixed_precision(cls, kw, x),
+    "data_format": lambda cls, kw, x, bad, tmp: check_data_format(cls, kw, x),
+    "keras_save_load": lambda cls, kw, x, bad, tmp: check_keras_save_load(cls, kw, x, tmp),
+    "export": lambda cls, kw, x, bad, tmp: check_export(cls, kw, x, tmp),
+    "fit_xla": lambda cls, kw, x, bad, tmp: check_fit_xla(cls, kw),
+    "bad_arguments": lambda cls, kw, x, bad, tmp: check_bad_arguments(cls, kw, bad),
+    "bad_shapes": lambda cls, kw, x, bad, tmp: check_bad_shapes(cls, kw),
+}
+
+#: The names of the checks ``run_layer_check`` runs, in ``run_layer_checks``' order.
+#: (The ``tf.data`` checks run on every backend in tests/test_backends.py,
+#: TensorFlow included, through ``TF_DATA_CHECKS``.)
+LAYER_CHECKS = tuple(_LAYER_CHECKS)
+TF_DATA_CHECKS = ("tf_data", "parallel_tf_data")
+
+
+def run_layer_check(check, layer_cls, init_kwargs, bad_arguments, tmp_path):
+    """Runs the one check named ``check`` (from ``LAYER_CHECKS``) on a layer.
+
+    Arguments as ``run_layer_checks``.
+    """
     inputs = make_inputs(layer_cls, init_kwargs)
-    check_tf_data(layer_cls, init_kwargs, inputs)
-    check_parallel_tf_data(layer_cls, init_kwargs)
+    _LAYER_CHECKS[check](layer_cls, init_kwargs, inputs, bad_arguments, tmp_path)
+
+
+def run_tf_data_check(check, layer_cls, init_kwargs):
+    """One of ``TF_DATA_CHECKS``: the checks that hold under every Keras
+    backend (in ``tf.data`` the layers run on TensorFlow whatever
+    ``KERAS_BACKEND`` is: they augment, never repeat a draw across parallel
+    calls, and ``augment_dataset`` is reproducible)."""
+    if check == "tf_data":
+        check_tf_data(layer_cls, init_kwargs, make_inputs(layer_cls, init_kwargs))
+    elif check == "parallel_tf_data":
+        check_parallel_tf_data(layer_cls, init_kwargs)
+    else:
+        raise ValueError(f"unknown tf.data check {check!r}; one of {TF_DATA_CHECKS}")
 
 
 def run_layer_checks(layer_cls, init_kwargs, bad_arguments, tmp_path):
     """Runs every check above on ``layer_cls`` built with ``init_kwargs``.
+
+    The test modules run them one test item each (``layer_check_params``);
+    this runs them all at once, for a layer outside the test suite.
 
     Args:
         layer_cls: the layer class.
@@ -373,21 +415,21 @@ def run_layer_checks(layer_cls, init_kwargs, bad_arguments, tmp_path):
         bad_arguments: list of ``(argument_name, bad_value)`` pairs.
         tmp_path: a pytest ``tmp_path`` for the saving checks.
     """
-    inputs = make_inputs(layer_cls, init_kwargs)
-    check_config(layer_cls, dict(init_kwargs, seed=5))
-    check_inference_identity(layer_cls(**init_kwargs), inputs)
-    check_seeding(layer_cls, init_kwargs, inputs)
-    check_params_determine_output(layer_cls, init_kwargs, inputs)
-    check_unknown_time_and_batch(layer_cls, init_kwargs)
-    check_rank3(layer_cls, init_kwargs)
-    run_tf_data_checks(layer_cls, init_kwargs)
-    check_mixed_precision(layer_cls, init_kwargs, inputs)
-    check_data_format(layer_cls, init_kwargs, inputs)
-    check_keras_save_load(layer_cls, init_kwargs, inputs, tmp_path)
-    check_export(layer_cls, init_kwargs, inputs, tmp_path)
-    check_fit_xla(layer_cls, init_kwargs)
-    check_bad_arguments(layer_cls, init_kwargs, bad_arguments)
-    check_bad_shapes(layer_cls, init_kwargs)
+    for check in LAYER_CHECKS:
+        run_layer_check(check, layer_cls, init_kwargs, bad_arguments, tmp_path)
+    for check in TF_DATA_CHECKS:
+        run_tf_data_check(check, layer_cls, init_kwargs)
+
+
+def layer_check_params(cases, checks=LAYER_CHECKS):
+    """``pytest.param(name, check)`` for every case name × check, with ids
+    ``name-check``, so that each is its own test item (and ``--durations``
+    shows what each check costs)."""
+    return [
+        pytest.param(name, check, id=f"{name}-{check}")
+        for name in sorted(cases)
+        for check in checks
+    ]
 
 
 # ------------------------------------------------------- every backend
@@ -552,10 +594,50 @@ def check_export_on_backend(layer_cls, init_kwargs, tmp_path):
     np.testing.assert_array_equal(reloaded.serve(inputs), inputs)
 
 
+#: The names of the checks ``run_backend_check`` runs on the backend in use.
+BACKEND_CHECKS = ("backend_calls", "same_transform_as_tensorflow", "in_model", "export")
+
+
+def backend_check_applies(check, layer_cls):
+    """Whether ``check`` means something for ``layer_cls`` on this backend.
+
+    ``export``: only TensorFlow and JAX export (PyTorch cannot), and mixing
+    layers live in ``MixingModel.train_step``, not in the exported graph. On
+    TensorFlow the battery's own ``export`` check (``run_layer_check``) serves
+    the same identity through every layer, mixing layers included.
+    """
+    if check == "export":
+        return keras.backend.backend() == "jax" and not layer_cls.requires_labels
+    return True
+
+
+def backend_check_params(cases):
+    """``layer_check_params`` over ``BACKEND_CHECKS``, less the checks that
+    do not apply (``backend_check_applies``) to a case's layer."""
+    return [
+        p
+        for p in layer_check_params(cases, BACKEND_CHECKS)
+        if backend_check_applies(p.values[1], cases[p.values[0]][0])
+    ]
+
+
+def run_backend_check(check, layer_cls, init_kwargs, tmp_path):
+    """The one check named ``check`` (from ``BACKEND_CHECKS``) of one layer on
+    the Keras backend in use (``KERAS_BACKEND``)."""
+    if check == "backend_calls":
+        check_backend_calls(layer_cls, init_kwargs)
+    elif check == "same_transform_as_tensorflow":
+        check_same_transform_as_tensorflow(layer_cls, init_kwargs)
+    elif check == "in_model":
+        check_in_model(layer_cls, init_kwargs, tmp_path)
+    elif check == "export":
+        check_export_on_backend(layer_cls, init_kwargs, tmp_path)
+    else:
+        raise ValueError(f"unknown backend check {check!r}; one of {BACKEND_CHECKS}")
+
+
 def run_backend_checks(layer_cls, init_kwargs, tmp_path):
     """The checks of one layer on the Keras backend in use (``KERAS_BACKEND``)."""
-    check_backend_calls(layer_cls, init_kwargs)
-    check_same_transform_as_tensorflow(layer_cls, init_kwargs)
-    check_in_model(layer_cls, init_kwargs, tmp_path)
-    if keras.backend.backend() in ("tensorflow", "jax"):
-        check_export_on_backend(layer_cls, init_kwargs, tmp_path)
+    for check in BACKEND_CHECKS:
+        if backend_check_applies(check, layer_cls):
+            run_backend_check(check, layer_cls, init_kwargs, tmp_path)

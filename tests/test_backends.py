@@ -15,8 +15,11 @@ from keras_specmix.ops import _backend as ks_backend
 from keras_specmix.ops import mixing as ks_mixing
 from keras_specmix.ops import random as ks_random
 from keras_specmix.ops import spec_augment as ks_spec_augment
-from tests.layer_checks import run_backend_checks
-from tests.layer_checks import run_tf_data_checks
+from tests.layer_checks import TF_DATA_CHECKS
+from tests.layer_checks import backend_check_params
+from tests.layer_checks import layer_check_params
+from tests.layer_checks import run_backend_check
+from tests.layer_checks import run_tf_data_check
 from tests.layers.test_device_layers_common import CASES as DEVICE_CASES
 from tests.layers.test_mixing_layers_common import CASES as MIXING_CASES
 from tests.layers.test_new_layers_common import CASES as NEW_CASES
@@ -32,16 +35,16 @@ def test_the_backend_is_the_one_ci_asked_for():
     assert keras.backend.backend() == os.environ.get("KERAS_BACKEND", "tensorflow")
 
 
-@pytest.mark.parametrize("name", sorted(CASES))
-def test_layers_augment_in_tf_data_on_this_backend(name):
+@pytest.mark.parametrize(("name", "check"), layer_check_params(CASES, TF_DATA_CHECKS))
+def test_layers_augment_in_tf_data_on_this_backend(name, check):
     layer_cls, kwargs, _ = CASES[name]
-    run_tf_data_checks(layer_cls, kwargs)
+    run_tf_data_check(check, layer_cls, kwargs)
 
 
-@pytest.mark.parametrize("name", sorted(CASES))
-def test_layers_on_this_backend(name, tmp_path):
+@pytest.mark.parametrize(("name", "check"), backend_check_params(CASES))
+def test_layers_on_this_backend(name, check, tmp_path):
     layer_cls, kwargs, _ = CASES[name]
-    run_backend_checks(layer_cls, kwargs, tmp_path)
+    run_backend_check(check, layer_cls, kwargs, tmp_path)
 
 
 # ------------------------------------------------------------ statistics
@@ -129,7 +132,7 @@ def test_torch_generators_live_on_the_device_of_the_tensors_they_make():
     draws land on the GPU; no test here runs on one.
     """
     torch = pytest.importorskip("torch")
-    from keras_specmix.ops._backend import _TorchRandom
+    from keras_specmix.ops.random import _TorchRandom
 
     calls = []
 

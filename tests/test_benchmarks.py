@@ -28,42 +28,125 @@ def _run(script, *args):
     return done.stdout
 
 
-def test_bench_layers_reports_every_layer(tmp_path):
+def test_bench_layers_reports_every_public_layer_against_a_copy(tmp_path):
     out = tmp_path / "layers.json"
     stdout = _run(
         "bench_layers.py",
-        "--batch",
-        "4",
-        "--time",
-        "40",
-        "--freq",
-        "16",
-        "--channels",
-        "1",
-        "--repeats",
-        "1",
+        "--backends",
+        "tensorflow",
+        "--shapes",
+        "4x40x16x1",
         "--modes",
-        "graph",
-        "--no-peers",
+        "tensorflow=xla",
+        "--repeats",
+        "2",
+        "--warmup",
+        "1",
         "--out",
         str(out),
     )
     result = json.loads(out.read_text())
-    assert {"environment", "settings", "results", "checks"} <= set(result)
-    for layer in (
-        "MixUp",
-        "CutMix",
-        "SpecMix",
-        "FrequencyMasking",
-        "TimeMasking",
-        "TimeWarp",
-        "SpecAugment",
-        "FrequencyMixStyle",
-        "FilterAugment",
-        "MixingPolicy",
-    ):
-        assert result["results"][f"{layer}@graph"]["median_ms"] > 0
+    assert {"environment", "settings", "backends", "checks", "floors", "targets"} <= set(result)
+    assert "load average" in result["environment"]["uptime"]
+    import keras_specmix as ks
+    from keras_specmix.layers.base import SpectrogramAugmentation
+
+    public = {
+        name
+        for name in ks.__all__
+        if isinstance(getattr(ks, name), type)
+        and issubclass(getattr(ks, name), SpectrogramAugmentation)
+    }
+    # Discovered, not listed by hand: every public layer and nothing else (no base class).
+    assert public == set(result["settings"]["layers"])
+    assert {"DeviceImpulseResponse", "TimeRoll", "RandomGain", "AddNoise", "MixUp"} <= public
+    shapes = result["backends"]["tensorflow"]["shapes"]
+    assert set(shapes) == {"4x40x16x1"}
+    rows = shapes["4x40x16x1"]["results"]
+    assert rows["copy@xla"]["ratio"] == 1.0
+    for layer in public:
+        row = rows[f"{layer}@xla"]
+        assert row["median_ms"] > 0 and row["ratio"] > 0 and row["gb_s"] > 0, row
+        assert row["p10_ms"] <= row["median_ms"] <= row["p90_ms"]
+        assert 0.9 < row["peak_over_input"] < 20  # XLA's buffer assignment of the call
+    assert rows["copy@xla"]["peak_over_input"] == 1.0
+    for layer in public:
         assert f"| {layer} |" in stdout
+    assert result["floors"]["MixUp"] == 1.5 and result["floors"]["TimeMasking"] == 1.0
+
+
+def test_bench_layers_records_a_failed_backend_and_goes_on(tmp_path):
+    out = tmp_path / "layers.json"
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "benchmarks" / "bench_layers.py"),
+            "--backends",
+            "tensorflow",
+            "--layers",
+            "MixUp",
+            "--timeout-s",
+            "0.5",  # the child cannot even import TensorFlow in that time
+            "--out",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"},
+        timeout=300,
+    )
+    assert done.returncode == 1, done.stdout + done.stderr
+    result = json.loads(out.read_text())
+    assert "timed out" in result["backends"]["tensorflow"]["error"]
+    assert "FAILED" in done.stdout
+
+
+def test_bench_layers_rejects_an_unknown_layer():
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "bench_layers.py"), "--layers", "NoSuch"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"},
+        timeout=300,
+    )
+    assert done.returncode == 2 and "--layers must be among" in done.stderr
+
+
+def test_check_regression_fails_a_layer_far_over_its_committed_ratio(tmp_path):
+    """A limit no layer can reach (0.2x a copy: 1.0 committed, tolerance -80 %; a committed
+    ratio under the floor would be raised to it) must fail, after the retries; a generous one
+    passes; a layer without a committed ratio is reported, not failed."""
+    baseline = tmp_path / "baseline.json"
+    baseline.write_text(
+        json.dumps({"tensorflow": {"ratios": {"TimeMasking@xla": 1.0, "TimeMasking@graph": 500.0}}})
+    )
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "benchmarks" / "check_regression.py"),
+            "--baseline",
+            str(baseline),
+            "--layers",
+            "TimeMasking,FilterAugment",
+            "--repeats",
+            "5",
+            "--attempts",
+            "2",
+            "--tolerance=-0.8",
+        ],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "KERAS_BACKEND": "tensorflow"},
+        timeout=600,
+    )
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "FAILED: TimeMasking@xla" in done.stdout
+    assert "attempt 2: measuring TimeMasking@xla" in done.stdout
+    assert (
+        "| TimeMasking@graph |" in done.stdout
+        and "REGRESSED" not in done.stdout.split("| TimeMasking@graph |")[1].split("\n")[0]
+    )
+    assert "new: no baseline" in done.stdout.split("| FilterAugment@xla |")[1].split("\n")[0]
 
 
 def test_bench_tfdata_reports_stages_floors_and_augmentations(tmp_path):
@@ -88,9 +171,15 @@ def test_bench_tfdata_reports_stages_floors_and_augmentations(tmp_path):
         "stage: + crop",
         "plain pipeline (+ batch)",
     ]
-    for name in ("MixUp", "SpecMix", "SpecAugment", "floor: + copy in place"):
+    names = ["floor: + copy in place"] + [
+        f"{layer} ({how})"
+        for layer in ("MixUp", "SpecMix", "SpecAugment", "FrequencyMixStyle", "MixingPolicy")
+        for how in ("augment_dataset", "map")
+    ]
+    for name in names:
         assert per_batch[name]["wall"] > 0 and per_batch[name]["cpu"] > 0
         assert f"| {name} |" in stdout
+    assert "batches / s" in stdout
     assert png.stat().st_size > 10_000
 
 

@@ -1,9 +1,12 @@
 """Datasets as ``tf.data.Dataset`` of ``(features, label)``.
 
-Five sources, one contract: features float32 ``(time, n_mels, channels)``
-(the paper's front end by default), integer labels, and the attributes
-``dataset.class_names``, ``dataset.metadata`` (per-example columns such as
-device, city/location, split) and ``dataset.skipped``.
+Five sources, one contract: each loader returns a :class:`LoadedSplit`, the
+``tf.data.Dataset`` of features float32 ``(time, n_mels, channels)`` (the
+paper's front end by default) and integer labels, beside its
+``class_names``, ``metadata`` (per-example columns such as device,
+city/location, split), ``skipped`` files and ``table``. Unreadable files
+skipped with ``on_error="skip"`` are also reported by a
+:class:`SkippedFilesWarning`.
 
 - :func:`tau2020_mobile`: TAU Urban Acoustic Scenes 2020 Mobile (your copy).
 - :func:`secl_umons`: SECL-UMONS unilabel (your copy).
@@ -27,8 +30,10 @@ SECL-UMONS trees (:func:`write_fake_tau2020_mobile`,
 
 from keras_specmix.datasets.audio_io import AudioFileError
 from keras_specmix.datasets.audio_io import AudioInfo
+from keras_specmix.datasets.audio_io import SkippedFilesWarning
 from keras_specmix.datasets.audio_io import inspect_audio
 from keras_specmix.datasets.cache import cached_dataset
+from keras_specmix.datasets.cache import cached_features
 from keras_specmix.datasets.cache import read_feature_cache
 from keras_specmix.datasets.cache import write_feature_cache
 from keras_specmix.datasets.crop import crop_time
@@ -44,11 +49,13 @@ from keras_specmix.datasets.impulse_responses import load_impulse_responses
 from keras_specmix.datasets.impulse_responses import stack_impulse_responses
 from keras_specmix.datasets.impulse_responses import synthetic_impulse_responses
 from keras_specmix.datasets.pipeline import files_dataset
+from keras_specmix.datasets.pipeline import skip_report
 from keras_specmix.datasets.secl import secl_umons
 from keras_specmix.datasets.secl import secl_umons_table
 from keras_specmix.datasets.synthetic import generate_synthetic_scenes
 from keras_specmix.datasets.synthetic import synthetic_scenes
 from keras_specmix.datasets.table import ExampleTable
+from keras_specmix.datasets.table import LoadedSplit
 from keras_specmix.datasets.tau import parse_tau_filename
 from keras_specmix.datasets.tau import tau2020_mobile
 from keras_specmix.datasets.tau import tau2020_mobile_table
@@ -64,7 +71,8 @@ __all__ = [
     # crops
     "random_crop",
     "crop_time",
-    # tables and metadata
+    # what a loader returns; tables and metadata
+    "LoadedSplit",
     "ExampleTable",
     "tau2020_mobile_table",
     "secl_umons_table",
@@ -74,6 +82,8 @@ __all__ = [
     # audio files
     "AudioFileError",
     "AudioInfo",
+    "SkippedFilesWarning",
+    "skip_report",
     "inspect_audio",
     "files_dataset",
     # impulse-response banks (DeviceImpulseResponse)
@@ -82,6 +92,7 @@ __all__ = [
     "synthetic_impulse_responses",
     # feature cache
     "cached_dataset",
+    "cached_features",
     "read_feature_cache",
     "write_feature_cache",
     # fake trees for smoke tests

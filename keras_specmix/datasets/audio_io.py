@@ -22,21 +22,43 @@ tensorflow-io is not needed.
 import collections
 import math
 import os
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import tensorflow as tf
 
 from keras_specmix import _optional
 from keras_specmix import _validation
+from keras_specmix._typing import Channel
+from keras_specmix._typing import OnError
+from keras_specmix._typing import StrPath
 
 AudioInfo = collections.namedtuple(
     "AudioInfo",
     ["path", "format", "sample_rate", "channels", "bits", "num_frames", "encoding"],
 )
-AudioInfo.__doc__ = """What a file's header says, as read by libsndfile: container
-format (lower case: 'wav', 'wavex', 'flac', 'aiff', 'ogg', 'mp3', ...), sample
-rate (Hz), channels, bits per sample (None for compressed encodings), length in
-frames and encoding (libsndfile's subtype: 'PCM_16', 'FLOAT', 'VORBIS', ...)."""
+AudioInfo.__doc__ = """What a file's header says, as read by libsndfile (:func:`inspect_audio`).
+
+Args:
+    path: the file's path.
+    format: the container, lower case: 'wav', 'wavex', 'flac', 'aiff', 'ogg',
+        'mp3', ...
+    sample_rate: samples per second (Hz).
+    channels: the number of channels.
+    bits: bits per sample, or None for compressed encodings.
+    num_frames: the length in frames (samples per channel).
+    encoding: libsndfile's subtype: 'PCM_16', 'FLOAT', 'VORBIS', ...
+
+Examples:
+    >>> import os, tempfile
+    >>> from keras_specmix.datasets import write_wav
+    >>> path = write_wav(os.path.join(tempfile.mkdtemp(), "a.wav"), np.zeros([800, 2]),
+    ...                  16000, bits=16)
+    >>> info = inspect_audio(path)
+    >>> info.format, info.sample_rate, info.channels, info.bits, info.num_frames
+    ('wav', 16000, 2, 16, 800)
+"""
 
 RESAMPLE_QUALITY = "HQ"
 """libsoxr quality preset used by :func:`load_audio` (see docs/datasets.md)."""
@@ -53,11 +75,36 @@ _BITS = {
 # Frames read past a crop before resampling, so the resampler's filter sees
 # real signal at the crop's end (libsoxr HQ needs far fewer than this).
 _RESAMPLE_MARGIN = 256
-SKIP_HINT = "on_error='skip' skips unreadable files and lists them in `dataset.skipped`"
+SKIP_HINT = "on_error='skip' skips unreadable files and lists them in the split's `skipped`"
 
 
 class AudioFileError(ValueError):
-    """An audio file that cannot be used; the message names the file."""
+    """An audio file that cannot be used; the message names the file.
+
+    Examples:
+        >>> try:
+        ...     inspect_audio("no_such_file.wav")
+        ... except AudioFileError as error:
+        ...     print(isinstance(error, ValueError), "no_such_file.wav" in str(error))
+        True True
+    """
+
+
+class SkippedFilesWarning(UserWarning):
+    """Unreadable files were skipped (``on_error="skip"``); the message lists them.
+
+    Filter it by category (``warnings.simplefilter("ignore",
+    SkippedFilesWarning)``) where the skipped files are reported otherwise:
+    they are also listed in the loader's ``LoadedSplit.skipped``.
+
+    Examples:
+        >>> import warnings
+        >>> with warnings.catch_warnings(record=True) as caught:
+        ...     warnings.simplefilter("always")
+        ...     warnings.warn("Skipped 1 unreadable file(s)", SkippedFilesWarning)
+        >>> caught[0].category.__name__
+        'SkippedFilesWarning'
+    """
 
 
 def _soundfile():
@@ -68,7 +115,7 @@ def _soxr(why="Resampling audio"):
     return _optional.require("soxr", why)
 
 
-def decoder_id(resampling=True):
+def decoder_id(resampling: bool = True) -> str:
     """Identifies the decoder and resampler versions (part of feature-cache keys).
 
     Args:
@@ -89,7 +136,7 @@ def decoder_id(resampling=True):
     return text
 
 
-def readable_formats():
+def readable_formats() -> dict[str, str]:
     """Container formats the installed libsndfile reads.
 
     Returns:
@@ -120,7 +167,7 @@ def _truncation(extra_info):
     return None
 
 
-def inspect_audio(path):
+def inspect_audio(path: StrPath | bytes) -> AudioInfo:
     """Reads an audio file's header with libsndfile, without decoding the audio.
 
     Args:
@@ -186,7 +233,13 @@ def inspect_audio(path):
     )
 
 
-def scan_audio_files(paths, sample_rate=None, resample=False, channel=0, on_error="raise"):
+def scan_audio_files(
+    paths: Sequence[StrPath],
+    sample_rate: int | None = None,
+    resample: bool = False,
+    channel: Channel = 0,
+    on_error: OnError = "raise",
+) -> tuple[list[AudioInfo], list[tuple[str, str]]]:
     """Checks every file's header before any decoding.
 
     Args:
@@ -243,7 +296,12 @@ def _select_channels(audio, channel):
     return audio[:, channel : channel + 1]
 
 
-def load_audio(path, sample_rate=None, channel="all", num_samples=None):
+def load_audio(
+    path: StrPath | bytes,
+    sample_rate: int | None = None,
+    channel: Channel = "all",
+    num_samples: int | None = None,
+) -> np.ndarray:
     """Decodes, selects channels, resamples and crops/pads one file (NumPy).
 
     Args:
@@ -309,7 +367,13 @@ def load_audio(path, sample_rate=None, channel="all", num_samples=None):
     return np.ascontiguousarray(audio, np.float32)
 
 
-def decode_audio(path, sample_rate=None, channel="all", num_channels=None, num_samples=None):
+def decode_audio(
+    path: tf.Tensor,
+    sample_rate: int | None = None,
+    channel: Channel = "all",
+    num_channels: int | None = None,
+    num_samples: int | None = None,
+) -> tf.Tensor:
     """:func:`load_audio` as a TensorFlow op, for ``tf.data.Dataset.map``.
 
     Runs through ``tf.numpy_function`` (not serialisable into a SavedModel;
@@ -349,7 +413,7 @@ def decode_audio(path, sample_rate=None, channel="all", num_channels=None, num_s
     return audio
 
 
-def check_channel(channel):
+def check_channel(channel: Any) -> Channel:
     """Validates a ``channel`` argument: an int >= 0, "mean" or "all"."""
     if isinstance(channel, str):
         return _validation.check_choice("channel", channel, ("mean", "all"))

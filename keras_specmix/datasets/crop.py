@@ -3,9 +3,10 @@
 import tensorflow as tf
 
 from keras_specmix import _validation
+from keras_specmix._typing import TensorLike
 
 
-def crop_time(features, length, seed):
+def crop_time(features: TensorLike, length: int, seed: TensorLike) -> tf.Tensor:
     """Crops ``length`` consecutive frames at a seeded uniform offset.
 
     Args:
@@ -19,6 +20,11 @@ def crop_time(features, length, seed):
 
     Raises:
         InvalidArgumentError: at run time if ``time < length``.
+
+    Examples:
+        >>> frames = tf.reshape(tf.range(10), [10, 1])
+        >>> crop_time(frames, 4, tf.constant([0, 1])).numpy().ravel().tolist()
+        [3, 4, 5, 6]
     """
     features = tf.convert_to_tensor(features)
     time = tf.shape(features)[0]
@@ -34,7 +40,7 @@ def crop_time(features, length, seed):
     return cropped
 
 
-def random_crop(dataset, length=400, seed=0):
+def random_crop(dataset: tf.data.Dataset, length: int = 400, seed: int = 0) -> tf.data.Dataset:
     """Maps a random ``length``-frame crop over an unbatched dataset.
 
     Element ``i`` is cropped with the seed ``fold_in([seed, 0], i)``, so the

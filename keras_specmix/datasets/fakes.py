@@ -15,11 +15,16 @@ one file per tested encoding (:data:`AUDIO_FORMATS`).
 
 import os
 import pathlib
+from collections.abc import Sequence
+from typing import Any
+from typing import Literal
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from keras_specmix import _optional
 from keras_specmix import _validation
+from keras_specmix._typing import StrPath
 
 # (scene, city, location, segment, device). Labels are deliberately not in
 # the alphabetical order of first appearance, so a reader that sorts
@@ -74,7 +79,7 @@ float32 rounding of the float64 input; lossy codecs (Vorbis, Opus, MP3): 0.05 on
 tone (10 %). Opus is always 48 kHz."""
 
 
-def available_audio_formats():
+def available_audio_formats() -> tuple[tuple[Any, ...], ...]:
     """The rows of :data:`AUDIO_FORMATS` the installed libsndfile can write.
 
     Returns:
@@ -90,7 +95,9 @@ def available_audio_formats():
     )
 
 
-def write_audio_formats(folder, audio, sample_rate):
+def write_audio_formats(
+    folder: StrPath, audio: np.ndarray, sample_rate: int
+) -> dict[str, tuple[tuple[Any, ...], np.ndarray, int]]:
     """Writes ``audio`` once in every available format of :data:`AUDIO_FORMATS`.
 
     Args:
@@ -125,7 +132,9 @@ def write_audio_formats(folder, audio, sample_rate):
     return written
 
 
-def write_wav(path, audio, sample_rate, bits=24):
+def write_wav(
+    path: StrPath, audio: ArrayLike, sample_rate: int, bits: Literal[16, 24, 32] = 24
+) -> pathlib.Path:
     """Writes integer-PCM WAV with libsndfile (``soundfile``).
 
     Args:
@@ -160,7 +169,9 @@ def write_wav(path, audio, sample_rate, bits=24):
     return path
 
 
-def tone(seconds, sample_rate, freq, channels=1, seed=0):
+def tone(
+    seconds: float, sample_rate: int, freq: float, channels: int = 1, seed: int = 0
+) -> np.ndarray:
     """A 0.3-amplitude sine plus faint seeded noise, ``(frames, channels)``.
 
     Args:
@@ -185,7 +196,7 @@ def tone(seconds, sample_rate, freq, channels=1, seed=0):
     return np.stack([x * (0.5 + 0.5 * c / max(channels, 1)) for c in range(channels)], 1)
 
 
-def tau_filename(row):
+def tau_filename(row: Sequence[str]) -> str:
     """``audio/<scene>-<city>-<location>-<segment>-<device>.wav`` of a row."""
     return "audio/" + "-".join(row) + ".wav"
 
@@ -196,7 +207,7 @@ def _write_list(path, header, lines):
         f.writelines(line + "\n" for line in lines)
 
 
-def write_fake_tau2020_mobile(root, clip_seconds=0.3):
+def write_fake_tau2020_mobile(root: StrPath, clip_seconds: float = 0.3) -> pathlib.Path:
     """Writes a fake TAU Urban Acoustic Scenes 2020 Mobile development tree.
 
     ``root/meta.csv``, ``root/audio/*.wav`` (44.1 kHz, 24-bit, mono, one
@@ -266,7 +277,9 @@ def _secl_recording(root, layout, class_index, recording, clip_seconds):
     return f"{folder}/{stem.format(0)}"
 
 
-def write_fake_secl_umons(root, layout="flat", clip_seconds=0.25):
+def write_fake_secl_umons(
+    root: StrPath, layout: Literal["flat", "nested"] = "flat", clip_seconds: float = 0.25
+) -> pathlib.Path:
     """Writes a fake SECL-UMONS unilabel tree.
 
     3 classes (:data:`SECL_CLASSES`) × 3 recordings (the third is the test
@@ -298,7 +311,7 @@ def write_fake_secl_umons(root, layout="flat", clip_seconds=0.25):
     root = pathlib.Path(root)
     layout = _validation.check_choice("layout", layout, SECL_LAYOUTS)
     clip_seconds = _validation.check_float("clip_seconds", clip_seconds, 0.0, open_min=True)
-    lists = {"train": [], "test": []}
+    lists: dict[str, list[str]] = {"train": [], "test": []}
     for c in range(len(SECL_CLASSES)):
         for rec in range(3):
             entry = _secl_recording(root, layout, c, rec, clip_seconds)

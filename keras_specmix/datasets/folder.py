@@ -9,13 +9,20 @@ no group has examples on both sides.
 
 import csv
 import os
+from collections.abc import Sequence
+from typing import Literal
 
 import numpy as np
+import tensorflow as tf
 
 from keras_specmix import _validation
+from keras_specmix._typing import Channel
+from keras_specmix._typing import OnError
+from keras_specmix._typing import StrPath
 from keras_specmix.datasets import _tsv
 from keras_specmix.datasets import pipeline
 from keras_specmix.datasets.table import ExampleTable
+from keras_specmix.features.config import FrontEndConfig
 
 AUDIO_EXTENSIONS = (
     ".wav",
@@ -94,20 +101,20 @@ def _finish(table, name, groups, validation_split, subset, seed, kwargs):
 
 
 def from_directory(
-    directory,
-    class_names=None,
-    validation_split=None,
-    subset=None,
-    seed=None,
-    config=None,
-    clip_seconds=None,
-    channel="mean",
-    resample=True,
-    on_error="raise",
-    cache_dir=None,
-    return_metadata=False,
-    progress=True,
-):
+    directory: StrPath,
+    class_names: Sequence[str] | None = None,
+    validation_split: float | None = None,
+    subset: Literal["training", "validation", "both"] | None = None,
+    seed: int | None = None,
+    config: FrontEndConfig | None = None,
+    clip_seconds: float | None = None,
+    channel: Channel = "mean",
+    resample: bool = True,
+    on_error: OnError = "raise",
+    cache_dir: StrPath | None = None,
+    return_metadata: bool = False,
+    progress: bool = True,
+) -> tf.data.Dataset | tuple[tf.data.Dataset, tf.data.Dataset]:
     """``(features, label)`` from the audio files in ``directory/<class_name>/``.
 
     Every non-hidden file under a class folder is read with libsndfile,
@@ -116,8 +123,8 @@ def from_directory(
     downmixed by ``channel="mean"``, and cropped/padded by ``clip_seconds``).
     A file that cannot be read is never ignored silently: it raises
     :class:`AudioFileError` naming the file, or with ``on_error="skip"`` it is
-    dropped, counted in a warning and listed with its reason in
-    ``dataset.skipped``.
+    dropped, counted in a :class:`~keras_specmix.datasets.SkippedFilesWarning`
+    and listed with its reason in the result's ``skipped``.
 
     Args:
         directory: folder with one sub-folder per class (files found
@@ -136,13 +143,14 @@ def from_directory(
         on_error: "raise" (default): an unreadable file (corrupt, empty,
             zero-length, not audio, unreadable permissions, or in a format
             the installed libsndfile lacks) raises; "skip": such files are
-            dropped and listed as ``(path, reason)`` in ``dataset.skipped``.
+            dropped and listed as ``(path, reason)`` in the result's ``skipped``.
         cache_dir, return_metadata, progress: as in
             :func:`~keras_specmix.datasets.tau2020_mobile`.
 
     Returns:
-        A ``tf.data.Dataset`` (or a tuple for ``subset="both"``) with
-        ``class_names``, ``metadata`` and ``skipped`` attributes.
+        A :class:`~keras_specmix.datasets.LoadedSplit` (the dataset, its
+        ``class_names``, ``metadata``, ``skipped`` and ``table``), or a
+        tuple of two for ``subset="both"``.
 
     Raises:
         FileNotFoundError: if ``directory`` is not a folder.
@@ -198,19 +206,19 @@ def from_directory(
 
 
 def from_csv(
-    csv_path,
-    validation_split=None,
-    subset=None,
-    seed=None,
-    config=None,
-    clip_seconds=None,
-    channel="mean",
-    resample=True,
-    on_error="raise",
-    cache_dir=None,
-    return_metadata=False,
-    progress=True,
-):
+    csv_path: StrPath,
+    validation_split: float | None = None,
+    subset: Literal["training", "validation", "both"] | None = None,
+    seed: int | None = None,
+    config: FrontEndConfig | None = None,
+    clip_seconds: float | None = None,
+    channel: Channel = "mean",
+    resample: bool = True,
+    on_error: OnError = "raise",
+    cache_dir: StrPath | None = None,
+    return_metadata: bool = False,
+    progress: bool = True,
+) -> tf.data.Dataset | tuple[tf.data.Dataset, tf.data.Dataset]:
     """``(features, label)`` from a CSV of ``path,label[,group]`` rows.
 
     The first row is a header (any names; the columns are read by position).
@@ -228,11 +236,26 @@ def from_csv(
         csv_path: the CSV file (comma- or TAB-separated).
 
     Returns:
-        A ``tf.data.Dataset`` (or a tuple for ``subset="both"``).
+        A :class:`~keras_specmix.datasets.LoadedSplit`, or a tuple of two for
+        ``subset="both"``.
 
     Raises:
         FileNotFoundError: if the CSV is missing.
         ValueError: for a malformed CSV (naming it and the line).
+
+    Examples:
+        >>> import os, tempfile
+        >>> from keras_specmix.datasets import write_wav
+        >>> from keras_specmix.features import FrontEndConfig
+        >>> folder = tempfile.mkdtemp()
+        >>> for name in ("a", "b"):
+        ...     _ = write_wav(os.path.join(folder, name + ".wav"), np.zeros(16000), 16000)
+        >>> with open(os.path.join(folder, "list.csv"), "w") as f:
+        ...     print("path,label", "a.wav,dog", "b.wav,cat", sep=os.linesep, file=f)
+        >>> ds = from_csv(os.path.join(folder, "list.csv"),
+        ...               config=FrontEndConfig(sample_rate=16000), progress=False)
+        >>> ds.class_names, [int(y) for _, y in ds]
+        (('cat', 'dog'), [1, 0])
     """
     csv_path = os.fspath(csv_path)
     if not os.path.isfile(csv_path):

@@ -19,10 +19,14 @@ zero-padded at the end to the longest, L samples. Three sources:
 
 import os
 import reprlib
+from collections.abc import Sequence
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from keras_specmix import _validation
+from keras_specmix._typing import OnError
+from keras_specmix._typing import StrPath
 from keras_specmix.datasets import _synth_dsp as dsp
 from keras_specmix.datasets import audio_io
 from keras_specmix.datasets import folder as folder_lib
@@ -33,7 +37,7 @@ SYNTHETIC_COUNT = 12
 SYNTHETIC_DURATION = 0.03
 
 
-def stack_impulse_responses(responses):
+def stack_impulse_responses(responses: ArrayLike | Sequence[ArrayLike]) -> np.ndarray:
     """A bank from arrays: one ``(R, L)`` array, or a list of 1-D responses.
 
     Shorter responses are zero-padded at the end (a response's samples are
@@ -87,7 +91,11 @@ def _fail(requirement, responses):
     raise ValueError(f"`responses` must be {requirement}. Received: responses={shown}")
 
 
-def load_impulse_responses(path, sample_rate, on_error="raise"):
+def load_impulse_responses(
+    path: StrPath | list[StrPath] | tuple[StrPath, ...],
+    sample_rate: int,
+    on_error: OnError = "raise",
+) -> np.ndarray:
     """Reads a bank from audio files, resampled to ``sample_rate``.
 
     Args:
@@ -134,8 +142,11 @@ def load_impulse_responses(path, sample_rate, on_error="raise"):
 
 
 def synthetic_impulse_responses(
-    sample_rate, num_responses=SYNTHETIC_COUNT, duration=SYNTHETIC_DURATION, seed=0
-):
+    sample_rate: int,
+    num_responses: int = SYNTHETIC_COUNT,
+    duration: float = SYNTHETIC_DURATION,
+    seed: int = 0,
+) -> np.ndarray:
     """A **synthetic** bank of device-like impulse responses (see the module docstring).
 
     Response ``i`` depends only on ``(seed, i)`` and the sample rate: the same

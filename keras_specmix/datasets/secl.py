@@ -18,13 +18,19 @@ microphone's file or a stem without the ``_micro[N]`` part.
 
 import os
 import re
+from typing import Any
+from typing import Literal
 
 import numpy as np
 import tensorflow as tf
 
 from keras_specmix import _validation
+from keras_specmix._typing import OnError
+from keras_specmix._typing import StrPath
 from keras_specmix.datasets import pipeline
 from keras_specmix.datasets.table import ExampleTable
+from keras_specmix.datasets.table import LoadedSplit
+from keras_specmix.features.config import FrontEndConfig
 
 NUM_MICROPHONES = 7
 _MIC = re.compile(r"_micro(\d+)_")
@@ -46,7 +52,7 @@ def _read_list(path):
     return [os.path.normpath(line) for line in lines]
 
 
-def microphone_path(path, mic):
+def microphone_path(path: str, mic: int) -> str:
     """The path of microphone ``mic``'s file for a listed recording."""
     name = os.path.basename(path)
     if _MIC.search(name):
@@ -58,7 +64,12 @@ def microphone_path(path, mic):
     return os.path.join(os.path.dirname(path), name)
 
 
-def secl_umons_table(root, split="train", split_index=1, microphone=0):
+def secl_umons_table(
+    root: StrPath,
+    split: Literal["train", "test"] = "train",
+    split_index: Literal[1, 2] = 1,
+    microphone: int = 0,
+) -> ExampleTable:
     """File list, labels and metadata of a SECL-UMONS unilabel split.
 
     Args:
@@ -74,6 +85,14 @@ def secl_umons_table(root, split="train", split_index=1, microphone=0):
     Raises:
         FileNotFoundError: for a wrong root or a missing list, naming it.
         ValueError: for a malformed list entry, naming it.
+
+    Examples:
+        >>> import tempfile
+        >>> from keras_specmix.datasets import write_fake_secl_umons
+        >>> root = write_fake_secl_umons(tempfile.mkdtemp() + "/secl")  # a tiny fake tree
+        >>> table = secl_umons_table(root, "train")
+        >>> len(table), table.class_names, sorted(table.metadata)
+        (6, ('chair_movement', 'knock', 'whistle'), ['microphone', 'recording', 'room', 'split'])
     """
     split = _validation.check_choice("split", split, ("train", "test"))
     split_index = _validation.check_choice("split_index", split_index, (1, 2))
@@ -111,17 +130,17 @@ def secl_umons_table(root, split="train", split_index=1, microphone=0):
 
 
 def secl_umons(
-    root,
-    split="train",
-    split_index=1,
-    microphone=0,
-    config=None,
-    clip_seconds=2.0,
-    on_error="raise",
-    cache_dir=None,
-    return_metadata=False,
-    progress=True,
-):
+    root: StrPath,
+    split: Literal["train", "test"] = "train",
+    split_index: Literal[1, 2] = 1,
+    microphone: int | Literal["all"] = 0,
+    config: FrontEndConfig | None = None,
+    clip_seconds: float = 2.0,
+    on_error: OnError = "raise",
+    cache_dir: StrPath | None = None,
+    return_metadata: bool = False,
+    progress: bool = True,
+) -> tf.data.Dataset:
     """SECL-UMONS unilabel as ``(features, label)``.
 
     Args:
@@ -140,13 +159,21 @@ def secl_umons(
         progress: progress bar while filling the cache.
 
     Returns:
-        ``tf.data.Dataset`` with ``class_names``, ``metadata`` and
-        ``skipped`` attributes.
+        A :class:`~keras_specmix.datasets.LoadedSplit` (the dataset, its
+        ``class_names``, ``metadata``, ``skipped`` and ``table``).
 
     Raises:
         FileNotFoundError, ValueError, AudioFileError: naming the path.
+
+    Examples:
+        >>> import tempfile
+        >>> from keras_specmix.datasets import write_fake_secl_umons
+        >>> root = write_fake_secl_umons(tempfile.mkdtemp() + "/secl")  # your copy's folder
+        >>> ds = secl_umons(root, "train", clip_seconds=0.25, progress=False)
+        >>> ds.element_spec[0].shape, ds.class_names
+        (TensorShape([3, 128, 3]), ('chair_movement', 'knock', 'whistle'))
     """
-    kwargs = dict(
+    kwargs: dict[str, Any] = dict(
         config=config,
         clip_seconds=clip_seconds,
         channel=0,
@@ -167,11 +194,11 @@ def secl_umons(
         )
     tables = [secl_umons_table(root, split, split_index, m) for m in range(NUM_MICROPHONES)]
     parts = [pipeline.files_dataset(t, f"{name}-mic{m}", **kwargs) for m, t in enumerate(tables)]
-    ds = tf.data.Dataset.zip(tuple(parts)).map(
+    ds = tf.data.Dataset.zip(tuple(p.dataset for p in parts)).map(
         lambda *xy: (tf.concat([x for x, _ in xy], axis=-1), xy[0][1])
     )
     metadata = {**parts[0].metadata, "microphone": np.full(len(tables[0]), "all")}
     if return_metadata:
         ds = tf.data.Dataset.zip((ds, tf.data.Dataset.from_tensor_slices(metadata)))
         ds = ds.map(lambda xy, m: (xy[0], xy[1], m))
-    return pipeline.attach(ds, tables[0].class_names, metadata, [], tables[0])
+    return LoadedSplit(ds, tables[0].class_names, metadata, [], tables[0])

@@ -24,12 +24,20 @@ the same data on any machine, and a location's clips do not depend on which
 other locations are generated.
 """
 
+from collections.abc import Mapping
+from collections.abc import Sequence
+from typing import Any
+from typing import Literal
+
 import numpy as np
 import tensorflow as tf
 
+from keras_specmix import _faults
 from keras_specmix import _validation
+from keras_specmix._typing import StrPath
 from keras_specmix.datasets import _synth_dsp as dsp
-from keras_specmix.datasets import pipeline
+from keras_specmix.datasets import cache
+from keras_specmix.datasets.table import LoadedSplit
 from keras_specmix.features import FrontEndConfig
 from keras_specmix.features import compute_features
 
@@ -77,7 +85,7 @@ _BASE = dict(
     rt60=(0.1, 0.4),
     wet=(0.1, 0.4),
 )
-_RECIPES = {
+_RECIPES: dict[str, dict[str, Any]] = {
     "airport": dict(
         talkers=(2, 6),
         babble_db=(-8, 0),
@@ -196,7 +204,7 @@ def _uniform(rng, low_high):
     return rng.uniform(*low_high)
 
 
-def location_params(seed, class_index, location):
+def location_params(seed: int, class_index: int, location: int) -> dict[str, Any]:
     """Latent parameters of one location (shared by all its clips)."""
     rng = np.random.default_rng([seed, 1, class_index, location])
     recipe = {**_BASE, **_RECIPES[CLASS_NAMES[class_index]]}
@@ -214,7 +222,7 @@ def location_params(seed, class_index, location):
     return params
 
 
-def device_params(seed, device):
+def device_params(seed: int, device: str) -> dict[str, Any] | None:
     """Simulated device parameters (None for the reference device ``a``).
 
     Unseen devices are drawn from ranges beyond the seen ones
@@ -226,7 +234,9 @@ def device_params(seed, device):
     return dsp.draw_device(rng, "unseen" if device in UNSEEN_DEVICES else "seen")
 
 
-def render_scene(params, rng, sample_rate, num_samples):
+def render_scene(
+    params: Mapping[str, Any], rng: np.random.Generator, sample_rate: int, num_samples: int
+) -> np.ndarray:
     """One clip of a location's scene as it reaches the microphone (float64)."""
     n, sr = num_samples, sample_rate
     jitter = lambda: 10 ** (rng.normal(0, 3.0) / 20)  # noqa: E731  ±3 dB
@@ -269,14 +279,21 @@ def render_scene(params, rng, sample_rate, num_samples):
     return dsp.reverberate(rng, x, sample_rate, params["rt60"], params["wet"])
 
 
-def record(scene, device, rng, sample_rate):
+def record(
+    scene: np.ndarray,
+    device: Mapping[str, Any] | None,
+    rng: np.random.Generator,
+    sample_rate: int,
+) -> np.ndarray:
     """A scene through a device, at a random level (float32, peak <= 1)."""
     x = dsp.apply_device(rng, scene, sample_rate, device)
     x = x / (np.max(np.abs(x)) + 1e-12) * 10 ** (rng.uniform(-12, -1) / 20)
     return x.astype(np.float32)
 
 
-def split_locations(seed, num_locations, split_fractions=(0.6, 0.15, 0.25)):
+def split_locations(
+    seed: int, num_locations: int, split_fractions: Sequence[float] = (0.6, 0.15, 0.25)
+) -> dict[str, np.ndarray]:
     """Assigns each class's locations to train/validation/test (disjoint).
 
     Returns:
@@ -299,7 +316,9 @@ def split_locations(seed, num_locations, split_fractions=(0.6, 0.15, 0.25)):
     }
 
 
-def recording_plan(split, clips_per_location, rng):
+def recording_plan(
+    split: str, clips_per_location: int, rng: np.random.Generator
+) -> list[tuple[str, ...]]:
     """The devices recording each clip of one location.
 
     Training and validation clips are recorded once by a seen device (the
@@ -338,14 +357,14 @@ def _location_clips(
 
 
 def generate_synthetic_scenes(
-    split="train",
-    seed=0,
-    num_locations=24,
-    clips_per_location=8,
-    sample_rate=16000,
-    clip_seconds=4.0,
-    progress=False,
-):
+    split: Literal["train", "validation", "test"] = "train",
+    seed: int = 0,
+    num_locations: int = 24,
+    clips_per_location: int = 8,
+    sample_rate: int = 16000,
+    clip_seconds: float = 4.0,
+    progress: bool = False,
+) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
     """Generates the raw audio of one split.
 
     Args:
@@ -388,7 +407,7 @@ def generate_synthetic_scenes(
     devices = {d: device_params(seed, d) for d in DEVICES}
     count = locations.size * clips_per_location * (2 if split == "test" else 1)
     waves = np.zeros((count, num_samples), np.float32)
-    columns = {"label": [], "device": [], "location": [], "segment": []}
+    columns: dict[str, list[Any]] = {"label": [], "device": [], "location": [], "segment": []}
     bar = keras.utils.Progbar(count, unit_name="clip") if progress else None
     for c in range(len(CLASS_NAMES)):
         for loc in locations[c]:
@@ -407,7 +426,9 @@ def generate_synthetic_scenes(
     return waves, labels, metadata
 
 
-def extract_features(waveforms, config, batch_size=64):
+def extract_features(
+    waveforms: np.ndarray, config: FrontEndConfig, batch_size: int = 64
+) -> np.ndarray:
     """Front end over a NumPy array of clips, in batches (float32 array)."""
     fn = tf.function(lambda x: compute_features(x, config))
     out = [
@@ -418,16 +439,17 @@ def extract_features(waveforms, config, batch_size=64):
 
 
 def synthetic_scenes(
-    split="train",
-    seed=0,
-    num_locations=24,
-    clips_per_location=8,
-    paper_shape=False,
-    config=None,
-    clip_seconds=None,
-    return_metadata=False,
-    progress=False,
-):
+    split: Literal["train", "validation", "test"] = "train",
+    seed: int = 0,
+    num_locations: int = 24,
+    clips_per_location: int = 8,
+    paper_shape: bool = False,
+    config: FrontEndConfig | None = None,
+    clip_seconds: float | None = None,
+    return_metadata: bool = False,
+    progress: bool = False,
+    cache_dir: StrPath | None = None,
+) -> LoadedSplit:
     """The embedded default dataset, as ``(features, label)``.
 
     Args:
@@ -449,11 +471,17 @@ def synthetic_scenes(
         return_metadata: also yield ``{"device", "location", "segment",
             "split"}``.
         progress: show a progress bar while generating.
+        cache_dir: a folder for the feature cache (generated once, with its
+            metadata, in the TFRecord cache of
+            :func:`~keras_specmix.datasets.cached_dataset`; the key covers
+            the arguments and the generator's and front end's code), or None.
 
     Returns:
-        ``tf.data.Dataset`` of ``(features float32, label int64)`` with
-        ``class_names``, ``metadata`` and ``skipped`` attributes (and
-        ``seen_devices``/``unseen_devices``).
+        A :class:`~keras_specmix.datasets.LoadedSplit`: the ``tf.data.Dataset``
+        of ``(features float32, label int64)``, ``class_names`` and
+        ``metadata`` (``device``, ``location``, ``segment``, ``split``). The
+        seen and unseen devices are :data:`SEEN_DEVICES` and
+        :data:`UNSEEN_DEVICES`.
 
     Examples:
 
@@ -466,13 +494,30 @@ def synthetic_scenes(
         config = FrontEndConfig() if paper_shape else FAST_CONFIG
     if clip_seconds is None:
         clip_seconds = 10.0 if paper_shape else 4.0
-    waves, labels, metadata = generate_synthetic_scenes(
-        split, seed, num_locations, clips_per_location, config.sample_rate, clip_seconds, progress
-    )
-    features = extract_features(waves, config)
-    ds = tf.data.Dataset.from_tensor_slices((features, labels))
+    arguments = (split, seed, num_locations, clips_per_location, config.sample_rate, clip_seconds)
+
+    def generate():
+        if progress:
+            print(f"Generating synthetic scenes ({split})...", flush=True)
+        waves, labels, metadata = generate_synthetic_scenes(*arguments, progress)
+        features = extract_features(waves, config)
+        _faults.point("data.generated")
+        columns = {k: np.asarray(v).tolist() for k, v in metadata.items()}
+        return tf.data.Dataset.from_tensor_slices((features, labels)), {"metadata": columns}
+
+    if cache_dir is None:
+        ds, info = generate()
+    else:
+        key = cache.cache_key(
+            arguments=arguments,
+            config=config.to_dict(),
+            code=cache.code_fingerprint(__name__, dsp.__name__, "keras_specmix.features"),
+        )
+        ds, info = cache.cached_features(
+            generate, cache_dir, f"synthetic-{split}", key, progress=False
+        )
+    metadata = {k: np.asarray(v) for k, v in info["metadata"].items()}
     if return_metadata:
-        ds = tf.data.Dataset.from_tensor_slices((features, labels, metadata))
-    ds = pipeline.attach(ds, CLASS_NAMES, metadata)
-    ds.seen_devices, ds.unseen_devices = SEEN_DEVICES, UNSEEN_DEVICES
-    return ds
+        ds = tf.data.Dataset.zip((ds, tf.data.Dataset.from_tensor_slices(metadata)))
+        ds = ds.map(lambda xy, m: (xy[0], xy[1], m))
+    return LoadedSplit(ds, CLASS_NAMES, metadata)

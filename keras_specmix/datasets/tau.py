@@ -14,13 +14,19 @@ the evaluate fold: unseen); the evaluation set adds d and s7-s11.
 """
 
 import os
+from typing import Literal
 
 import numpy as np
 
 from keras_specmix import _validation
+from keras_specmix._typing import Channel
+from keras_specmix._typing import OnError
+from keras_specmix._typing import StrPath
 from keras_specmix.datasets import _tsv
 from keras_specmix.datasets import pipeline
 from keras_specmix.datasets.table import ExampleTable
+from keras_specmix.datasets.table import LoadedSplit
+from keras_specmix.features.config import FrontEndConfig
 
 SPLITS = {
     "train": "fold1_train.csv",
@@ -30,7 +36,7 @@ SPLITS = {
 }
 
 
-def parse_tau_filename(filename):
+def parse_tau_filename(filename: str) -> dict[str, str]:
     """Splits a TAU file name into its fields.
 
     Args:
@@ -85,7 +91,9 @@ def _check_root(root):
     return root
 
 
-def tau2020_mobile_table(root, split="train"):
+def tau2020_mobile_table(
+    root: StrPath, split: Literal["train", "evaluate", "test", "all"] = "train"
+) -> ExampleTable:
     """Reads the file list, labels and metadata of one TAU 2020 Mobile split.
 
     Labels come from ``meta.csv`` (the vocabulary is its sorted set of
@@ -105,6 +113,14 @@ def tau2020_mobile_table(root, split="train"):
         FileNotFoundError: for a wrong root or a missing list file, naming it.
         ValueError: for a malformed list, or a file listed in a split but not
             in meta.csv, or a label/device that disagrees with the file name.
+
+    Examples:
+        >>> import tempfile
+        >>> from keras_specmix.datasets import write_fake_tau2020_mobile
+        >>> root = write_fake_tau2020_mobile(tempfile.mkdtemp() + "/tau")  # a tiny fake tree
+        >>> table = tau2020_mobile_table(root, "train")
+        >>> len(table), table.class_names, sorted(table.metadata)
+        (6, ('airport', 'bus', 'tram'), ['city', 'device', 'location', 'segment', 'split'])
     """
     split = _validation.check_choice("split", split, tuple(SPLITS))
     root = _check_root(root)
@@ -126,10 +142,11 @@ def tau2020_mobile_table(root, split="train"):
             )
         meta[row["filename"]] = row["scene_label"], fields
     class_names = tuple(sorted({label for label, _ in meta.values()}))
-    if SPLITS[split] is None:
+    list_name = SPLITS[split]
+    if list_name is None:
         names = list(meta)
     else:
-        list_path = os.path.join(root, "evaluation_setup", SPLITS[split])
+        list_path = os.path.join(root, "evaluation_setup", list_name)
         names = [r["filename"] for r in _tsv.read_table(list_path, ["filename"])]
         unknown = [n for n in names if n not in meta]
         if unknown:
@@ -150,16 +167,17 @@ def tau2020_mobile_table(root, split="train"):
 
 
 def tau2020_mobile(
-    root,
-    split="train",
-    config=None,
-    clip_seconds=10.0,
-    channel="mean",
-    on_error="raise",
-    cache_dir=None,
-    return_metadata=False,
-    progress=True,
-):
+    root: StrPath,
+    split: Literal["train", "evaluate", "test", "all"] = "train",
+    config: FrontEndConfig | None = None,
+    clip_seconds: float = 10.0,
+    channel: Channel = "mean",
+    on_error: OnError = "raise",
+    cache_dir: StrPath | None = None,
+    return_metadata: bool = False,
+    progress: bool = True,
+    segment_seconds: float | None = None,
+) -> LoadedSplit:
     """TAU Urban Acoustic Scenes 2020 Mobile as ``(features, label)``.
 
     Args:
@@ -170,18 +188,26 @@ def tau2020_mobile(
         clip_seconds: every clip is cropped/zero-padded to this length.
             Defaults to 10.0 (the clips' length): features ``(423, 128, 3)``.
         channel: "mean" (default), an int, or "all".
-        on_error: "raise" (default) or "skip" bad files (see
-            ``dataset.skipped``).
+        on_error: "raise" (default) or "skip" bad files (listed in the
+            result's ``skipped``).
         cache_dir: a folder to cache features in (extracted once), or None.
         return_metadata: also yield a dict of string tensors per example
             (``path``, ``device``, ``city``, ``location``, ``segment``,
             ``split``).
         progress: progress bar while filling the cache.
+        segment_seconds: None, or cut every clip into
+            ``⌊clip_seconds / segment_seconds⌋`` pieces, each an example:
+            ``segment_seconds=1.0`` gives the TAU Urban Acoustic Scenes 2022
+            Mobile clips of DCASE 2022-2025 Task 1 (ten 1-s pieces per 10-s
+            clip; :func:`~keras_specmix.datasets.pipeline.segment_table`).
+            The pieces of a clip stay in its split and keep its ``location``,
+            so splits by location never separate them; the metadata gains a
+            ``cut`` column (``"0"`` to ``"9"``). Defaults to None.
 
     Returns:
-        ``tf.data.Dataset`` of ``(features float32 (time, n_mels, 3), label
-        int64)``, with ``class_names``, ``metadata`` and ``skipped``
-        attributes.
+        A :class:`~keras_specmix.datasets.LoadedSplit`: the ``tf.data.Dataset``
+        of ``(features float32 (time, n_mels, 3), label int64)``, its
+        ``class_names``, ``metadata``, ``skipped`` and ``table``.
 
     Raises:
         FileNotFoundError, ValueError: see :func:`tau2020_mobile_table`;
@@ -189,14 +215,22 @@ def tau2020_mobile(
 
     Examples:
 
-    >>> ds = tau2020_mobile("/data/TAU-urban-acoustic-scenes-2020-mobile-"
-    ...                     "development", "train")  # doctest: +SKIP
-    >>> ds = ds.map(random_crop_fn(400, seed=0)).batch(32)  # doctest: +SKIP
+    >>> import tempfile
+    >>> from keras_specmix.datasets import random_crop, write_fake_tau2020_mobile
+    >>> root = write_fake_tau2020_mobile(tempfile.mkdtemp() + "/tau")  # your copy's folder
+    >>> ds = tau2020_mobile(root, "train", clip_seconds=0.3, progress=False)
+    >>> ds.element_spec[0].shape, ds.class_names
+    (TensorShape([5, 128, 3]), ('airport', 'bus', 'tram'))
+    >>> batches = random_crop(ds, length=4, seed=0).batch(32)  # the paper crops 400 frames
     """
     table = tau2020_mobile_table(root, split)
+    name = f"tau2020_mobile-{split}"
+    if segment_seconds is not None:
+        table = pipeline.segment_table(table, clip_seconds, segment_seconds)
+        name = f"{name}-cut{segment_seconds:g}s"
     return pipeline.files_dataset(
         table,
-        f"tau2020_mobile-{split}",
+        name,
         config=config,
         clip_seconds=clip_seconds,
         channel=channel,
@@ -204,4 +238,5 @@ def tau2020_mobile(
         cache_dir=cache_dir,
         return_metadata=return_metadata,
         progress=progress,
+        segment_seconds=segment_seconds,
     )

@@ -41,19 +41,15 @@ import numpy as np
 import tensorflow as tf
 
 from keras_specmix import _validation
+from keras_specmix.experiments.choices import DEFAULT_PROCESS_TIMEOUT
+from keras_specmix.experiments.choices import STRATEGIES
 
-STRATEGIES = ("default", "mirrored", "multi-worker", "keras-distribution")
 ENV_VARS = (
     "KERAS_DISTRIBUTION_JOB_ADDRESSES",
     "KERAS_DISTRIBUTION_NUM_PROCESSES",
     "KERAS_DISTRIBUTION_PROCESS_ID",
 )
 """Keras' variables for ``keras.distribution.initialize()``."""
-DEFAULT_PROCESS_TIMEOUT = 20
-"""Seconds without a heartbeat after which JAX declares a process lost (``--process-timeout``).
-
-JAX's default is 100 s for the heartbeat and 300 s for the shutdown barrier,
-so a killed process used to take the others down after minutes."""
 
 
 def _initialize_jax(process_timeout):
@@ -241,12 +237,12 @@ def explain_failure(strategy, error, wait=None, log=None, sleep=time.sleep):
     )
 
 
-def process_count(strategy) -> int:
+def process_count(strategy: object) -> int:
     """Processes of ``strategy`` (1 for a ``tf.distribute`` strategy or None)."""
     return getattr(strategy, "num_processes", 1)
 
 
-def process_index(strategy) -> int:
+def process_index(strategy: object) -> int:
     """This process's index in ``strategy`` (0 for a ``tf.distribute`` strategy or None)."""
     return getattr(strategy, "process_index", 0)
 

@@ -17,17 +17,6 @@ from keras_specmix.experiments import stats
 
 scipy_stats = _optional.lazy("scipy.stats", "The figures' confidence intervals")
 
-_COLORS = {
-    "none": "#4d4d4d",
-    "mixup": "#1f77b4",
-    "cutmix": "#ff7f0e",
-    "specaugment": "#2ca02c",
-    "specmix": "#d62728",
-    "freqmixstyle": "#9467bd",
-    "filteraugment": "#8c564b",
-    "mixpolicy": "#e377c2",
-}
-
 
 def _pyplot():
     _optional.require("matplotlib", "The figures").use("Agg")
@@ -75,7 +64,7 @@ def _seeds_and_means(ax, grouped, chance):
         ax.plot(x, ys, color="0.75", lw=0.8, zorder=1)
     for k, c in enumerate(conds):
         vals = np.array(list(grouped[c].values()))
-        ax.scatter(np.full(vals.size, k), vals, s=18, color=_COLORS[c], zorder=2)
+        ax.scatter(np.full(vals.size, k), vals, s=18, color=conditions_lib.COLORS[c], zorder=2)
         ax.errorbar(
             k + 0.18,
             vals.mean(),
@@ -120,7 +109,7 @@ def _differences(ax, rows):
     )
     for k, r in enumerate(rows):
         d = np.array(r["differences"])
-        ax.scatter(np.full(d.size, k), d, s=18, color=_COLORS[r["a"]], zorder=2)
+        ax.scatter(np.full(d.size, k), d, s=18, color=conditions_lib.COLORS[r["a"]], zorder=2)
         if r["ci_low"] is not None:
             ax.errorbar(
                 k + 0.18,
@@ -174,12 +163,14 @@ def _breakdown(ax, runs, key, title, chance, unseen=()):
         for i, name in enumerate(names):
             vals = grouped[c].get(name, [])
             xpos = i - 0.4 + (k + 0.5) * width
-            ax.scatter(np.full(len(vals), xpos), vals, s=6, color=_COLORS[c], alpha=0.5)
+            ax.scatter(
+                np.full(len(vals), xpos), vals, s=6, color=conditions_lib.COLORS[c], alpha=0.5
+            )
             if vals:
                 ax.plot(
                     [xpos - width / 2.5, xpos + width / 2.5],
                     [np.mean(vals)] * 2,
-                    color=_COLORS[c],
+                    color=conditions_lib.COLORS[c],
                     lw=2,
                     label=conditions_lib.LABELS[c] if i == 0 else None,
                 )

@@ -23,10 +23,8 @@ evaluation clips differ), and are built from scratch with seeded weights:
 import keras
 
 from keras_specmix import _validation
+from keras_specmix.experiments.choices import MODELS
 from keras_specmix.experiments.cp_mobile import cp_mobile
-
-MODELS = ("small", "two_path", "resnet101", "cp_mobile")
-"""The names :func:`build_model` accepts."""
 
 
 def build_model(name, input_shape, num_classes, width=None):

@@ -13,8 +13,7 @@ PyTorch behaviour and is the runner's default (``--weight-decay-mode l2``);
 import keras
 
 from keras_specmix import _validation
-
-WEIGHT_DECAY_MODES = ("l2", "decoupled")
+from keras_specmix.experiments.choices import WEIGHT_DECAY_MODES
 
 
 @keras.saving.register_keras_serializable(package="keras_specmix")

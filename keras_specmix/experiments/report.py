@@ -10,8 +10,8 @@ import sys
 
 import numpy as np
 
+from keras_specmix import _faults as faults
 from keras_specmix.experiments import conditions as conditions_lib
-from keras_specmix.experiments import faults
 from keras_specmix.experiments import paper
 from keras_specmix.experiments import stats
 
@@ -53,6 +53,7 @@ def environment(command=None):
     import tensorflow as tf  # noqa: PLC0415
 
     import keras_specmix  # noqa: PLC0415
+    from keras_specmix import _compat  # noqa: PLC0415
 
     versions = {
         "python": platform.python_version(),
@@ -89,8 +90,6 @@ def environment(command=None):
     if commit is None:
         dirty = None
     cpu, gpus = _device_names(tf)
-    from tensorflow.python.framework import config as tf_config  # noqa: PLC0415
-
     return {
         "versions": versions,
         "git_commit": commit,
@@ -101,7 +100,7 @@ def environment(command=None):
         "cpu_count": os.cpu_count(),
         "gpus": gpus,
         "devices": [d.name for d in tf.config.list_logical_devices()],
-        "op_determinism": bool(tf_config.is_op_determinism_enabled()),
+        "op_determinism": _compat.op_determinism(),
         "onednn_opts": os.environ.get("TF_ENABLE_ONEDNN_OPTS"),
     }
 
@@ -144,8 +143,20 @@ def settings_key(settings):
 
 
 def run_key(settings, condition, seed):
-    """A stable id of one run: the settings (:func:`canonical` form), condition and seed."""
-    return _digest({"settings": canonical(settings), "condition": condition, "seed": seed})
+    """A stable id of one run: its settings (:func:`canonical` form), condition and seed.
+
+    The settings are those the condition's run depends on
+    (:func:`~keras_specmix.experiments.conditions.settings_for`: of the
+    augmentation parameters, only the condition's own).
+
+    Examples:
+
+    >>> settings = {"augmentation": {"alpha": 0.4, "gamma": 0.3}}
+    >>> run_key(settings, "specmix", 0) == run_key({"augmentation": {"gamma": 0.3}}, "specmix", 0)
+    True
+    """
+    settings = canonical(conditions_lib.settings_for(settings, condition))
+    return _digest({"settings": settings, "condition": condition, "seed": seed})
 
 
 def runs_of(runs, settings):
@@ -198,7 +209,9 @@ class ResultsStore:
     """The JSON file of every finished run; a rerun skips the runs it holds.
 
     The file is rewritten atomically after each run, so an interrupted
-    comparison resumes where it stopped.
+    comparison resumes where it stopped. Each stored run's key is recomputed
+    from its stored settings, condition and seed (:func:`run_key`), so a file
+    written by an earlier version keyed differently still resumes.
 
     Args:
         path: the JSON file (created if missing).
@@ -218,6 +231,11 @@ class ResultsStore:
         if os.path.exists(self.path):
             with open(self.path, encoding="utf-8") as f:
                 self.data = json.load(f)
+        for run in self.runs:
+            # The key this version gives the run's stored settings, condition
+            # and seed: a file keyed by an earlier version resumes, not retrains.
+            if {"settings", "condition", "seed"} <= run.keys():
+                run["key"] = run_key(run["settings"], run["condition"], run["seed"])
 
     @property
     def runs(self):

@@ -15,6 +15,7 @@ import math
 from collections.abc import Sequence
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from keras_specmix import _optional
 
@@ -24,7 +25,7 @@ TALK_GAIN = 2.5
 """The gain (accuracy points) of SpecMix over None in the talk (TAU 2020 Mobile)."""
 
 
-def paired_difference(a: Sequence[float], b: Sequence[float], confidence: float = 0.95) -> dict:
+def paired_difference(a: ArrayLike, b: ArrayLike, confidence: float = 0.95) -> dict:
     """Mean of ``a - b`` over paired seeds, its t interval and the paired t-test.
 
     Args:
@@ -99,12 +100,12 @@ def holm(p_values: Sequence[float | None]) -> list:
     >>> holm([0.01, 0.04, 0.03, None])
     [0.03, 0.06, 0.06, None]
     """
-    index = [i for i, p in enumerate(p_values) if p is not None]
-    m = len(index)
+    present = {i: p for i, p in enumerate(p_values) if p is not None}
+    m = len(present)
     adjusted = list(p_values)
     running = 0.0
-    for rank, i in enumerate(sorted(index, key=lambda i: p_values[i])):
-        running = max(running, min(1.0, (m - rank) * p_values[i]))
+    for rank, i in enumerate(sorted(present, key=present.__getitem__)):
+        running = max(running, min(1.0, (m - rank) * present[i]))
         adjusted[i] = round(running, 12)
     return adjusted
 

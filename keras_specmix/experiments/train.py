@@ -3,17 +3,27 @@
 import dataclasses
 import os
 import time
+from typing import TYPE_CHECKING
+from typing import Any
 
 import keras
 import numpy as np
 import tensorflow as tf
 
+from keras_specmix import _faults as faults
 from keras_specmix import datasets
 from keras_specmix.data import augment_dataset
+from keras_specmix.datasets import pipeline
 from keras_specmix.experiments import conditions as conditions_lib
-from keras_specmix.experiments import faults
 from keras_specmix.experiments import models
 from keras_specmix.experiments import optim
+from keras_specmix.layers.base import LABELS
+from keras_specmix.layers.base import SPECTROGRAMS
+from keras_specmix.layers.device_impulse_response import ELIGIBLE
+
+if TYPE_CHECKING:
+    from keras_specmix.experiments.distribute import KerasDistribution
+    from keras_specmix.experiments.sources import Splits
 
 
 @dataclasses.dataclass(frozen=True)
@@ -39,17 +49,19 @@ class RunConfig:
         shuffle_buffer: cap of the training shuffle buffer.
         jit_compile: passed to ``compile`` (True, False or "auto").
         augmentation: :class:`~keras_specmix.experiments.conditions.AugmentationParams`.
-        augment_in: where the augmentation runs: ``"model"`` (inside the
-            compiled training step, :func:`~keras_specmix.experiments.conditions.wrap_model`)
-            or ``"data"`` (in ``tf.data``, on each process's own batches,
-            with :func:`keras_specmix.data.augment_dataset`).
+        augment_in: where the augmentation runs: ``"model"`` (each
+            condition's placement: inside the compiled training step,
+            :func:`~keras_specmix.experiments.conditions.wrap_model`, unless
+            the condition goes in ``tf.data``) or ``"data"`` (every condition
+            in ``tf.data``, on each process's own batches, with
+            :func:`keras_specmix.data.augment_dataset`).
     """
 
     dataset: str = "synthetic"
     model: str = "small"
     width: object = None
     epochs: int = 10
-    steps_per_epoch: object = None
+    steps_per_epoch: int | None = None
     batch_size: int = 32
     crop_frames: object = None
     learning_rate: float = 1e-3
@@ -59,7 +71,7 @@ class RunConfig:
     eval_batch_size: int = 64
     shuffle_buffer: int = 4096
     jit_compile: object = False
-    augmentation: conditions_lib.AugmentationParams = dataclasses.field(
+    augmentation: Any = dataclasses.field(  # a conditions.AugmentationParams
         default_factory=conditions_lib.AugmentationParams
     )
     augment_in: str = "model"
@@ -108,7 +120,7 @@ def process_seed(seed, num_processes=1, process_index=0):
     return int(state % (2**31 - 1))
 
 
-def training_dataset(splits, config, seed, augmentation=None):
+def training_dataset(splits, config, seed, augmentation=None, eligible=None):
     """Shuffled, repeated, cropped, one-hot, batched (and augmented) training data.
 
     When ``splits.train`` is one process's shard (``splits.shard`` is
@@ -117,11 +129,15 @@ def training_dataset(splits, config, seed, augmentation=None):
     :func:`process_seed`'s.
 
     Args:
-        splits: :class:`~keras_specmix.experiments.sources.Splits`.
+        splits: :class:`~keras_specmix.experiments.splits.Splits`.
         config: :class:`RunConfig`.
         seed: run seed (shuffle order, crops and augmentation draws).
         augmentation: None, or a ``keras_specmix`` layer applied to each
             batch in ``tf.data`` (``config.augment_in == "data"``).
+        eligible: None, or a bool array aligned with ``splits.train`` (this
+            shard's examples, in order): the augmentation gets it as the
+            ``"eligible"`` entry of a dict batch (DIR changes only those
+            clips; :func:`eligible_examples`).
 
     Returns:
         An infinite ``tf.data.Dataset`` of ``(x (batch, time, F, C), y
@@ -129,16 +145,63 @@ def training_dataset(splits, config, seed, augmentation=None):
     """
     num_processes, index = splits.shard or (1, 0)
     seed = process_seed(seed, num_processes, index)
-    ds = splits.train.shuffle(
+    ds = splits.train
+    if eligible is not None:
+        if augmentation is None:
+            raise ValueError("`eligible` is read by an augmentation in tf.data; none was given")
+        column = tf.data.Dataset.from_tensor_slices(np.asarray(eligible, bool))
+        ds = tf.data.Dataset.zip((ds, column)).map(lambda xy, e: (xy[0], xy[1], e))
+    ds = ds.shuffle(
         min(splits.shard_size, config.shuffle_buffer), seed=seed, reshuffle_each_iteration=True
     ).repeat()
     if config.crop_frames is not None:
         ds = datasets.random_crop(ds, config.crop_frames, seed=seed)
-    ds = ds.map(_one_hot(len(splits.class_names)), num_parallel_calls=tf.data.AUTOTUNE)
+    one_hot = _one_hot(len(splits.class_names))
+    ds = ds.map(lambda x, y, *rest: (*one_hot(x, y), *rest), num_parallel_calls=tf.data.AUTOTUNE)
     ds = ds.batch(config.batch_size // num_processes, drop_remainder=True)
+    if eligible is not None:
+        ds = ds.map(lambda x, y, e: {SPECTROGRAMS: x, LABELS: y, ELIGIBLE: e})
     if augmentation is not None:
         ds = augment_dataset(ds, augmentation, seed)
+    if eligible is not None:
+        ds = ds.map(lambda d: (d[SPECTROGRAMS], d[LABELS]))
     return ds.prefetch(tf.data.AUTOTUNE)
+
+
+def eligible_examples(splits, devices, condition):
+    """Which training examples (of this process's shard) a device-reading condition may change.
+
+    Args:
+        splits: :class:`~keras_specmix.experiments.splits.Splits`.
+        devices: the eligible device names
+            (:func:`~keras_specmix.experiments.conditions.eligible_devices`).
+        condition: the condition's name (for the messages).
+
+    Returns:
+        A bool array aligned with ``splits.train``.
+
+    Raises:
+        ValueError: when the dataset has no ``device`` metadata, or none of
+            its training clips is from ``devices`` (the layer would never
+            apply).
+    """
+    column = splits.train_metadata.get("device")
+    if column is None:
+        raise ValueError(
+            f"condition {condition} changes only the clips of devices {', '.join(devices)} "
+            "(--dir-devices), but this dataset has no device metadata"
+        )
+    column = np.asarray(column).astype(str)
+    if splits.shard is not None:  # train_metadata is the whole split, train one shard of it
+        column = column[pipeline.shard_indices(len(column), *splits.shard)]
+    eligible = np.isin(column, np.asarray(devices, str))
+    if not eligible.any():
+        raise ValueError(
+            f"condition {condition} changes only the clips of devices {', '.join(devices)} "
+            f"(--dir-devices), and no training clip is from them; the training devices "
+            f"are {', '.join(sorted(set(column.tolist())))}"
+        )
+    return eligible
 
 
 def _pad_to_multiple(multiple):
@@ -270,7 +333,15 @@ def accuracy_breakdown(probabilities, labels, class_names, devices=None, seen=()
     return out
 
 
-def run_one(splits, config, condition, seed, run_dir, strategy=None, verbose=1):
+def run_one(
+    splits: "Splits",
+    config: "RunConfig",
+    condition: str,
+    seed: int,
+    run_dir: str | os.PathLike[str],
+    strategy: "tf.distribute.Strategy | KerasDistribution | None" = None,
+    verbose: int = 1,
+) -> dict[str, Any] | None:
     """Trains one (condition, seed) and scores the best-validation checkpoint.
 
     Weights are seeded with ``keras.utils.set_random_seed(seed)``; the
@@ -285,7 +356,7 @@ def run_one(splits, config, condition, seed, run_dir, strategy=None, verbose=1):
     classifier, and the others return None.
 
     Args:
-        splits: :class:`~keras_specmix.experiments.sources.Splits`.
+        splits: :class:`~keras_specmix.experiments.splits.Splits`.
         config: :class:`RunConfig`.
         condition: one of :data:`~keras_specmix.experiments.conditions.CONDITIONS`.
         seed: int >= 0.
@@ -320,13 +391,19 @@ def run_one(splits, config, condition, seed, run_dir, strategy=None, verbose=1):
     steps = config.steps_per_epoch or max(1, splits.sizes["train"] // config.batch_size)
     keras.utils.set_random_seed(seed)  # the same initial weights on every process
     augmentation = conditions_lib.make_augmentation(condition, config.augmentation, seed)
-    in_data = config.augment_in == "data" and augmentation is not None
+    in_data = conditions_lib.placement(condition, config.augment_in) == "data"
+    devices = conditions_lib.eligible_devices(condition, config.augmentation)
+    eligible = None if devices is None else eligible_examples(splits, devices, condition)
     build = lambda: models.build_model(  # noqa: E731
         config.model, (None, n_mels, channels), num_classes, config.width
     )
     with strategy.scope():
         classifier = build()
-        model = classifier if in_data else conditions_lib.wrap_model(classifier, augmentation)
+        model = (
+            classifier
+            if in_data
+            else conditions_lib.wrap_model(classifier, augmentation, condition)
+        )
         model.compile(
             optimizer=optim.make_optimizer(
                 config.learning_rate,
@@ -348,7 +425,7 @@ def run_one(splits, config, condition, seed, run_dir, strategy=None, verbose=1):
     faults.point("run.start")
     with strategy.scope():
         history = model.fit(
-            training_dataset(splits, config, seed, augmentation if in_data else None),
+            training_dataset(splits, config, seed, augmentation if in_data else None, eligible),
             epochs=config.epochs,
             steps_per_epoch=steps,
             shuffle=False,  # the dataset is already shuffled (seeded)
@@ -386,7 +463,7 @@ def run_one(splits, config, condition, seed, run_dir, strategy=None, verbose=1):
     record = {
         "condition": condition,
         "seed": seed,
-        "augmentation_params": config.augmentation.for_condition(condition),
+        "augmentation_params": conditions_lib.record_config(augmentation),
         **accuracy_breakdown(
             probabilities,
             labels,

@@ -3,6 +3,7 @@
 import dataclasses
 import hashlib
 import json
+from typing import Any
 
 from keras_specmix import _validation
 
@@ -46,7 +47,7 @@ class FrontEndConfig:
     hop_length: int = 1024
     n_mels: int = 128
     fmin: float = 0.0
-    fmax: float = None
+    fmax: float | None = None
     htk: bool = True
     log_offset: float = 1e-8
     center: bool = True
@@ -71,31 +72,31 @@ class FrontEndConfig:
         object.__setattr__(self, "fmin", fmin)
 
     @property
-    def fmax_hz(self):
+    def fmax_hz(self) -> float:
         """The highest mel edge in Hz (``sample_rate / 2`` when fmax is None)."""
         return self.sample_rate / 2 if self.fmax is None else self.fmax
 
     @property
-    def channels(self):
+    def channels(self) -> int:
         """Number of output channels: 3 with Δ/ΔΔ, else 1."""
         return 3 if self.deltas else 1
 
-    def num_frames(self, num_samples):
+    def num_frames(self, num_samples: int) -> int:
         """Frames of the log-mel (before Δ trimming) for ``num_samples``."""
         if self.center:
             return 1 + num_samples // self.hop_length
         return max(0, 1 + (num_samples - self.n_fft) // self.hop_length)
 
-    def output_shape(self, num_samples):
+    def output_shape(self, num_samples: int) -> tuple[int, int, int]:
         """``(time, n_mels, channels)`` of the features of one clip."""
         frames = self.num_frames(num_samples) - (8 if self.deltas else 0)
         return (frames, self.n_mels, self.channels)
 
-    def to_dict(self):
+    def to_dict(self) -> dict[str, Any]:
         """The settings as a plain dict (JSON-serialisable)."""
         return dataclasses.asdict(self)
 
-    def cache_key(self):
+    def cache_key(self) -> str:
         """A short stable hash of the settings, used to key feature caches."""
         text = json.dumps(self.to_dict(), sort_keys=True)
         return hashlib.sha256(text.encode()).hexdigest()[:16]

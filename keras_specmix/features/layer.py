@@ -1,5 +1,7 @@
 """`LogMelSpectrogram`: a thin Keras layer over :func:`compute_features`."""
 
+from typing import Any
+
 import keras
 import tensorflow as tf
 
@@ -15,6 +17,19 @@ class LogMelSpectrogram(keras.layers.Layer):
     defaults: 44.1 kHz, FFT 2048, hop 1024, 128 HTK mels, ``log(x + 1e-8)``,
     Δ/ΔΔ channels). The layer has no weights; it is deterministic and the
     same in training and inference.
+
+    Args:
+        sample_rate: sampling rate of the waveforms in Hz. Defaults to 44100.
+        n_fft: FFT size and Hann window length in samples. Defaults to 2048.
+        hop_length: hop between frames in samples. Defaults to 1024.
+        n_mels: number of mel bands. Defaults to 128.
+        fmin: lowest mel edge in Hz. Defaults to 0.
+        fmax: highest mel edge in Hz, or None for ``sample_rate / 2``.
+        htk: HTK mel scale (True, the paper) or Slaney's (False).
+        log_offset: the ``eps`` of ``log(x + eps)``. Defaults to 1e-8.
+        center: pad ``n_fft // 2`` zeros on both sides before framing.
+        deltas: stack Δ and ΔΔ as channels 2 and 3 (True) or not.
+        **kwargs: base layer arguments (``name``, ``dtype``).
 
     Input shape:
         ``(batch, samples)`` float waveforms.
@@ -36,18 +51,18 @@ class LogMelSpectrogram(keras.layers.Layer):
 
     def __init__(
         self,
-        sample_rate=44100,
-        n_fft=2048,
-        hop_length=1024,
-        n_mels=128,
-        fmin=0.0,
-        fmax=None,
-        htk=True,
-        log_offset=1e-8,
-        center=True,
-        deltas=True,
-        **kwargs,
-    ):
+        sample_rate: int = 44100,
+        n_fft: int = 2048,
+        hop_length: int = 1024,
+        n_mels: int = 128,
+        fmin: float = 0.0,
+        fmax: float | None = None,
+        htk: bool = True,
+        log_offset: float = 1e-8,
+        center: bool = True,
+        deltas: bool = True,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         self.config = FrontEndConfig(
             sample_rate=sample_rate,

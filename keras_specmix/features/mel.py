@@ -7,9 +7,10 @@ constant of the configuration and is built once in NumPy.
 """
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 
-def hz_to_mel(frequencies, htk=True):
+def hz_to_mel(frequencies: ArrayLike, htk: bool = True) -> np.ndarray:
     """Hz -> mel on the HTK scale, or on Slaney's (librosa's default) scale."""
     f = np.asarray(frequencies, dtype=np.float64)
     if htk:
@@ -25,7 +26,7 @@ def hz_to_mel(frequencies, htk=True):
     )
 
 
-def mel_to_hz(mels, htk=True):
+def mel_to_hz(mels: ArrayLike, htk: bool = True) -> np.ndarray:
     """Inverse of :func:`hz_to_mel`."""
     m = np.asarray(mels, dtype=np.float64)
     if htk:
@@ -37,7 +38,9 @@ def mel_to_hz(mels, htk=True):
     return np.where(m >= min_log_mel, min_log_hz * np.exp(logstep * (m - min_log_mel)), f_sp * m)
 
 
-def mel_filterbank(sample_rate, n_fft, n_mels, fmin, fmax, htk=True):
+def mel_filterbank(
+    sample_rate: int, n_fft: int, n_mels: int, fmin: float, fmax: float, htk: bool = True
+) -> np.ndarray:
     """Triangular mel filters, the weights of ``librosa.filters.mel(norm=None)``.
 
     Args:
@@ -51,6 +54,11 @@ def mel_filterbank(sample_rate, n_fft, n_mels, fmin, fmax, htk=True):
     Returns:
         float32 array of shape ``(n_fft // 2 + 1, n_mels)`` (ready to right-
         multiply a ``(..., time, bins)`` power spectrogram).
+
+    Examples:
+        >>> filters = mel_filterbank(16000, 512, 40, 0.0, 8000.0)
+        >>> filters.shape, filters.dtype, bool((filters.sum(axis=0) > 0).all())
+        ((257, 40), dtype('float32'), True)
     """
     fft_freqs = np.linspace(0.0, sample_rate / 2.0, n_fft // 2 + 1)
     mel_points = np.linspace(hz_to_mel(fmin, htk), hz_to_mel(fmax, htk), n_mels + 2)

@@ -1,8 +1,12 @@
 """AddNoise layer: white noise at a random signal-to-noise ratio per example."""
 
+from collections.abc import Sequence
+from typing import Any
+
 import keras
 
 from keras_specmix import _validation
+from keras_specmix._typing import Domain
 from keras_specmix.layers.base import SPECTROGRAMS
 from keras_specmix.layers.signal import SignalAugmentation
 from keras_specmix.ops import gain_noise
@@ -75,7 +79,13 @@ class AddNoise(SignalAugmentation):
     given ``seed`` within one execution mode.
     """
 
-    def __init__(self, snr_db_range=(6.0, 30.0), domain="log", channels=None, **kwargs):
+    def __init__(
+        self,
+        snr_db_range: Sequence[float] = (6.0, 30.0),
+        domain: Domain = "log",
+        channels: Sequence[int] | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         self.snr_db_range = gain_noise.check_db_range("snr_db_range", snr_db_range)
         self.domain = _validation.check_choice("domain", domain, set(gain_noise.DOMAINS))

@@ -1,7 +1,10 @@
 """The base class shared by every augmentation layer.
 
-It owns what is not the algorithm: seed plumbing, the ``training`` gate,
-input validation, the data format and dict-or-tensor I/O. Subclasses
+It owns what is not the algorithm: the ``training`` gate, input
+validation, the data format, dict-or-tensor I/O and a seed state (a
+``SeedState``, ``keras_specmix/layers/_seed_state.py``; the dict keys are in
+``keras_specmix/_keys.py``, run-time value checks in
+``keras_specmix/ops/_checks.py``). Subclasses
 implement two methods, mirroring Keras' ``get_random_transformation`` /
 ``transform_*``:
 
@@ -13,31 +16,37 @@ implement two methods, mirroring Keras' ``get_random_transformation`` /
 ``x`` channels-last, whatever the layer's ``data_format``.
 """
 
-import secrets
 import warnings
+from collections.abc import Mapping
+from collections.abc import MutableMapping
+from typing import Any
+from typing import Literal
 
 import keras
-import numpy as np
-import tensorflow as tf
 
 from keras_specmix import _compat
 from keras_specmix import _validation
+from keras_specmix._keys import LABELS
+from keras_specmix._keys import LENGTHS
+from keras_specmix._keys import PADDING_MASK
+from keras_specmix._keys import SPECTROGRAMS
+from keras_specmix._typing import Granularity
+from keras_specmix._typing import LayerInputs
+from keras_specmix._typing import LayerOutputs
+from keras_specmix._typing import Params
+from keras_specmix._typing import ParamsLike
+from keras_specmix._typing import Tensor
+from keras_specmix._typing import TensorLike
+from keras_specmix.layers._seed_state import SeedState
 from keras_specmix.ops import _backend
+from keras_specmix.ops import _checks
 from keras_specmix.ops import random as random_ops
 from keras_specmix.ops import warp
 
-SPECTROGRAMS = "spectrograms"
-LABELS = "labels"
-LENGTHS = "lengths"
-PADDING_MASK = "padding_mask"
-DATA_FORMATS = ("channels_last", "channels_first")
+# The I/O keys live in keras_specmix._keys; the layer modules import them from here too.
+__all__ = ["LABELS", "LENGTHS", "PADDING_MASK", "SPECTROGRAMS", "SpectrogramAugmentation"]
 
-#: ``tf.random.Algorithm.PHILOX``: its state is int64 ``[counter_lo, counter_hi, key]``.
-_PHILOX = 1
-_PHILOX_STATE_SIZE = 3
-#: How far ``RngReadAndSkip(delta=1)`` moves a Philox counter: one draw.
-_PHILOX_STEP = 256
-_SEED_STATE = "seed_state"
+DATA_FORMATS = ("channels_last", "channels_first")
 
 
 class SpectrogramAugmentation(keras.layers.Layer):
@@ -106,12 +115,34 @@ class SpectrogramAugmentation(keras.layers.Layer):
             model's initial weights alone, and ``keras.utils.set_random_seed``
             does not make a ``seed=None`` layer reproducible: pass ``seed``.
         **kwargs: base ``keras.layers.Layer`` arguments (``name``, ``dtype``).
+
+    Examples:
+        A layer draws its parameters in ``sample_params`` and applies them in
+        ``transform``; the base handles seeds, ``training``, dicts and dtypes:
+
+        >>> class RandomShift(SpectrogramAugmentation):
+        ...     def sample_params(self, data, seed):
+        ...         return {"shift": tf.random.stateless_uniform([], seed)}
+        ...     def transform(self, data, params):
+        ...         return {**data, "spectrograms": data["spectrograms"] + params["shift"]}
+        >>> layer, x = RandomShift(seed=0), tf.zeros([2, 4, 3])
+        >>> out = layer(x, training=True)
+        >>> bool(tf.reduce_all(out == out[0, 0, 0])), bool(tf.reduce_all(out != 0.0))
+        (True, True)
+        >>> bool(tf.reduce_all(layer(x, training=False) == x))
+        True
     """
 
     #: Whether inputs must be a dict carrying labels (the mixing layers).
     requires_labels = False
 
-    def __init__(self, data_format=None, seed=None, param_granularity="example", **kwargs):
+    def __init__(
+        self,
+        data_format: Literal["channels_last", "channels_first"] | None = None,
+        seed: int | None = None,
+        param_granularity: Granularity = "example",
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         self.seed = _validation.check_seed(seed)
         self.param_granularity = random_ops.check_granularity(
@@ -120,28 +151,28 @@ class SpectrogramAugmentation(keras.layers.Layer):
         if data_format is None:
             data_format = keras.config.image_data_format()
         self.data_format = _validation.check_choice("data_format", data_format, set(DATA_FORMATS))
-        self._create_seed_state()
+        self._seeds = SeedState(self, self.seed)
+        self._seed_state = self._seeds.weight  # the attribute TensorFlow checkpoints name
         # Inputs are validated by the layer itself: never autocast them.
-        self._convert_input_args = False
-        self._allow_non_tensor_positional_args = True
+        _compat.accept_raw_inputs(self)
         self._warned_layout = False
         self._warned_unset_training = False
         self.built = True
 
     # ---------------------------------------------------------- subclass API
-    def sample_params(self, data, seed):
+    def sample_params(self, data: dict[str, Tensor], seed: TensorLike) -> Params:
         """Draws the random parameters of one call. Implemented by subclasses."""
         raise NotImplementedError
 
-    def transform(self, data, params):
+    def transform(self, data: dict[str, Tensor], params: ParamsLike) -> dict[str, Tensor]:
         """Applies ``params`` to ``data`` (a dict). Implemented by subclasses."""
         raise NotImplementedError
 
-    def identity(self, data):
+    def identity(self, data: dict[str, Tensor]) -> dict[str, Tensor]:
         """The output at inference: ``data`` itself (subclasses may add keys)."""
         return data
 
-    def _set_gate(self, prob, gate_granularity):
+    def _set_gate(self, prob: float, gate_granularity: Granularity) -> None:
         """Validates and stores ``prob`` and ``gate_granularity`` (layers with a gate).
 
         Raises:
@@ -151,14 +182,19 @@ class SpectrogramAugmentation(keras.layers.Layer):
         self.prob = _validation.check_float("prob", prob, 0.0, 1.0)
         self.gate_granularity = random_ops.check_granularity("gate_granularity", gate_granularity)
 
-    def granularities(self):
+    def granularities(self) -> dict[str, Granularity]:
         """The ``gate_granularity``/``param_granularity`` keyword arguments of the samplers.
 
         Returns:
             ``{"param_granularity": ...}``, plus ``"gate_granularity"`` for
             a layer with a ``prob`` gate.
+
+        Examples:
+            >>> from keras_specmix import FrequencyMixStyle
+            >>> FrequencyMixStyle(gate_granularity="batch").granularities()
+            {'param_granularity': 'example', 'gate_granularity': 'batch'}
         """
-        out = {"param_granularity": self.param_granularity}
+        out: dict[str, Granularity] = {"param_granularity": self.param_granularity}
         if hasattr(self, "gate_granularity"):
             out["gate_granularity"] = self.gate_granularity
         return out
@@ -170,10 +206,10 @@ class SpectrogramAugmentation(keras.layers.Layer):
         data = self._unpack(inputs)
         if not training:
             return self._pack(inputs, self.identity(data))
-        seed = self._next_seed(data[SPECTROGRAMS])
+        seed = self._seeds.next_seed(data[SPECTROGRAMS])
         return self._pack(inputs, self.transform(data, self.sample_params(data, seed)))
 
-    def augment(self, inputs, seed):
+    def augment(self, inputs: LayerInputs, seed: TensorLike) -> LayerOutputs:
         """Augments ``inputs`` with an explicit seed, leaving the layer's state alone.
 
         Args:
@@ -187,7 +223,7 @@ class SpectrogramAugmentation(keras.layers.Layer):
         params = self.sample_params(data, random_ops.as_seed(seed, data[SPECTROGRAMS]))
         return self._pack(inputs, self.transform(data, params))
 
-    def lengths(self, data):
+    def lengths(self, data: Mapping[str, TensorLike]) -> Tensor | None:
         """int32 ``(batch,)`` valid frames, or None when the input has none.
 
         Read from ``data["lengths"]``, or counted from ``data["padding_mask"]``
@@ -206,7 +242,7 @@ class SpectrogramAugmentation(keras.layers.Layer):
                     f"`{PADDING_MASK}` must have shape (batch, time). "
                     f"Received: shape={tuple(mask.shape)}"
                 )
-            mask = _leading_mask(xp, xp.cast(mask, "bool"), type(self).__name__)
+            mask = _checks.leading_mask(xp, xp.cast(mask, "bool"), type(self).__name__)
             lengths = xp.sum(xp.cast(mask, "int32"), axis=1)
             name = PADDING_MASK
         else:
@@ -225,126 +261,29 @@ class SpectrogramAugmentation(keras.layers.Layer):
         return config
 
     # ------------------------------------------------------------ seeds
-    def _create_seed_state(self):
-        # seed=None: a key from OS entropy. Never Python's `random`, which
-        # Keras' initialisers draw their default seeds from: taking a number
-        # from it would shift the initial weights of every model built later.
-        key = self.seed if self.seed is not None else 1 + secrets.randbelow(2**31 - 2)
-        initial = [0, 0, key]
-        tensorflow = keras.backend.backend() == "tensorflow"
-        # A Keras weight, so `.keras` files keep the state: int64 Philox
-        # state [counter_lo, counter_hi, key] on TensorFlow (for
-        # RngReadAndSkip), int32 [counter, tf.data draws, key] on JAX and
-        # PyTorch (the middle word is written when saving, see
-        # `save_own_variables`).
-        dtype = "int64" if tensorflow else "int32"
-        self._seed_state = self.add_weight(
-            shape=(_PHILOX_STATE_SIZE,),
-            dtype=dtype,
-            initializer=lambda shape, dtype=dtype: keras.ops.convert_to_tensor(initial, dtype),
-            trainable=False,
-            name=_SEED_STATE,
-        )
-        self._tf_seed_state = None
-        if not tensorflow:
-            # Inside tf.data this layer runs on TensorFlow, where it needs a
-            # TensorFlow variable to read and advance atomically.
-            with tf.init_scope():
-                self._tf_seed_state = tf.Variable(
-                    initial, dtype=tf.int64, trainable=False, name=_SEED_STATE
-                )
-
-    def _seed_variable(self):
-        if self._tf_seed_state is not None:
-            return self._tf_seed_state
-        return _compat.tf_variable(self._seed_state)
-
-    def _next_seed(self, x):
-        """A fresh shape-``[2]`` seed on ``x``'s backend; advances the state."""
-        xp = _backend.namespace(x)
-        if xp.name == _backend.TENSORFLOW:
-            # One atomic op: parallel tf.data calls never read the same state.
-            state = tf.raw_ops.RngReadAndSkip(
-                resource=self._seed_variable().handle,
-                alg=_PHILOX,
-                delta=tf.constant(1, tf.uint64),
-            )
-            seed = _per_replica(random_ops.seed_from_state(state))
-        else:
-            state = xp.convert_to_tensor(self._seed_state.value)
-            self._seed_state.assign(state + xp.convert_to_tensor([1, 0, 0], "int32"))
-            seed = xp.as_seed(xp.stack([state[2], state[0]]))
-        return _per_process(xp, seed)
-
-    def save_own_variables(self, store):
+    def save_own_variables(self, store: MutableMapping[str, Any]) -> None:
         """Saves the seed state, so a reloaded layer goes on where this one is.
 
-        On TensorFlow the state is one int64 Philox state ``[counter_lo,
-        counter_hi, key]`` that every call advances, in ``tf.data`` or in a
-        model. On JAX and PyTorch a layer has two streams: the Keras weight
-        (calls inside a model) and a TensorFlow variable (calls in ``tf.data``
-        or on TensorFlow tensors); the file holds both as int32 ``[model
-        calls, tf.data calls, key]``, read back by ``load_own_variables``.
+        See ``SeedState.save``: on JAX and PyTorch both seed streams go in
+        the file as one int32 ``[model calls, tf.data calls, key]``.
         """
-        if self._tf_seed_state is None:
+        if not self._seeds.save(store, _compat.own_variables(self)):
             super().save_own_variables(store)
-            return
-        state = np.asarray(keras.ops.convert_to_numpy(self._seed_state.value)).astype("int64")
-        draws = int(self._tf_seed_state.numpy()[0]) // _PHILOX_STEP
-        both = np.asarray([state[0], draws, state[2]], "int32")
-        # Keras' own loop (keras.layers.Layer.save_own_variables), with the
-        # seed state's entry replaced: an HDF5 store cannot overwrite one.
-        own = self._trainable_variables + self._non_trainable_variables
-        for i, variable in enumerate(own):
-            store[f"{i}"] = both if variable is self._seed_state else variable
 
-    def load_own_variables(self, store):
+    def load_own_variables(self, store: Mapping[str, Any]) -> None:
         """Restores the seed state from a ``.keras`` file, old or from another backend.
 
-        The saved layout tells the backend that wrote it: int64 ``[counter_lo,
-        counter_hi, key]`` from TensorFlow, int32 ``[model calls, tf.data
-        calls, key]`` from JAX or PyTorch (see ``save_own_variables``). Each
-        stream of this layer goes on after the draws the saved layer made:
-        the ``tf.data`` stream exactly where it was (it is the same Philox
-        stream on every backend); a TensorFlow layer's single stream goes on
-        after the saved ``tf.data`` draws, a JAX or PyTorch layer's model
-        stream after the saved model calls. Files written by keras_specmix 0.1
-        hold no state for these layers (the layer then starts from its
-        ``seed``).
+        See ``SeedState.load``: each stream goes on after the draws the saved
+        layer made; files of keras_specmix 0.1 leave the layer at its ``seed``.
         """
-        keys = list(store.keys())
-        if not keys:
-            return
-        own = self._trainable_variables + self._non_trainable_variables
-        if len(keys) != len(own):
+        if not self._seeds.load(store, _compat.own_variables(self)):
             super().load_own_variables(store)  # Keras' error for a mismatched file
-            return
-        for i, variable in enumerate(own):
-            if variable is self._seed_state:
-                self._restore_seed_state(np.asarray(store[f"{i}"]))
-            else:
-                variable.assign(store[f"{i}"])
-
-    def _restore_seed_state(self, saved):
-        """Sets this layer's seed streams from a saved state (see ``load_own_variables``)."""
-        if saved.dtype == np.int64:  # from TensorFlow: one Philox stream
-            philox = saved
-            model = [int(saved[0]) // _PHILOX_STEP, 0, int(saved[2])]
-        else:  # from JAX or PyTorch: [model calls, tf.data calls, key]
-            saved = saved.astype("int64")
-            philox = np.asarray([saved[1] * _PHILOX_STEP, 0, saved[2]], "int64")
-            model = [int(saved[0]), 0, int(saved[2])]
-        if self._tf_seed_state is None:
-            self._seed_state.assign(philox)
-        else:
-            self._seed_state.assign(np.asarray(model, "int32"))
-            self._tf_seed_state.assign(philox)
 
     def _trackable_children(self, save_type="checkpoint", **kwargs):
         # A tf.Module holding this layer must save its seed state, so that a
         # reloaded tf.function keeps drawing fresh seeds.
         children = super()._trackable_children(save_type, **kwargs)
-        children.setdefault("seed_state_variable", self._seed_variable())
+        children.setdefault("seed_state_variable", self._seeds.variable())
         return children
 
     # ------------------------------------------------------------ training
@@ -454,64 +393,6 @@ class SpectrogramAugmentation(keras.layers.Layer):
         return _backend.namespace(x, y).convert_to_tensor(y)
 
 
-def _leading_mask(xp, mask, name):
-    """``mask`` after checking that each row's True entries come first.
-
-    Checked eagerly (``ValueError``) on every backend and in TensorFlow
-    graphs (``InvalidArgumentError``); XLA and ``jax.jit`` have no run-time
-    assertions, so a traced mask there is taken as it is.
-    """
-    message = (
-        f"{name}: `{PADDING_MASK}` must be True on the valid frames, which come "
-        "first, then False on the padding (pass `lengths` instead for other "
-        "layouts). Received a mask with a False frame before a True one."
-    )
-    return assert_all(xp, ~xp.any(mask[:, 1:] & ~mask[:, :-1]), message, mask)
-
-
-def assert_all(xp, condition, message, value, data=()):
-    """``value``, after checking the scalar bool ``condition`` where possible.
-
-    Eagerly (any backend) a False ``condition`` raises ``ValueError(message)``;
-    in a TensorFlow graph the check becomes a ``tf.debugging.Assert`` that
-    ``value`` depends on (``InvalidArgumentError`` at run time, with
-    ``data`` printed). Under XLA and inside ``jax.jit`` nothing can raise at
-    run time, so ``value`` is returned unchecked.
-
-    Args:
-        xp: the backend namespace (``keras_specmix.ops._backend``).
-        condition: scalar bool tensor.
-        message: the error message.
-        value: the tensor to return.
-        data: extra tensors shown by a failing graph assertion.
-
-    Returns:
-        ``value``.
-
-    Raises:
-        ValueError: eagerly, when ``condition`` is False.
-    """
-    if xp.name == _backend.TENSORFLOW:
-        if tf.executing_eagerly():
-            if not bool(condition):
-                raise ValueError(message + _shown(data))
-            return value
-        if _compat.in_xla_context():
-            return value
-        check = tf.debugging.Assert(condition, [message, *data], summarize=64)
-        with tf.control_dependencies([check]):
-            return tf.identity(value)
-    if _compat.is_traced(condition):
-        return value
-    if not bool(np.asarray(keras.ops.convert_to_numpy(condition))):
-        raise ValueError(message + _shown(data))
-    return value
-
-
-def _shown(data):
-    return "".join(str(np.asarray(keras.ops.convert_to_numpy(d)).tolist()) for d in data)
-
-
 def _is_augmentation_pipeline(entry):
     """Whether ``entry`` holds no variables but keras_specmix seed states."""
     own = 0
@@ -519,30 +400,3 @@ def _is_augmentation_pipeline(entry):
         if isinstance(layer, SpectrogramAugmentation):
             own += len(layer.variables)
     return len(entry.variables) == own
-
-
-def _per_replica(seed):
-    """Folds the replica id into ``seed`` under a multi-replica strategy.
-
-    Every replica of a ``tf.distribute`` strategy reads the same seed
-    state; without this, all replicas would draw the same masks and
-    partners for their different shards of the global batch.
-    """
-    context = tf.distribute.get_replica_context()
-    if context is None or context.num_replicas_in_sync == 1:
-        return seed
-    replica = tf.cast(context.replica_id_in_sync_group, tf.int32)
-    return tf.random.experimental.stateless_fold_in(seed, replica)
-
-
-def _per_process(xp, seed):
-    """Folds the JAX process index into ``seed`` when several processes train.
-
-    Under ``keras.distribution`` every process builds the same layers with
-    the same seed state; without this, the processes would draw the same
-    masks and partners for their different parts of the global batch.
-    """
-    index, count = _compat.jax_process()
-    if count <= 1:
-        return seed
-    return xp.fold_in(seed, index)

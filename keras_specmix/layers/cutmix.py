@@ -1,5 +1,8 @@
 """CutMix layer."""
 
+from typing import Any
+from typing import Literal
+
 import keras
 
 from keras_specmix import _validation
@@ -60,7 +63,9 @@ class CutMix(MixingLayer):
     given ``seed`` within one execution mode.
     """
 
-    def __init__(self, alpha=0.4, axes="both", **kwargs):
+    def __init__(
+        self, alpha: float = 0.4, axes: Literal["both", "time", "freq"] = "both", **kwargs: Any
+    ) -> None:
         super().__init__(**kwargs)
         self.alpha = _validation.check_float("alpha", alpha, 0.0, open_min=True)
         self.axes = _validation.check_choice("axes", axes, AXES)

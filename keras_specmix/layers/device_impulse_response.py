@@ -1,11 +1,17 @@
 """DeviceImpulseResponse layer: DIR augmentation (Morocutti et al., EUSIPCO 2023)."""
 
 import os
+from collections.abc import Mapping
+from collections.abc import Sequence
+from typing import Any
 
 import keras
 import numpy as np
+from numpy.typing import ArrayLike
 
 from keras_specmix import _validation
+from keras_specmix._typing import Domain
+from keras_specmix._typing import Granularity
 from keras_specmix.datasets import impulse_responses
 from keras_specmix.features.config import FrontEndConfig
 from keras_specmix.layers.base import SPECTROGRAMS
@@ -136,14 +142,14 @@ class DeviceImpulseResponse(SignalAugmentation):
 
     def __init__(
         self,
-        responses=SYNTHETIC,
-        prob=0.4,
-        domain=gain_noise.WAVEFORM,
-        frontend=None,
-        channels=None,
-        gate_granularity="example",
-        **kwargs,
-    ):
+        responses: str | os.PathLike | Sequence[str | os.PathLike] | ArrayLike = SYNTHETIC,
+        prob: float = 0.4,
+        domain: Domain = gain_noise.WAVEFORM,
+        frontend: FrontEndConfig | Mapping[str, Any] | None = None,
+        channels: Sequence[int] | None = None,
+        gate_granularity: Granularity = "example",
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         self._set_gate(prob, gate_granularity)
         self.domain = _validation.check_choice("domain", domain, set(gain_noise.DOMAINS))
@@ -179,7 +185,7 @@ class DeviceImpulseResponse(SignalAugmentation):
         return self.domain == gain_noise.WAVEFORM
 
     @property
-    def bank(self):
+    def bank(self) -> Any:
         """The stored bank: responses ``(R, L)`` (waveforms) or gains in dB ``(R, n_mels)``."""
         return self._bank
 

@@ -1,5 +1,9 @@
 """FilterAugment layer: random band-wise gains (Nam et al., ICASSP 2022)."""
 
+from collections.abc import Sequence
+from typing import Any
+from typing import Literal
+
 import keras
 
 from keras_specmix import _validation
@@ -77,14 +81,14 @@ class FilterAugment(SpectrogramAugmentation):
 
     def __init__(
         self,
-        db_range=(-6.0, 6.0),
-        num_bands=(3, 6),
-        min_bandwidth=6,
-        mode="linear",
-        domain="log",
-        channels=None,
-        **kwargs,
-    ):
+        db_range: Sequence[float] = (-6.0, 6.0),
+        num_bands: int | Sequence[int] = (3, 6),
+        min_bandwidth: int = 6,
+        mode: Literal["linear", "step"] = "linear",
+        domain: Literal["log", "db", "power", "amplitude"] = "log",
+        channels: Sequence[int] | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         self.db_range = ops.check_db_range(db_range)
         self.num_bands = ops.check_num_bands(num_bands)

@@ -1,8 +1,11 @@
 """FrequencyMasking layer: SpecAugment's frequency masks."""
 
+from typing import Any
+
 import keras
 
 from keras_specmix import _validation
+from keras_specmix._typing import MaskValue
 from keras_specmix.layers.base import SPECTROGRAMS
 from keras_specmix.layers.masking import MaskingAugmentation
 from keras_specmix.ops import spec_augment as ops
@@ -65,14 +68,14 @@ class FrequencyMasking(MaskingAugmentation):
 
     def __init__(
         self,
-        freq_mask_param=27,
-        num_freq_masks=1,
-        mask_value=0.0,
-        per_channel=False,
-        log_offset=None,
-        seed=None,
-        **kwargs,
-    ):
+        freq_mask_param: int = 27,
+        num_freq_masks: int = 1,
+        mask_value: MaskValue = 0.0,
+        per_channel: bool = False,
+        log_offset: float | None = None,
+        seed: int | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(
             mask_value=mask_value,
             per_channel=per_channel,

@@ -1,8 +1,11 @@
 """FrequencyMixStyle layer: Freq-MixStyle of the CP-JKU DCASE systems."""
 
+from typing import Any
+
 import keras
 
 from keras_specmix import _validation
+from keras_specmix._typing import Granularity
 from keras_specmix.layers.base import SPECTROGRAMS
 from keras_specmix.layers.base import SpectrogramAugmentation
 from keras_specmix.ops import mix_style
@@ -94,13 +97,13 @@ class FrequencyMixStyle(SpectrogramAugmentation):
 
     def __init__(
         self,
-        alpha=0.3,
-        prob=0.4,
-        eps=1e-6,
-        per_channel=True,
-        gate_granularity="example",
-        **kwargs,
-    ):
+        alpha: float = 0.3,
+        prob: float = 0.4,
+        eps: float = 1e-6,
+        per_channel: bool = True,
+        gate_granularity: Granularity = "example",
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         self.alpha = _validation.check_float("alpha", alpha, 0.0, open_min=True)
         self._set_gate(prob, gate_granularity)

@@ -1,6 +1,9 @@
 """Base of the masking layers (SpecAugment and its masks) and their argument checks."""
 
+from typing import Any
+
 from keras_specmix import _validation
+from keras_specmix._typing import MaskValue
 from keras_specmix.layers.base import SPECTROGRAMS
 from keras_specmix.layers.base import SpectrogramAugmentation
 from keras_specmix.ops import spec_augment as ops
@@ -26,7 +29,14 @@ class MaskingAugmentation(SpectrogramAugmentation):
         **kwargs: base layer arguments.
     """
 
-    def __init__(self, mask_value=0.0, per_channel=False, log_offset=None, seed=None, **kwargs):
+    def __init__(
+        self,
+        mask_value: MaskValue = 0.0,
+        per_channel: bool = False,
+        log_offset: float | None = None,
+        seed: int | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(seed=seed, **kwargs)
         self.mask_value = ops.check_mask_value(mask_value)
         self.per_channel = _validation.check_bool("per_channel", per_channel)
@@ -50,8 +60,12 @@ class MaskingAugmentation(SpectrogramAugmentation):
 
 
 def check_time_mask_args(
-    time_mask_param, num_time_masks, time_mask_max_ratio, count_ratio, size_ratio
-):
+    time_mask_param: int,
+    num_time_masks: int,
+    time_mask_max_ratio: float,
+    count_ratio: float | None,
+    size_ratio: float | None,
+) -> tuple[int, int, float, float | None, float | None]:
     """Validates the time-mask arguments; returns them normalised."""
     return (
         _validation.check_int("time_mask_param", time_mask_param, minimum=0),

@@ -1,17 +1,25 @@
 """Base class of the mixing layers (MixUp, CutMix, SpecMix)."""
 
+from typing import Any
+from typing import Literal
+
 import keras
 
 from keras_specmix import _validation
+from keras_specmix._keys import MIX_WEIGHTS
+from keras_specmix._keys import PARTNERS
+from keras_specmix._typing import Array
+from keras_specmix._typing import Granularity
+from keras_specmix._typing import Params
+from keras_specmix._typing import ParamsLike
+from keras_specmix._typing import Tensor
+from keras_specmix._typing import TensorLike
 from keras_specmix.layers.base import LABELS
 from keras_specmix.layers.base import SPECTROGRAMS
 from keras_specmix.layers.base import SpectrogramAugmentation
-from keras_specmix.layers.base import assert_all
 from keras_specmix.ops import _backend
 from keras_specmix.ops import label_rules
-
-MIX_WEIGHTS = "mix_weights"
-PARTNERS = "partners"
+from keras_specmix.ops._checks import assert_all
 
 
 class MixingLayer(SpectrogramAugmentation):
@@ -50,20 +58,37 @@ class MixingLayer(SpectrogramAugmentation):
         seed: int >= 0 or None.
         **kwargs: base layer arguments, ``param_granularity`` among them
             (see ``SpectrogramAugmentation``).
+
+    Examples:
+        A mixer implements ``sample_params`` and ``mix`` (here MixUp with
+        λ ~ Beta(1, 1)); the base one-hot encodes and mixes the labels:
+
+        >>> from keras_specmix.ops import mixing
+        >>> class UniformMixUp(MixingLayer):
+        ...     def sample_params(self, data, seed, partner=None):
+        ...         batch = tf.shape(data["spectrograms"])[0]
+        ...         return mixing.sample_mixup_params(seed, batch, 1.0, self.prob, partner)
+        ...     def mix(self, x, y, params, lengths=None):
+        ...         return mixing.apply_mixup(x, y, params, lengths)
+        >>> layer = UniformMixUp(num_classes=3, seed=0)
+        >>> out = layer({"spectrograms": tf.random.normal([4, 5, 6]),
+        ...              "labels": tf.constant([0, 1, 2, 0])}, training=True)
+        >>> out["labels"].shape, bool(np.allclose(tf.reduce_sum(out["labels"], -1), 1.0))
+        (TensorShape([4, 3]), True)
     """
 
     requires_labels = True
 
     def __init__(
         self,
-        num_classes=None,
-        prob=1.0,
-        return_mix_info=False,
-        label_rule="mix",
-        seed=None,
-        gate_granularity="example",
-        **kwargs,
-    ):
+        num_classes: int | None = None,
+        prob: float = 1.0,
+        return_mix_info: bool = False,
+        label_rule: Literal["mix", "max"] = "mix",
+        seed: int | None = None,
+        gate_granularity: Granularity = "example",
+        **kwargs: Any,
+    ) -> None:
         super().__init__(seed=seed, **kwargs)
         if num_classes is not None:
             num_classes = _validation.check_int("num_classes", num_classes, minimum=1)
@@ -74,7 +99,9 @@ class MixingLayer(SpectrogramAugmentation):
             "label_rule", label_rule, set(label_rules.LABEL_RULES)
         )
 
-    def sample_params(self, data, seed, partner=None):
+    def sample_params(
+        self, data: dict[str, Tensor], seed: TensorLike, partner: TensorLike | None = None
+    ) -> Params:
         """Draws the params of one call. Implemented by subclasses.
 
         Args:
@@ -89,11 +116,15 @@ class MixingLayer(SpectrogramAugmentation):
         """
         raise NotImplementedError
 
-    def mix(self, x, y, params, lengths=None):
+    def mix(
+        self, x: Array, y: TensorLike, params: ParamsLike, lengths: TensorLike | None = None
+    ) -> tuple[Tensor, Tensor, Tensor]:
         """Returns ``(x_out, y_out, lam)`` with the convex labels. Implemented by subclasses."""
         raise NotImplementedError
 
-    def mix_and_label(self, x, y, params, lengths=None):
+    def mix_and_label(
+        self, x: Array, y: Array, params: ParamsLike, lengths: TensorLike | None = None
+    ) -> tuple[Tensor, Tensor, Tensor]:
         """``mix`` with this layer's ``label_rule`` applied to the labels.
 
         Returns:

@@ -1,8 +1,13 @@
 """MixingPolicy layer: one of several mixing layers per example or per batch."""
 
+from collections.abc import Sequence
+from typing import Any
+from typing import Literal
+
 import keras
 
 from keras_specmix import _validation
+from keras_specmix._keys import MIX_METHODS
 from keras_specmix.layers.base import SPECTROGRAMS
 from keras_specmix.layers.mixing import MIX_WEIGHTS
 from keras_specmix.layers.mixing import MixingLayer
@@ -10,8 +15,6 @@ from keras_specmix.ops import _backend
 from keras_specmix.ops import fusion
 from keras_specmix.ops import policy as policy_ops
 from keras_specmix.ops import random as random_ops
-
-MIX_METHODS = "mix_methods"
 
 
 @keras.saving.register_keras_serializable(package="keras_specmix")
@@ -103,7 +106,13 @@ class MixingPolicy(MixingLayer):
     mixer of ``keras_specmix.MixingModel``.
     """
 
-    def __init__(self, mixers, probs=None, mode="example", **kwargs):
+    def __init__(
+        self,
+        mixers: Sequence[MixingLayer],
+        probs: Sequence[float] | None = None,
+        mode: Literal["example", "batch"] = "example",
+        **kwargs: Any,
+    ) -> None:
         mode = _validation.check_choice("mode", mode, set(policy_ops.POLICY_MODES))
         for name in ("gate_granularity", "param_granularity"):
             given = kwargs.setdefault(name, mode)

@@ -1,5 +1,7 @@
 """MixUp layer."""
 
+from typing import Any
+
 import keras
 
 from keras_specmix import _validation
@@ -57,7 +59,7 @@ class MixUp(MixingLayer):
     given ``seed`` within one execution mode.
     """
 
-    def __init__(self, alpha=0.4, **kwargs):
+    def __init__(self, alpha: float = 0.4, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.alpha = _validation.check_float("alpha", alpha, 0.0, open_min=True)
 

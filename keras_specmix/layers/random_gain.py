@@ -1,8 +1,12 @@
 """RandomGain layer: one random gain in dB per example."""
 
+from collections.abc import Sequence
+from typing import Any
+
 import keras
 
 from keras_specmix import _validation
+from keras_specmix._typing import Domain
 from keras_specmix.layers.base import SPECTROGRAMS
 from keras_specmix.layers.signal import SignalAugmentation
 from keras_specmix.ops import gain_noise
@@ -62,7 +66,13 @@ class RandomGain(SignalAugmentation):
     given ``seed`` within one execution mode.
     """
 
-    def __init__(self, db_range=(-12.0, 12.0), domain="log", channels=None, **kwargs):
+    def __init__(
+        self,
+        db_range: Sequence[float] = (-12.0, 12.0),
+        domain: Domain = "log",
+        channels: Sequence[int] | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         self.db_range = gain_noise.check_db_range("db_range", db_range)
         self.domain = _validation.check_choice("domain", domain, set(gain_noise.DOMAINS))

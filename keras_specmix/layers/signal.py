@@ -1,10 +1,9 @@
 """Base of the layers that take waveforms as well as spectrograms."""
 
+from keras_specmix._keys import WAVEFORMS
 from keras_specmix.layers.base import SPECTROGRAMS
 from keras_specmix.layers.base import SpectrogramAugmentation
 from keras_specmix.ops import _backend
-
-WAVEFORMS = "waveforms"
 
 
 class SignalAugmentation(SpectrogramAugmentation):
@@ -22,12 +21,12 @@ class SignalAugmentation(SpectrogramAugmentation):
     """
 
     @property
-    def accepts_waveforms(self):
+    def accepts_waveforms(self) -> bool:
         """Whether rank-2 ``(batch, samples)`` inputs are accepted (the waveform domain)."""
         return False
 
     @property
-    def min_input_rank(self):
+    def min_input_rank(self) -> int:
         """The lowest input rank this layer takes (2 for waveforms, else 3)."""
         return 2 if self.accepts_waveforms else 3
 

@@ -1,4 +1,4 @@
-"""SpecAugment layer and the bases shared by its parts.
+"""The SpecAugment layer: time warp, then frequency and time masks.
 
 ``TimeWarp``, ``FrequencyMasking`` and ``TimeMasking`` (their own modules,
 the masks on the base in ``masking``) and ``SpecAugment`` (here) are thin
@@ -10,9 +10,13 @@ valid frames, which must come first) keep the augmentation inside each
 clip; every key passes through unchanged except ``"spectrograms"``.
 """
 
+from typing import Any
+from typing import Literal
+
 import keras
 
 from keras_specmix import _validation
+from keras_specmix._typing import MaskValue
 from keras_specmix.layers.base import SPECTROGRAMS
 from keras_specmix.layers.masking import MaskingAugmentation
 from keras_specmix.layers.masking import check_time_mask_args
@@ -20,7 +24,7 @@ from keras_specmix.ops import spec_augment as ops
 from keras_specmix.ops._backend import shape_of
 
 
-def resolve_policy(policy, **explicit):
+def resolve_policy(policy: str | None, **explicit: Any) -> dict[str, Any]:
     """Explicit arguments over the named policy's, over policy LD's."""
     if policy is not None:
         _validation.check_choice("policy", policy, set(ops.POLICIES))
@@ -123,21 +127,21 @@ class SpecAugment(MaskingAugmentation):
 
     def __init__(
         self,
-        policy=None,
-        time_warp_param=None,
-        freq_mask_param=None,
-        num_freq_masks=None,
-        time_mask_param=None,
-        num_time_masks=None,
-        time_mask_max_ratio=None,
-        time_mask_count_ratio=None,
-        time_mask_size_ratio=None,
-        mask_value=0.0,
-        per_channel=False,
-        log_offset=None,
-        seed=None,
-        **kwargs,
-    ):
+        policy: Literal["LB", "LD", "SM", "SS"] | None = None,
+        time_warp_param: int | None = None,
+        freq_mask_param: int | None = None,
+        num_freq_masks: int | None = None,
+        time_mask_param: int | None = None,
+        num_time_masks: int | None = None,
+        time_mask_max_ratio: float | None = None,
+        time_mask_count_ratio: float | None = None,
+        time_mask_size_ratio: float | None = None,
+        mask_value: MaskValue = 0.0,
+        per_channel: bool = False,
+        log_offset: float | None = None,
+        seed: int | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(
             mask_value=mask_value,
             per_channel=per_channel,

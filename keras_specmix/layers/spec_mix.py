@@ -1,5 +1,8 @@
 """SpecMix layer."""
 
+from collections.abc import Sequence
+from typing import Any
+
 import keras
 
 from keras_specmix import _validation
@@ -71,13 +74,13 @@ class SpecMix(MixingLayer):
 
     def __init__(
         self,
-        gamma=0.3,
-        min_freq_bands=0,
-        max_freq_bands=2,
-        min_time_bands=0,
-        max_time_bands=2,
-        **kwargs,
-    ):
+        gamma: float | Sequence[float] = 0.3,
+        min_freq_bands: int = 0,
+        max_freq_bands: int = 2,
+        min_time_bands: int = 0,
+        max_time_bands: int = 2,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         self.gamma = _validation.check_range_or_float("gamma", gamma, 0.0, 1.0)
         self.min_freq_bands, self.max_freq_bands = _validation.check_band_counts(

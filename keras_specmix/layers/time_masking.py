@@ -1,7 +1,10 @@
 """TimeMasking layer: SpecAugment's time masks, fixed or adaptive."""
 
+from typing import Any
+
 import keras
 
+from keras_specmix._typing import MaskValue
 from keras_specmix.layers.base import SPECTROGRAMS
 from keras_specmix.layers.masking import MaskingAugmentation
 from keras_specmix.layers.masking import check_time_mask_args
@@ -78,17 +81,17 @@ class TimeMasking(MaskingAugmentation):
 
     def __init__(
         self,
-        time_mask_param=100,
-        num_time_masks=1,
-        time_mask_max_ratio=1.0,
-        time_mask_count_ratio=None,
-        time_mask_size_ratio=None,
-        mask_value=0.0,
-        per_channel=False,
-        log_offset=None,
-        seed=None,
-        **kwargs,
-    ):
+        time_mask_param: int = 100,
+        num_time_masks: int = 1,
+        time_mask_max_ratio: float = 1.0,
+        time_mask_count_ratio: float | None = None,
+        time_mask_size_ratio: float | None = None,
+        mask_value: MaskValue = 0.0,
+        per_channel: bool = False,
+        log_offset: float | None = None,
+        seed: int | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(
             mask_value=mask_value,
             per_channel=per_channel,

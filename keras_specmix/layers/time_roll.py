@@ -1,5 +1,7 @@
 """TimeRoll layer: the DCASE baseline's circular time shift, per example."""
 
+from typing import Any
+
 import keras
 
 from keras_specmix.layers.base import SPECTROGRAMS
@@ -66,7 +68,9 @@ class TimeRoll(SignalAugmentation):
     given ``seed`` within one execution mode.
     """
 
-    def __init__(self, max_shift=None, max_shift_ratio=None, **kwargs):
+    def __init__(
+        self, max_shift: int | None = None, max_shift_ratio: float | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(**kwargs)
         self.max_shift, self.max_shift_ratio = roll.check_shift_args(max_shift, max_shift_ratio)
 

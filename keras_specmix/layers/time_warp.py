@@ -1,5 +1,7 @@
 """TimeWarp layer: SpecAugment's piecewise-linear time warp."""
 
+from typing import Any
+
 import keras
 
 from keras_specmix import _validation
@@ -63,7 +65,7 @@ class TimeWarp(SpectrogramAugmentation):
     given ``seed`` within one execution mode.
     """
 
-    def __init__(self, time_warp_param=80, seed=None, **kwargs):
+    def __init__(self, time_warp_param: int = 80, seed: int | None = None, **kwargs: Any) -> None:
         super().__init__(seed=seed, **kwargs)
         self.time_warp_param = _validation.check_int("time_warp_param", time_warp_param, minimum=0)
 

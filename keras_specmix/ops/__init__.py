@@ -1,4 +1,8 @@
-"""Pure functional core: stateless, batched, XLA-safe TensorFlow functions."""
+"""Pure functional core: stateless, batched, XLA-safe functions on every Keras backend.
+
+Each function computes on the backend of its inputs (TensorFlow inside
+``tf.data``, whatever ``KERAS_BACKEND`` says; see ``keras_specmix.ops._backend``).
+"""
 
 from keras_specmix.ops import filter_augment
 from keras_specmix.ops import fusion

@@ -13,30 +13,35 @@ functions behind ``keras.ops``), chosen from the values themselves:
   on PyTorch;
 * anything else (Python numbers, NumPy arrays) on the Keras backend.
 
-The namespace also holds the only per-backend code of the core, the
-stateless random primitives: ``uniform``, ``normal``, ``split`` and
-``fold_in`` of a shape-``[2]`` seed. On TensorFlow they are
-``tf.random.stateless_*`` (XLA-compilable; the draws of keras_specmix 0.1 and
-0.2 on TensorFlow are unchanged), on JAX ``jax.random`` with the seed as a
-raw threefry key (``jit``-compatible), on PyTorch a ``torch.Generator``
-seeded from the two seed words (eager).
+The functions the core may call are declared once, in ``BackendFunctions``
+(one field per function, with the Keras backend module it comes from);
+``xp.<name>`` for a name not declared there is an ``AttributeError`` naming
+the table, and a backend whose Keras lacks a declared function fails when
+its table is built, naming the function, the module and the Keras version.
+``tests/ops/test_backend_table.py`` checks that every ``xp.<name>`` the
+package calls is declared.
+
+The namespace also draws stateless random numbers: ``uniform``, ``normal``,
+``split`` and ``fold_in`` of a shape-``[2]`` seed, delegated to the
+per-backend generators of ``keras_specmix.ops.random`` (the only per-backend
+code of the core).
 """
 
-import functools
-import importlib
+import dataclasses
 import sys
+from collections.abc import Callable
+from typing import Any
 
 import keras
 import numpy as np
 import tensorflow as tf
 
+from keras_specmix import _compat
+
 TENSORFLOW = "tensorflow"
 JAX = "jax"
 TORCH = "torch"
 BACKENDS = (TENSORFLOW, JAX, TORCH)
-
-#: The Keras backend modules searched, in order, for a name.
-_MODULES = ("numpy", "core", "nn", "math", "linalg")
 
 
 def backend_of(*values):
@@ -127,7 +132,12 @@ def has_float64(xp):
     return bool(jax.config.read("jax_enable_x64"))
 
 
-@functools.cache
+#: One ``Ops`` per backend. A plain dict, not ``functools.cache``: ``torch.compile``
+#: skips the cache wrapper and would build (and import) a new namespace on every
+#: call, breaking the graph at each one.
+_NAMESPACES: dict[str, "Ops"] = {}
+
+
 def ops_for(name):
     """The ``Ops`` namespace of the backend ``name``, one instance per backend.
 
@@ -140,33 +150,154 @@ def ops_for(name):
     Raises:
         ValueError: for another name.
     """
-    if name not in BACKENDS:
-        raise ValueError(f"`name` must be one of {BACKENDS}. Received: name={name!r}")
-    return Ops(name)
+    ops = _NAMESPACES.get(name)
+    if ops is None:
+        if name not in BACKENDS:
+            raise ValueError(f"`name` must be one of {BACKENDS}. Received: name={name!r}")
+        ops = _NAMESPACES[name] = Ops(name)
+    return ops
+
+
+#: The Keras backend module (``keras.src.backend.<name>.<module>``) each
+#: function of ``BackendFunctions`` is read from, the same on every backend.
+_SOURCES = {
+    "numpy": (
+        "abs", "all", "any", "arange", "argmax", "argsort", "broadcast_to", "ceil", "clip",
+        "concatenate", "equal", "exp", "expand_dims", "floor", "full", "isfinite", "isnan",
+        "log", "log1p", "logaddexp", "matmul", "max", "maximum", "minimum", "mod", "ones", "power",
+        "reshape", "sort", "sqrt", "squeeze", "stack", "sum", "take", "take_along_axis",
+        "transpose", "where", "zeros",
+    ),
+    "core": ("cast", "convert_to_tensor", "shape", "stop_gradient"),
+    "nn": ("one_hot", "sigmoid"),
+    "math": ("irfft", "rfft"),
+}  # fmt: skip
+
+
+@dataclasses.dataclass(frozen=True)
+class BackendFunctions:
+    """Every backend function the backend-neutral core calls, one field each.
+
+    Each field is the function behind ``keras.ops.<field>`` on one backend
+    (read from the module ``_SOURCES`` names). The core calls them as
+    ``xp.<field>`` (an ``Ops`` namespace); a function the core needs is
+    added here first.
+    """
+
+    abs: Callable
+    all: Callable
+    any: Callable
+    arange: Callable
+    argmax: Callable
+    argsort: Callable
+    broadcast_to: Callable
+    cast: Callable
+    ceil: Callable
+    clip: Callable
+    concatenate: Callable
+    convert_to_tensor: Callable
+    equal: Callable
+    exp: Callable
+    expand_dims: Callable
+    floor: Callable
+    full: Callable
+    irfft: Callable
+    isfinite: Callable
+    isnan: Callable
+    log: Callable
+    log1p: Callable
+    logaddexp: Callable
+    matmul: Callable
+    max: Callable
+    maximum: Callable
+    minimum: Callable
+    mod: Callable
+    one_hot: Callable
+    ones: Callable
+    power: Callable
+    reshape: Callable
+    rfft: Callable
+    shape: Callable
+    sigmoid: Callable
+    sort: Callable
+    sqrt: Callable
+    squeeze: Callable
+    stack: Callable
+    stop_gradient: Callable
+    sum: Callable
+    take: Callable
+    take_along_axis: Callable
+    transpose: Callable
+    where: Callable
+    zeros: Callable
+
+    @classmethod
+    def load(cls, name):
+        """The functions of the backend ``name``, read from its Keras modules.
+
+        Args:
+            name: ``"tensorflow"``, ``"jax"`` or ``"torch"``.
+
+        Returns:
+            A ``BackendFunctions``.
+
+        Raises:
+            ImportError: naming the function, its module and the Keras
+                version, when the installed Keras lacks one.
+
+        Examples:
+            >>> BackendFunctions.load("tensorflow").where is not None
+            True
+        """
+        functions = {}
+        for module_name, fields in _SOURCES.items():
+            module = _compat.keras_backend_module(name, module_name)
+            for field in fields:
+                fn = getattr(module, field, None)
+                if not callable(fn):
+                    raise ImportError(
+                        f"keras_specmix needs `{field}` from keras.src.backend.{name}."
+                        f"{module_name}, which Keras {keras.__version__} does not have."
+                    )
+                functions[field] = fn
+        return cls(**functions)
+
+
+def _check_sources():
+    """The table and ``_SOURCES`` name the same functions (checked at import)."""
+    declared = {field.name for field in dataclasses.fields(BackendFunctions)}
+    sourced = [name for names in _SOURCES.values() for name in names]
+    if sorted(sourced) != sorted(declared):
+        raise ImportError(
+            "BackendFunctions and _SOURCES disagree: "
+            f"{sorted(set(declared) ^ set(sourced))}, or a name listed twice."
+        )
+
+
+_check_sources()
 
 
 class Ops:
     """keras.ops-style functions of one backend, plus its stateless random draws.
 
-    Attribute lookup searches the backend's ``numpy``, ``core``, ``nn``,
-    ``math`` and ``linalg`` modules, in that order (so ``xp.where`` is
-    ``keras.ops.where``'s backend function).
+    ``xp.where`` is the backend's ``where`` of ``BackendFunctions``; a name
+    the table does not declare raises ``AttributeError``.
     """
 
     def __init__(self, name):
+        from keras_specmix.ops import random as random_ops  # imports this module
+
         self.name = name
-        self._modules = [importlib.import_module(f"keras.src.backend.{name}.{m}") for m in _MODULES]
-        self._rng = {TENSORFLOW: _TensorFlowRandom, JAX: _JaxRandom, TORCH: _TorchRandom}[name]()
+        self.functions = BackendFunctions.load(name)
+        for field in dataclasses.fields(self.functions):
+            setattr(self, field.name, getattr(self.functions, field.name))
+        self._rng: Any = random_ops.backend_random(name)
 
     def __getattr__(self, attr):
-        if attr.startswith("_"):
-            raise AttributeError(attr)
-        for module in self._modules:
-            fn = getattr(module, attr, None)
-            if callable(fn):
-                setattr(self, attr, fn)
-                return fn
-        raise AttributeError(f"No op named {attr!r} on the {self.name} backend.")
+        raise AttributeError(
+            f"{attr!r} is not a backend function of keras_specmix: declare it in "
+            "keras_specmix.ops._backend.BackendFunctions (and _SOURCES)."
+        )
 
     def __repr__(self):
         return f"Ops({self.name!r})"
@@ -200,126 +331,3 @@ def _shape(shape):
     if isinstance(shape, (list, tuple)):
         return tuple(shape)
     return shape
-
-
-class _TensorFlowRandom:
-    """``tf.random.stateless_*``: XLA-compilable, the draws of keras_specmix 0.1."""
-
-    def as_seed(self, seed):
-        seed = tf.convert_to_tensor(seed)
-        if seed.dtype != tf.int32:
-            seed = tf.cast(seed, tf.int32)
-        return tf.reshape(seed, [2])
-
-    def uniform(self, seed, shape, dtype, minval, maxval):
-        if isinstance(shape, tuple):
-            shape = tf.stack([tf.cast(s, tf.int32) for s in shape]) if shape else []
-        return tf.random.stateless_uniform(
-            shape, seed=seed, minval=minval, maxval=maxval, dtype=dtype
-        )
-
-    def normal(self, seed, shape, dtype):
-        if isinstance(shape, tuple):
-            shape = tf.stack([tf.cast(s, tf.int32) for s in shape]) if shape else []
-        return tf.random.stateless_normal(shape, seed=seed, dtype=dtype)
-
-    def split(self, seed, num):
-        return tf.unstack(tf.random.experimental.stateless_split(seed, num=num), num=num)
-
-    def fold_in(self, seed, data):
-        return tf.random.experimental.stateless_fold_in(seed, tf.cast(data, tf.int32))
-
-
-class _JaxRandom:
-    """``jax.random`` with the seed as a raw threefry key: works inside ``jit``."""
-
-    def __init__(self):
-        import jax
-
-        self.jax = jax
-
-    def as_seed(self, seed):
-        jnp = self.jax.numpy
-        seed = jnp.asarray(seed)
-        if seed.dtype != jnp.uint32:
-            seed = self.jax.lax.convert_element_type(seed, jnp.uint32)
-        return jnp.reshape(seed, (2,))
-
-    def uniform(self, seed, shape, dtype, minval, maxval):
-        return self.jax.random.uniform(seed, shape, dtype=dtype, minval=minval, maxval=maxval)
-
-    def normal(self, seed, shape, dtype):
-        return self.jax.random.normal(seed, shape, dtype=dtype)
-
-    def split(self, seed, num):
-        return list(self.jax.random.split(seed, num))
-
-    def fold_in(self, seed, data):
-        return self.jax.random.fold_in(seed, self.jax.numpy.asarray(data, "uint32"))
-
-
-def _mix64(*words):
-    """splitmix64 of the words: a 64-bit generator seed from 32-bit seed words."""
-    state = 0
-    for word in words:
-        state = (state + (int(word) & 0xFFFFFFFF) + 0x9E3779B97F4A7C15) & 0xFFFFFFFFFFFFFFFF
-        z = state
-        z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & 0xFFFFFFFFFFFFFFFF
-        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & 0xFFFFFFFFFFFFFFFF
-        state = z ^ (z >> 31)
-    return state
-
-
-class _TorchRandom:
-    """A ``torch.Generator`` seeded from the seed's two words (eager PyTorch).
-
-    PyTorch draws only with a generator on the device it writes to, so each
-    generator is made there: on Keras' device (``get_device()``, the GPU when
-    there is one) for ``uniform`` and ``normal``, on the CPU for ``split``,
-    whose seeds are CPU tensors like every seed here.
-    """
-
-    def __init__(self):
-        import torch
-        from keras.src.backend.torch.core import get_device
-
-        self.torch = torch
-        self.device = get_device
-
-    def as_seed(self, seed):
-        seed = self.torch.as_tensor(seed, device="cpu")
-        return seed.to(self.torch.int64).reshape(2)
-
-    def _generator(self, seed, device, *extra):
-        words = [int(w) for w in seed.detach().cpu().tolist()] + [int(e) for e in extra]
-        generator = self.torch.Generator(device=device)
-        generator.manual_seed(_mix64(*words))
-        return generator
-
-    def _size(self, shape):
-        return tuple(int(s) for s in shape)
-
-    def uniform(self, seed, shape, dtype, minval, maxval):
-        dtype, device = getattr(self.torch, dtype), self.device()
-        draws = self.torch.rand(
-            self._size(shape), generator=self._generator(seed, device), dtype=dtype, device=device
-        )
-        return draws * (maxval - minval) + minval
-
-    def normal(self, seed, shape, dtype):
-        dtype, device = getattr(self.torch, dtype), self.device()
-        return self.torch.randn(
-            self._size(shape), generator=self._generator(seed, device), dtype=dtype, device=device
-        )
-
-    def split(self, seed, num):
-        draws = self.torch.randint(
-            -(2**31), 2**31 - 1, (num, 2), generator=self._generator(seed, "cpu", 1), device="cpu"
-        )
-        return list(draws)
-
-    def fold_in(self, seed, data):
-        words = seed.detach().cpu().tolist() + [int(data)]
-        return self.torch.tensor(
-            [_mix64(*words) >> 33, _mix64(*words, 1) >> 33], dtype=self.torch.int64
-        )

@@ -39,7 +39,16 @@ Params layout (``n_max = high − 1``)::
      "gains":      float32 (batch, n_max + 1)}  # dB; the first n (step) or n + 1 used
 """
 
+from collections.abc import Sequence
+from typing import Literal
+
 from keras_specmix import _validation
+from keras_specmix._typing import Array
+from keras_specmix._typing import Granularity
+from keras_specmix._typing import Params
+from keras_specmix._typing import ParamsLike
+from keras_specmix._typing import Tensor
+from keras_specmix._typing import TensorLike
 from keras_specmix.ops import _backend
 from keras_specmix.ops import fusion
 from keras_specmix.ops import gain_noise
@@ -49,7 +58,7 @@ MODES = ("linear", "step")
 DOMAINS = gain_noise.SPECTROGRAM_DOMAINS
 
 
-def check_num_bands(num_bands):
+def check_num_bands(num_bands: int | Sequence[int]) -> tuple[int, int]:
     """``num_bands`` as a half-open ``(low, high)`` pair: an int ``n`` is ``(n, n + 1)``."""
     if isinstance(num_bands, bool):
         _validation._fail("num_bands", "an int >= 1 or a (low, high) pair", num_bands, TypeError)
@@ -70,20 +79,20 @@ def check_num_bands(num_bands):
     return (int(low), int(high))
 
 
-def check_db_range(db_range):
+def check_db_range(db_range: Sequence[float]) -> tuple[float, float]:
     """``db_range`` as a ``(low, high)`` pair of finite floats with ``low <= high``."""
     return gain_noise.check_db_range("db_range", db_range)
 
 
 def sample_filter_augment_params(
-    seed,
-    batch_size,
-    freq_length,
-    db_range=(-6.0, 6.0),
-    num_bands=(3, 6),
-    min_bandwidth=6,
-    param_granularity=random_ops.EXAMPLE,
-):
+    seed: TensorLike,
+    batch_size: TensorLike,
+    freq_length: TensorLike,
+    db_range: Sequence[float] = (-6.0, 6.0),
+    num_bands: int | Sequence[int] = (3, 6),
+    min_bandwidth: int = 6,
+    param_granularity: Granularity = random_ops.EXAMPLE,
+) -> Params:
     """Draws FilterAugment bands and gains per example (see the module docstring).
 
     Args:
@@ -142,7 +151,9 @@ def _static_or_int32(xp, length):
     return xp.cast(length, "int32")
 
 
-def filter_gains_db(params, freq_length, mode="linear"):
+def filter_gains_db(
+    params: ParamsLike, freq_length: TensorLike, mode: Literal["linear", "step"] = "linear"
+) -> Tensor:
     """The filter in dB per example and bin, float32 ``(batch, freq)``.
 
     Args:
@@ -193,7 +204,14 @@ def filter_gains_db(params, freq_length, mode="linear"):
 
 
 @fusion.fused
-def apply_filter_augment(x, params, mode="linear", domain="log", channels=None, lengths=None):
+def apply_filter_augment(
+    x: Array,
+    params: ParamsLike,
+    mode: Literal["linear", "step"] = "linear",
+    domain: Literal["log", "db", "power", "amplitude"] = "log",
+    channels: Sequence[int] | None = None,
+    lengths: TensorLike | None = None,
+) -> Tensor:
     """Applies FilterAugment params: the same filter on every valid frame.
 
     Args:

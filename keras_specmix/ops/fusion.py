@@ -26,16 +26,35 @@ the thread or task that set it.
 import contextlib
 import contextvars
 import functools
+from collections.abc import Callable
+from collections.abc import Iterator
+from typing import Any
+from typing import ParamSpec
+from typing import Protocol
+from typing import TypeVar
+from typing import cast
 
 import tensorflow as tf
 
 from keras_specmix.ops import _backend
 
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+class Fused(Protocol[P, R]):
+    """A ``fused`` function: called as ``fn``, with the plain-ops ``fn`` as ``uncompiled``."""
+
+    uncompiled: Callable[P, R]
+
+    def __call__(self, *args: P.args, **kwargs: P.kwargs) -> R: ...
+
+
 _ENABLED = contextvars.ContextVar("keras_specmix_fusion_enabled", default=True)
 
 
 @contextlib.contextmanager
-def disabled():
+def disabled() -> Iterator[None]:
     """Runs the block with XLA fusion of the ``apply_*`` functions turned off.
 
     Examples:
@@ -50,12 +69,12 @@ def disabled():
         _ENABLED.reset(token)
 
 
-def is_enabled():
+def is_enabled() -> bool:
     """Whether ``fused`` functions use XLA when shapes are static (TensorFlow)."""
     return _ENABLED.get()
 
 
-def fused(fn):
+def fused(fn: Callable[P, R]) -> Fused[P, R]:
     """Decorator: run ``fn`` XLA-compiled when its first argument's shape is static.
 
     Args:
@@ -67,7 +86,7 @@ def fused(fn):
     compiled = tf.function(fn, jit_compile=True, autograph=False)
 
     @functools.wraps(fn)
-    def wrapper(x, *args, **kwargs):
+    def wrapper(x: Any, *args: Any, **kwargs: Any) -> Any:
         if (
             _ENABLED.get()
             and _backend.backend_of(x) == _backend.TENSORFLOW
@@ -76,5 +95,5 @@ def fused(fn):
             return compiled(tf.convert_to_tensor(x), *args, **kwargs)
         return fn(x, *args, **kwargs)
 
-    wrapper.uncompiled = fn
-    return wrapper
+    wrapper.uncompiled = fn  # type: ignore[attr-defined]
+    return cast(Fused[P, R], wrapper)

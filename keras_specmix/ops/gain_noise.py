@@ -42,20 +42,31 @@ Params layouts::
 """
 
 import math
+from collections.abc import Sequence
+from typing import Any
+from typing import Final
 
 from keras_specmix import _validation
+from keras_specmix._typing import Array
+from keras_specmix._typing import Domain
+from keras_specmix._typing import Granularity
+from keras_specmix._typing import Params
+from keras_specmix._typing import ParamsLike
+from keras_specmix._typing import Shape
+from keras_specmix._typing import Tensor
+from keras_specmix._typing import TensorLike
 from keras_specmix.ops import _backend
 from keras_specmix.ops import _common
 from keras_specmix.ops import fusion
 from keras_specmix.ops import random as random_ops
 
 SPECTROGRAM_DOMAINS = ("log", "db", "power", "amplitude")
-WAVEFORM = "waveform"
+WAVEFORM: Final = "waveform"
 DOMAINS = SPECTROGRAM_DOMAINS + (WAVEFORM,)
 _LN10_OVER_10 = math.log(10.0) / 10.0
 
 
-def check_db_range(name, value, minimum=None):
+def check_db_range(name: str, value: Any, minimum: float | None = None) -> tuple[float, float]:
     """A ``(low, high)`` pair of finite numbers with ``low <= high`` (and ``low >= minimum``).
 
     Raises:
@@ -78,7 +89,7 @@ def check_db_range(name, value, minimum=None):
     return (low, high)
 
 
-def check_channels(channels):
+def check_channels(channels: Sequence[int] | None) -> tuple[int, ...] | None:
     """``channels`` as a sorted tuple of channel indices, or None (every channel).
 
     Raises:
@@ -116,7 +127,13 @@ def _check_channels_fit(x, channels):
         )
 
 
-def changed_cells(xp, x, channels=None, lengths=None, examples=None):
+def changed_cells(
+    xp: Any,
+    x: Tensor,
+    channels: Sequence[int] | None = None,
+    lengths: TensorLike | None = None,
+    examples: TensorLike | None = None,
+) -> Tensor | None:
     """bool mask broadcastable against ``x``: the cells an operation may change.
 
     Args:
@@ -143,7 +160,14 @@ def changed_cells(xp, x, channels=None, lengths=None, examples=None):
     return keep
 
 
-def apply_db_gain(x, gain_db, domain="log", channels=None, lengths=None, examples=None):
+def apply_db_gain(
+    x: Array,
+    gain_db: TensorLike,
+    domain: Domain = "log",
+    channels: Sequence[int] | None = None,
+    lengths: TensorLike | None = None,
+    examples: TensorLike | None = None,
+) -> Tensor:
     """Applies a gain in dB in the domain ``x`` holds (see the module docstring).
 
     Cells outside the valid frames, the chosen channels or the chosen
@@ -194,8 +218,11 @@ def apply_db_gain(x, gain_db, domain="log", channels=None, lengths=None, example
 
 # ------------------------------------------------------------------ gain
 def sample_gain_params(
-    seed, batch_size, db_range=(-12.0, 12.0), param_granularity=random_ops.EXAMPLE
-):
+    seed: TensorLike,
+    batch_size: TensorLike,
+    db_range: Sequence[float] = (-12.0, 12.0),
+    param_granularity: Granularity = random_ops.EXAMPLE,
+) -> Params:
     """Draws one gain per example, uniform in ``[low, high)`` dB.
 
     Args:
@@ -218,7 +245,13 @@ def sample_gain_params(
 
 
 @fusion.fused
-def apply_gain(x, params, domain="log", channels=None, lengths=None):
+def apply_gain(
+    x: Array,
+    params: ParamsLike,
+    domain: Domain = "log",
+    channels: Sequence[int] | None = None,
+    lengths: TensorLike | None = None,
+) -> Tensor:
     """Applies ``RandomGain`` params: one gain per example on every valid cell.
 
     Args:
@@ -242,8 +275,12 @@ def apply_gain(x, params, domain="log", channels=None, lengths=None):
 
 # ------------------------------------------------------------------ noise
 def sample_noise_params(
-    seed, shape, snr_db_range=(6.0, 30.0), domain="log", param_granularity=random_ops.EXAMPLE
-):
+    seed: TensorLike,
+    shape: Shape,
+    snr_db_range: Sequence[float] = (6.0, 30.0),
+    domain: Domain = "log",
+    param_granularity: Granularity = random_ops.EXAMPLE,
+) -> Params:
     """Draws an SNR per example and the unit noise of every cell.
 
     Args:
@@ -278,7 +315,13 @@ def sample_noise_params(
 
 
 @fusion.fused
-def add_noise(x, params, domain="log", channels=None, lengths=None):
+def add_noise(
+    x: Array,
+    params: ParamsLike,
+    domain: Domain = "log",
+    channels: Sequence[int] | None = None,
+    lengths: TensorLike | None = None,
+) -> Tensor:
     """Adds the noise of ``params`` at each example's SNR (see the module docstring).
 
     ``P_s`` is the mean power over the example's valid frames and chosen

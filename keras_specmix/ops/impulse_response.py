@@ -34,10 +34,21 @@ is changed only where ``applied & eligible``, and every other example comes
 back bit for bit.
 """
 
+from collections.abc import Sequence
+from typing import Literal
+
 import numpy as np
+from numpy.typing import ArrayLike
 
 from keras_specmix import _validation
+from keras_specmix._typing import Array
+from keras_specmix._typing import Granularity
+from keras_specmix._typing import Params
+from keras_specmix._typing import ParamsLike
+from keras_specmix._typing import Tensor
+from keras_specmix._typing import TensorLike
 from keras_specmix.features import mel as mel_lib
+from keras_specmix.features.config import FrontEndConfig
 from keras_specmix.ops import _backend
 from keras_specmix.ops import _common
 from keras_specmix.ops import fusion
@@ -46,13 +57,13 @@ from keras_specmix.ops import random as random_ops
 
 
 def sample_impulse_response_params(
-    seed,
-    batch_size,
-    num_responses,
-    prob=0.4,
-    gate_granularity=random_ops.EXAMPLE,
-    param_granularity=random_ops.EXAMPLE,
-):
+    seed: TensorLike,
+    batch_size: TensorLike,
+    num_responses: int,
+    prob: float = 0.4,
+    gate_granularity: Granularity = random_ops.EXAMPLE,
+    param_granularity: Granularity = random_ops.EXAMPLE,
+) -> Params:
     """Draws a response index (uniform over the bank) and the gate per example.
 
     Args:
@@ -101,7 +112,7 @@ def _changed_examples(xp, params, eligible):
     return applied & eligible
 
 
-def fft_length(length):
+def fft_length(length: int | Tensor) -> int | Tensor:
     """An FFT size ``>= length`` that FFT libraries transform quickly.
 
     For an int: the smallest ``2^a·3^b·5^c >= length`` (pocketfft, which
@@ -138,7 +149,13 @@ def fft_length(length):
 
 
 @fusion.fused
-def convolve_responses(x, responses, params, eligible=None, lengths=None):
+def convolve_responses(
+    x: Array,
+    responses: TensorLike,
+    params: ParamsLike,
+    eligible: TensorLike | None = None,
+    lengths: TensorLike | None = None,
+) -> Tensor:
     """The waveform path: ``fftconvolve(x_b, h_b, "full")[:T]`` for the chosen examples.
 
     Axis 1 of ``x`` is time (samples); every other axis (channels) is
@@ -192,8 +209,14 @@ def convolve_responses(x, responses, params, eligible=None, lengths=None):
 
 @fusion.fused
 def apply_response_gains(
-    x, gains_db, params, domain="log", eligible=None, channels=None, lengths=None
-):
+    x: Array,
+    gains_db: Array,
+    params: ParamsLike,
+    domain: Literal["log", "db", "power", "amplitude"] = "log",
+    eligible: TensorLike | None = None,
+    channels: Sequence[int] | None = None,
+    lengths: TensorLike | None = None,
+) -> Tensor:
     """The spectrogram path: each chosen example gets its response's gain per bin.
 
     Args:
@@ -239,7 +262,7 @@ def apply_response_gains(
     return gain_noise.apply_db_gain(x, gain, domain, channels, lengths, examples)
 
 
-def response_mel_gains_db(responses, config):
+def response_mel_gains_db(responses: ArrayLike, config: FrontEndConfig) -> np.ndarray:
     """Each response's power gain on the front end's mel bins, in dB (NumPy, float64).
 
     For a stationary white input of variance σ², an STFT bin ``k`` of the

@@ -11,13 +11,20 @@ pasted (λ = 1), ``y[partner]`` when nothing is kept (λ = 0), and
 stronger evidence of the two.
 """
 
+from typing import Literal
+
 from keras_specmix import _validation
+from keras_specmix._typing import Array
+from keras_specmix._typing import Tensor
+from keras_specmix._typing import TensorLike
 from keras_specmix.ops import _backend
 
 LABEL_RULES = ("mix", "max")
 
 
-def mix_labels(y, partner, lam, rule="mix"):
+def mix_labels(
+    y: Array, partner: TensorLike, lam: TensorLike, rule: Literal["mix", "max"] = "mix"
+) -> Tensor:
     """The labels of mixed examples under ``rule``.
 
     Args:

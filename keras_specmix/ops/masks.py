@@ -15,14 +15,24 @@ interpolation), both safe for non-finite input: they never make a NaN from
 values that hold none.
 """
 
+from typing import Final
+from typing import Literal
+from typing import TypeAlias
+
+from keras_specmix._typing import Array
+from keras_specmix._typing import Granularity
+from keras_specmix._typing import Tensor
+from keras_specmix._typing import TensorLike
 from keras_specmix.ops import _backend
 from keras_specmix.ops import random as random_ops
 
-UNION = "union"
-INTERSECTION = "intersection"
+UNION: Final = "union"
+INTERSECTION: Final = "intersection"
+#: How a time and a frequency mask combine into a region.
+Combine: TypeAlias = Literal["union", "intersection"]
 
 
-def select(region, inside, outside):
+def select(region: TensorLike, inside: TensorLike, outside: TensorLike) -> Tensor:
     """``inside`` where ``region`` is True, ``outside`` elsewhere, exactly.
 
     A true select on every path (eager, graph, XLA, static or unknown
@@ -49,7 +59,7 @@ def select(region, inside, outside):
     return xp.where(xp.broadcast_to(region, shape), inside, outside)
 
 
-def blend(x, x_partner, keep):
+def blend(x: Array, x_partner: TensorLike, keep: TensorLike) -> Tensor:
     """``keep·x + (1 − keep)·x_partner``, exact at the ends, never a new NaN.
 
     ``keep == 1`` returns ``x`` and ``keep == 0`` returns ``x_partner`` bit
@@ -83,7 +93,7 @@ def blend(x, x_partner, keep):
     return xp.where(xp.equal(keep, 1), x, mixed)
 
 
-def interval_mask(starts, widths, length):
+def interval_mask(starts: TensorLike, widths: TensorLike, length: TensorLike) -> Tensor:
     """Boolean mask of the union of intervals ``[start, start + width)``.
 
     Args:
@@ -108,7 +118,12 @@ def interval_mask(starts, widths, length):
     return xp.any(inside, axis=-2)
 
 
-def sample_starts(seed, widths, length, granularity=random_ops.EXAMPLE):
+def sample_starts(
+    seed: TensorLike,
+    widths: TensorLike,
+    length: TensorLike,
+    granularity: Granularity = random_ops.EXAMPLE,
+) -> Tensor:
     """Start positions uniform over the valid positions ``[0, L - width]``.
 
     Args:
@@ -130,7 +145,7 @@ def sample_starts(seed, widths, length, granularity=random_ops.EXAMPLE):
     )
 
 
-def region_mask(time_mask, freq_mask, combine):
+def region_mask(time_mask: Array, freq_mask: Array, combine: Combine) -> Tensor:
     """Combines 1-D time and frequency masks into a ``(batch, time, freq)`` mask.
 
     Args:
@@ -141,6 +156,13 @@ def region_mask(time_mask, freq_mask, combine):
 
     Returns:
         bool tensor ``(batch, time, freq)``.
+
+    Examples:
+        >>> t, f = tf.constant([[True, False, False]]), tf.constant([[False, True]])
+        >>> region_mask(t, f, "union").numpy().astype(int).tolist()
+        [[[1, 1], [0, 1], [0, 1]]]
+        >>> region_mask(t, f, "intersection").numpy().astype(int).tolist()
+        [[[0, 1], [0, 0], [0, 0]]]
     """
     t = time_mask[:, :, None]
     f = freq_mask[:, None, :]
@@ -151,7 +173,13 @@ def region_mask(time_mask, freq_mask, combine):
     raise ValueError(f"`combine` must be 'union' or 'intersection'. Received: combine={combine!r}")
 
 
-def region_fraction(time_mask, freq_mask, combine, lengths=None, span=None):
+def region_fraction(
+    time_mask: TensorLike,
+    freq_mask: TensorLike,
+    combine: Combine,
+    lengths: TensorLike | None = None,
+    span: TensorLike | None = None,
+) -> Tensor:
     """Exact share of the ``(time, freq)`` plane covered by ``region_mask``.
 
     Computed from the 1-D masks without building the 2-D mask: with ``a`` the

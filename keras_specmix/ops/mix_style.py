@@ -36,6 +36,12 @@ the example unchanged.
 """
 
 from keras_specmix import _validation
+from keras_specmix._typing import Array
+from keras_specmix._typing import Granularity
+from keras_specmix._typing import Params
+from keras_specmix._typing import ParamsLike
+from keras_specmix._typing import Tensor
+from keras_specmix._typing import TensorLike
 from keras_specmix.ops import _backend
 from keras_specmix.ops import _common
 from keras_specmix.ops import fusion
@@ -43,13 +49,13 @@ from keras_specmix.ops import random as random_ops
 
 
 def sample_freq_mixstyle_params(
-    seed,
-    batch_size,
-    alpha=0.3,
-    prob=0.4,
-    gate_granularity=random_ops.EXAMPLE,
-    param_granularity=random_ops.EXAMPLE,
-):
+    seed: TensorLike,
+    batch_size: TensorLike,
+    alpha: float = 0.3,
+    prob: float = 0.4,
+    gate_granularity: Granularity = random_ops.EXAMPLE,
+    param_granularity: Granularity = random_ops.EXAMPLE,
+) -> Params:
     """Draws Freq-MixStyle params: a partner and λ ~ Beta(α, α) per example.
 
     Args:
@@ -86,7 +92,9 @@ def sample_freq_mixstyle_params(
     return {"partner": random_ops.pair_indices(seed_partner, batch_size), "lam": lam}
 
 
-def frequency_statistics(x, valid=None, eps=1e-6, per_channel=True):
+def frequency_statistics(
+    x: Array, valid: TensorLike | None = None, eps: float = 1e-6, per_channel: bool = True
+) -> tuple[Tensor, Tensor, Tensor]:
     """Per-frequency mean and standard deviation over time (valid frames only).
 
     Args:
@@ -107,7 +115,6 @@ def frequency_statistics(x, valid=None, eps=1e-6, per_channel=True):
     x = xp.cast(x, dtype)
     rank = len(x.shape)
     pooled = rank == 4 and not per_channel
-    axes = (1, 3) if pooled else (1,)
     channels = xp.shape(x)[3] if pooled else 1
     if valid is None:
         valid = _common.valid_frames(xp, x, None)
@@ -115,15 +122,65 @@ def frequency_statistics(x, valid=None, eps=1e-6, per_channel=True):
     count = xp.cast(xp.sum(xp.cast(valid, "int32"), axis=1) * channels, dtype)
     weight = _common.trailing(xp, xp.cast(valid, dtype), rank)  # (batch, time, 1[, 1])
     per_stat = _common.trailing(xp, count, rank)
-    mean = xp.sum(x * weight, axis=axes, keepdims=True) / xp.maximum(per_stat, 1.0)
+    mean = _time_sum(xp, x * weight, pooled) / xp.maximum(per_stat, 1.0)
     centred = (x - mean) * weight
-    var = xp.sum(centred * centred, axis=axes, keepdims=True) / xp.maximum(per_stat - 1.0, 1.0)
+    var = _time_sum(xp, centred * centred, pooled) / xp.maximum(per_stat - 1.0, 1.0)
     std = xp.sqrt(var + eps)
     return xp.stop_gradient(mean), xp.stop_gradient(std), count
 
 
+#: Frames added elementwise per block before the sum over blocks (TensorFlow).
+_BLOCK = 8
+
+
+def _time_sum(xp, values, pooled):
+    """Sum over time (and channels when ``pooled``), keeping the dimensions.
+
+    On TensorFlow with a static time length the sum is taken in two steps:
+    blocks of ``_BLOCK`` consecutive frames are added elementwise, then the
+    block sums (an eighth of the data) are reduced. TensorFlow's XLA on CPU
+    reduces over a middle axis ~4x slower than it copies, while the
+    elementwise adds run at copy speed and fuse with the producer of
+    ``values``, so each statistic costs one read of the batch
+    (``benchmarks/bench_layers.py``). The result differs from a one-step
+    sum only by the order of the float additions.
+    """
+    axes = (1, 3) if pooled else (1,)
+    time_length = values.shape[1]
+    if xp.name != _backend.TENSORFLOW or not isinstance(time_length, int):
+        return xp.sum(values, axis=axes, keepdims=True)
+    blocks = time_length // _BLOCK
+    if blocks < 2:
+        return xp.sum(values, axis=axes, keepdims=True)
+    batch = xp.shape(values)[0]
+    bins = tuple(values.shape[2:])
+    head = xp.reshape(values[:, : blocks * _BLOCK], (batch, blocks, _BLOCK) + bins)
+    partial = head[:, :, 0]
+    for j in range(1, _BLOCK):
+        partial = partial + head[:, :, j]
+    # The sum over blocks as a product with ones: XLA hands it to its fast dot.
+    width = 1
+    for size in bins:
+        width *= size
+    ones = xp.ones((batch, 1, blocks), values.dtype)
+    total = xp.reshape(
+        xp.matmul(ones, xp.reshape(partial, (batch, blocks, width))), (batch, 1) + bins
+    )
+    if time_length % _BLOCK:
+        total = total + xp.sum(values[:, blocks * _BLOCK :], axis=1, keepdims=True)
+    if pooled:
+        total = xp.sum(total, axis=3, keepdims=True)
+    return total
+
+
 @fusion.fused
-def apply_freq_mixstyle(x, params, eps=1e-6, per_channel=True, lengths=None):
+def apply_freq_mixstyle(
+    x: Array,
+    params: ParamsLike,
+    eps: float = 1e-6,
+    per_channel: bool = True,
+    lengths: TensorLike | None = None,
+) -> Tensor:
     """Applies Freq-MixStyle params (see the module docstring).
 
     Args:

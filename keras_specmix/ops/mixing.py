@@ -46,14 +46,24 @@ default) or ``"batch"`` (one draw shared by the batch; see
 ``keras_specmix.ops.random``). Partners are always drawn per example.
 """
 
+from collections.abc import Sequence
+from typing import Literal
+
 from keras_specmix import _validation
+from keras_specmix._typing import Array
+from keras_specmix._typing import Granularity
+from keras_specmix._typing import Params
+from keras_specmix._typing import ParamsLike
+from keras_specmix._typing import Tensor
+from keras_specmix._typing import TensorLike
 from keras_specmix.ops import _backend
 from keras_specmix.ops import fusion
 from keras_specmix.ops import masks
 from keras_specmix.ops import random as random_ops
+from keras_specmix.ops.masks import Combine
 
 
-def mix_labels(y, partner, lam):
+def mix_labels(y: TensorLike, partner: TensorLike, lam: TensorLike) -> Tensor:
     """``lam * y + (1 - lam) * y[partner]`` with ``lam`` of shape ``(batch,)``."""
     xp = _backend.namespace(y, partner, lam)
     y = xp.convert_to_tensor(y)
@@ -61,14 +71,14 @@ def mix_labels(y, partner, lam):
     return lam * y + (1 - lam) * xp.take(y, partner, axis=0)
 
 
-def self_paired(partner):
+def self_paired(partner: TensorLike) -> Tensor:
     """bool ``(batch,)``: True where an example is its own partner."""
     xp = _backend.namespace(partner)
     partner = xp.cast(partner, "int32")
     return xp.equal(partner, xp.arange(xp.shape(partner)[0], dtype="int32"))
 
 
-def shared_span(lengths, partner):
+def shared_span(lengths: TensorLike, partner: TensorLike) -> Tensor:
     """int32 ``(batch,)``: frames valid in both an example and its partner."""
     xp = _backend.namespace(lengths, partner)
     lengths = xp.cast(lengths, "int32")
@@ -96,14 +106,14 @@ def _skip(seed, batch_size, prob, granularity=random_ops.EXAMPLE):
 
 # --------------------------------------------------------------------- MixUp
 def sample_mixup_params(
-    seed,
-    batch_size,
-    alpha=0.4,
-    prob=1.0,
-    partner=None,
-    gate_granularity=random_ops.EXAMPLE,
-    param_granularity=random_ops.EXAMPLE,
-):
+    seed: TensorLike,
+    batch_size: TensorLike,
+    alpha: float = 0.4,
+    prob: float = 1.0,
+    partner: TensorLike | None = None,
+    gate_granularity: Granularity = random_ops.EXAMPLE,
+    param_granularity: Granularity = random_ops.EXAMPLE,
+) -> Params:
     """Draws MixUp params: a partner and λ ~ Beta(alpha, alpha) per example.
 
     Args:
@@ -127,6 +137,11 @@ def sample_mixup_params(
             granularity.
 
     Examples:
+        >>> p = sample_mixup_params([0, 1], 4, alpha=0.4)
+        >>> sorted(p["partner"].numpy().tolist())  # every example a partner once
+        [0, 1, 2, 3]
+        >>> bool(tf.reduce_all((p["lam"] >= 0) & (p["lam"] <= 1)))
+        True
         >>> p = sample_mixup_params([0, 1], 4, param_granularity="batch")
         >>> len(set(p["lam"].numpy().tolist()))
         1
@@ -140,7 +155,9 @@ def sample_mixup_params(
 
 
 @fusion.fused
-def apply_mixup(x, y, params, lengths=None):
+def apply_mixup(
+    x: Array, y: TensorLike, params: ParamsLike, lengths: TensorLike | None = None
+) -> tuple[Tensor, Tensor, Tensor]:
     """Applies MixUp params: ``x_out = λ·x + (1 − λ)·x[partner]``, same for y.
 
     Args:
@@ -173,13 +190,13 @@ def apply_mixup(x, y, params, lengths=None):
     if lengths is None:
         keep = xp.cast(lam, x.dtype)[(...,) + (None,) * (rank - 1)]
     else:
-        lengths = xp.cast(lengths, "int32")
-        span = shared_span(lengths, partner)
+        frames = xp.cast(lengths, "int32")
+        span = shared_span(frames, partner)
         inside = _frames_before(span, xp.shape(x)[1])
         keep = xp.where(inside, xp.cast(lam, x.dtype)[:, None], xp.ones((), x.dtype))
         keep = keep[(...,) + (None,) * (rank - 2)]  # over freq[, channels]
-        own = xp.maximum(xp.cast(lengths, "float32"), 1.0)
-        whole = xp.equal(span, lengths) & (lengths > 0)  # λ as drawn, bit for bit
+        own = xp.maximum(xp.cast(frames, "float32"), 1.0)
+        whole = xp.equal(span, frames) & (frames > 0)  # λ as drawn, bit for bit
         lam = xp.where(whole, lam, 1.0 - (1.0 - lam) * xp.cast(span, "float32") / own)
     x_out = masks.blend(x, xp.take(x, partner, axis=0), keep)
     return x_out, mix_labels(y, partner, lam), lam
@@ -187,7 +204,13 @@ def apply_mixup(x, y, params, lengths=None):
 
 # ---------------------------------------------------- CutMix and SpecMix
 @fusion.fused
-def apply_region_mix(x, y, params, combine, lengths=None):
+def apply_region_mix(
+    x: Array,
+    y: TensorLike,
+    params: ParamsLike,
+    combine: Combine,
+    lengths: TensorLike | None = None,
+) -> tuple[Tensor, Tensor, Tensor]:
     """Pastes the donor region of ``x[partner]`` into ``x``; λ from the region.
 
     Args:
@@ -259,18 +282,18 @@ def _clipped_interval(seed, batch_size, length, size, granularity=random_ops.EXA
 
 
 def sample_cutmix_params(
-    seed,
-    batch_size,
-    time_length,
-    freq_length,
-    alpha=0.4,
-    axes="both",
-    prob=1.0,
-    lengths=None,
-    partner=None,
-    gate_granularity=random_ops.EXAMPLE,
-    param_granularity=random_ops.EXAMPLE,
-):
+    seed: TensorLike,
+    batch_size: TensorLike,
+    time_length: TensorLike,
+    freq_length: TensorLike,
+    alpha: float = 0.4,
+    axes: Literal["both", "time", "freq"] = "both",
+    prob: float = 1.0,
+    lengths: TensorLike | None = None,
+    partner: TensorLike | None = None,
+    gate_granularity: Granularity = random_ops.EXAMPLE,
+    param_granularity: Granularity = random_ops.EXAMPLE,
+) -> Params:
     """Draws CutMix boxes: λ ~ Beta(alpha, alpha), a box of share ≈ 1 − λ.
 
     ``axes="both"``: box sides ``floor(T·sqrt(1 − λ))`` × ``floor(F·sqrt(1 − λ))``
@@ -305,6 +328,11 @@ def sample_cutmix_params(
             out-of-range ``prob``.
 
     Examples:
+        >>> p = sample_cutmix_params([0, 1], 2, 100, 64, alpha=0.4)
+        >>> sorted(p)
+        ['freq_starts', 'freq_widths', 'partner', 'time_starts', 'time_widths']
+        >>> p["time_widths"].shape  # one box per example
+        TensorShape([2, 1])
         >>> p = sample_cutmix_params([0, 1], 4, 100, 64, param_granularity="batch")
         >>> len(set(p["time_starts"].numpy().ravel().tolist()))
         1
@@ -338,8 +366,35 @@ def sample_cutmix_params(
     return _region_params(partner, (t_start, t_width), (f_start, f_width))
 
 
-def apply_cutmix(x, y, params, lengths=None):
-    """Applies CutMix params (a box per example); see ``apply_region_mix``."""
+def apply_cutmix(
+    x: Array, y: TensorLike, params: ParamsLike, lengths: TensorLike | None = None
+) -> tuple[Tensor, Tensor, Tensor]:
+    """Applies CutMix params (a box per example); see ``apply_region_mix``.
+
+    Args:
+        x: float ``(batch, time, freq[, channels])``.
+        y: float ``(batch, classes)``.
+        params: as from ``sample_cutmix_params``: ``partner`` and one time and
+            one frequency interval per example (``time_starts``,
+            ``time_widths``, ``freq_starts``, ``freq_widths``, int
+            ``(batch, 1)``).
+        lengths: None, or int ``(batch,)`` valid frames per example.
+
+    Returns:
+        ``(x_out, y_out, lam)``: the box of ``x[partner]`` pasted into ``x``,
+        and ``lam = 1 − box / (time·freq)``, float32 ``(batch,)``.
+
+    Examples:
+        >>> x = tf.reshape(tf.range(24, dtype=tf.float32), [2, 4, 3])
+        >>> p = {"partner": tf.constant([1, 0]),
+        ...      "time_starts": tf.constant([[0], [0]]), "time_widths": tf.constant([[2], [0]]),
+        ...      "freq_starts": tf.constant([[0], [0]]), "freq_widths": tf.constant([[3], [0]])}
+        >>> x_out, y_out, lam = apply_cutmix(x, tf.eye(2), p)
+        >>> x_out[0, :, 0].numpy().tolist()  # frames 0-1 from example 1
+        [12.0, 15.0, 6.0, 9.0]
+        >>> lam.numpy().tolist(), y_out.numpy().tolist()
+        ([0.5, 1.0], [[0.5, 0.5], [0.0, 1.0]])
+    """
     return apply_region_mix(x, y, params, masks.INTERSECTION, lengths=lengths)
 
 
@@ -363,7 +418,7 @@ def _per_example(length):
     return length[:, None] if len(length.shape) == 1 else length
 
 
-def band_width(ratio, length):
+def band_width(ratio: TensorLike, length: TensorLike) -> Tensor:
     """``floor(ratio · length)`` per example, as Python's ``math.floor(ratio * length)``.
 
     Computed in float64, so it equals Python's result for a float ``ratio``.
@@ -398,21 +453,21 @@ def band_width(ratio, length):
 
 
 def sample_specmix_params(
-    seed,
-    batch_size,
-    time_length,
-    freq_length,
-    gamma=0.3,
-    min_freq_bands=0,
-    max_freq_bands=2,
-    min_time_bands=0,
-    max_time_bands=2,
-    prob=1.0,
-    lengths=None,
-    partner=None,
-    gate_granularity=random_ops.EXAMPLE,
-    param_granularity=random_ops.EXAMPLE,
-):
+    seed: TensorLike,
+    batch_size: TensorLike,
+    time_length: TensorLike,
+    freq_length: TensorLike,
+    gamma: float | Sequence[float] = 0.3,
+    min_freq_bands: int = 0,
+    max_freq_bands: int = 2,
+    min_time_bands: int = 0,
+    max_time_bands: int = 2,
+    prob: float = 1.0,
+    lengths: TensorLike | None = None,
+    partner: TensorLike | None = None,
+    gate_granularity: Granularity = random_ops.EXAMPLE,
+    param_granularity: Granularity = random_ops.EXAMPLE,
+) -> Params:
     """Draws SpecMix bands (Kim, Han and Ko, 2021), per example.
 
     For example ``b``: a width ratio ``g_b`` (``gamma``, or uniform in
@@ -447,6 +502,11 @@ def sample_specmix_params(
         ValueError: on an out-of-range argument or an unknown granularity.
 
     Examples:
+        >>> p = sample_specmix_params([0, 1], 2, 100, 64, gamma=0.3, max_freq_bands=2)
+        >>> p["freq_widths"].shape  # up to two bands per example
+        TensorShape([2, 2])
+        >>> sorted(set(p["freq_widths"].numpy().ravel().tolist()) - {0})  # floor(0.3 · 64)
+        [19]
         >>> p = sample_specmix_params([0, 1], 4, 100, 64, param_granularity="batch")
         >>> len(set(map(tuple, p["freq_starts"].numpy().tolist())))
         1
@@ -493,6 +553,33 @@ def sample_specmix_params(
     return _region_params(partner, (t_starts, t_widths), (f_starts, f_widths))
 
 
-def apply_specmix(x, y, params, lengths=None):
-    """Applies SpecMix params (a union of bands); see ``apply_region_mix``."""
+def apply_specmix(
+    x: Array, y: TensorLike, params: ParamsLike, lengths: TensorLike | None = None
+) -> tuple[Tensor, Tensor, Tensor]:
+    """Applies SpecMix params (a union of bands); see ``apply_region_mix``.
+
+    Args:
+        x: float ``(batch, time, freq[, channels])``.
+        y: float ``(batch, classes)``.
+        params: as from ``sample_specmix_params``: ``partner`` and the time
+            and frequency bands (``time_starts``, ``time_widths``,
+            ``freq_starts``, ``freq_widths``, int ``(batch, bands)``).
+        lengths: None, or int ``(batch,)`` valid frames per example.
+
+    Returns:
+        ``(x_out, y_out, lam)``: every frame of a time band and every bin of a
+        frequency band taken from ``x[partner]``, and ``lam = 1 − |union| /
+        (time·freq)``, float32 ``(batch,)``.
+
+    Examples:
+        >>> x = tf.zeros([2, 4, 3]) + tf.reshape([0.0, 1.0], [2, 1, 1])
+        >>> p = {"partner": tf.constant([1, 0]),
+        ...      "time_starts": tf.constant([[0], [0]]), "time_widths": tf.constant([[1], [0]]),
+        ...      "freq_starts": tf.constant([[2], [0]]), "freq_widths": tf.constant([[1], [0]])}
+        >>> x_out, y_out, lam = apply_specmix(x, tf.eye(2), p)
+        >>> x_out[0].numpy().tolist()  # frame 0 and bin 2 from example 1
+        [[1.0, 1.0, 1.0], [0.0, 0.0, 1.0], [0.0, 0.0, 1.0], [0.0, 0.0, 1.0]]
+        >>> np.round(lam.numpy(), 6).tolist()  # 6 of 12 cells kept
+        [0.5, 1.0]
+    """
     return apply_region_mix(x, y, params, masks.UNION, lengths=lengths)

@@ -11,14 +11,21 @@ method it gets.
 Params layout: ``{"choice": int32 (batch,)}`` (the index of the mixer).
 """
 
+from collections.abc import Sequence
+from typing import Literal
+
 from keras_specmix import _validation
+from keras_specmix._typing import Array
+from keras_specmix._typing import Params
+from keras_specmix._typing import Tensor
+from keras_specmix._typing import TensorLike
 from keras_specmix.ops import _backend
 from keras_specmix.ops import random as random_ops
 
 POLICY_MODES = random_ops.GRANULARITIES
 
 
-def check_probs(probs, num_mixers):
+def check_probs(probs: Sequence[float] | None, num_mixers: int) -> tuple[float, ...]:
     """``probs`` as a tuple of floats >= 0 summing to 1, one per mixer.
 
     ``None`` gives every mixer the same probability.
@@ -37,7 +44,12 @@ def check_probs(probs, num_mixers):
     return values
 
 
-def sample_policy_choice(seed, batch_size, probs, mode="example"):
+def sample_policy_choice(
+    seed: TensorLike,
+    batch_size: TensorLike,
+    probs: Sequence[float],
+    mode: Literal["example", "batch"] = "example",
+) -> Params:
     """Draws the mixer index per example: ``choice = k`` with probability ``probs[k]``.
 
     Args:
@@ -70,7 +82,7 @@ def sample_policy_choice(seed, batch_size, probs, mode="example"):
     return {"choice": xp.minimum(choice, last_nonzero)}
 
 
-def select_by_choice(choice, candidates):
+def select_by_choice(choice: TensorLike, candidates: Sequence[Array]) -> Tensor:
     """Each example's value from the candidate its ``choice`` names.
 
     Args:

@@ -19,19 +19,36 @@ length) is the same wherever those sizes are the same. The layers' ``gate_granul
 and ``param_granularity`` arguments are passed down to these.
 """
 
+from typing import Any
+
 import tensorflow as tf
 
+from keras_specmix import _compat
 from keras_specmix import _validation
+from keras_specmix._typing import Granularity
+from keras_specmix._typing import Shape
+from keras_specmix._typing import Tensor
+from keras_specmix._typing import TensorLike
 from keras_specmix.ops import _backend
 
-EXAMPLE = "example"
-BATCH = "batch"
+EXAMPLE: Granularity = "example"
+BATCH: Granularity = "batch"
 #: The values of ``granularity``, ``gate_granularity`` and ``param_granularity``.
 GRANULARITIES = (EXAMPLE, BATCH)
 
 
-def check_granularity(name, value):
+def check_granularity(name: str, value: str) -> Granularity:
     """``value`` if it is ``"example"`` or ``"batch"``, else a ``ValueError`` naming ``name``.
+
+    Args:
+        name: the argument's name, for the error message.
+        value: the value to check.
+
+    Returns:
+        ``value``.
+
+    Raises:
+        ValueError: naming ``name`` and the two choices, for another value.
 
     Examples:
         >>> check_granularity("param_granularity", "batch")
@@ -48,7 +65,7 @@ def _drawn(xp, shape, granularity, draw):
     return xp.broadcast_to(draw((1,) + tuple(shape[1:])), shape)
 
 
-def as_seed(seed, *like):
+def as_seed(seed: TensorLike, *like: TensorLike | None) -> Tensor:
     """Converts an int or a shape-``[2]`` integer tensor into a seed tensor.
 
     Args:
@@ -66,7 +83,7 @@ def as_seed(seed, *like):
     return _backend.namespace(seed, *like).as_seed(seed)
 
 
-def seed_from_state(state):
+def seed_from_state(state: TensorLike) -> Tensor:
     """A shape-``[2]`` int32 seed from a Philox generator state.
 
     ``state`` is the int64 ``[counter_lo, counter_hi, key]`` that
@@ -93,7 +110,7 @@ def seed_from_state(state):
     return seed
 
 
-def split_seed(seed, num):
+def split_seed(seed: TensorLike, num: int) -> list[Tensor]:
     """Splits ``seed`` into ``num`` independent seeds.
 
     Args:
@@ -110,7 +127,14 @@ def split_seed(seed, num):
     return _backend.namespace(seed).split(seed, num)
 
 
-def uniform(seed, shape, dtype="float32", minval=0.0, maxval=1.0, granularity=EXAMPLE):
+def uniform(
+    seed: TensorLike,
+    shape: Shape,
+    dtype: str = "float32",
+    minval: float = 0.0,
+    maxval: float = 1.0,
+    granularity: Granularity = EXAMPLE,
+) -> Tensor:
     """Uniform draws in ``[minval, maxval)`` of ``shape``, a pure function of ``seed``.
 
     Args:
@@ -140,7 +164,13 @@ def uniform(seed, shape, dtype="float32", minval=0.0, maxval=1.0, granularity=EX
     return _drawn(xp, shape, granularity, lambda s: xp.uniform(seed, s, dtype, minval, maxval))
 
 
-def uniform_int(seed, shape, low, high, granularity=EXAMPLE):
+def uniform_int(
+    seed: TensorLike,
+    shape: Shape,
+    low: TensorLike,
+    high: TensorLike,
+    granularity: Granularity = EXAMPLE,
+) -> Tensor:
     """Integers uniform in ``[low, high]`` inclusive; bounds may be tensors.
 
     ``low`` and ``high`` broadcast against ``shape``, so each element can have
@@ -220,8 +250,14 @@ def _log_gamma_boosted(xp, seed, shape, alpha, num_trials):
 
 
 def stateless_beta(
-    seed, shape, alpha, beta=None, num_trials=8, dtype="float32", granularity=EXAMPLE
-):
+    seed: TensorLike,
+    shape: Shape,
+    alpha: TensorLike,
+    beta: TensorLike | None = None,
+    num_trials: int = 8,
+    dtype: str = "float32",
+    granularity: Granularity = EXAMPLE,
+) -> Tensor:
     """Samples Beta(alpha, beta) with ops that compile under XLA.
 
     ``tf.random.stateless_gamma`` has no XLA kernel (``StatelessRandomGammaV3``),
@@ -274,7 +310,9 @@ def stateless_beta(
     return _drawn(xp, shape, granularity, draw)
 
 
-def gate(seed, batch_size, prob, granularity=EXAMPLE):
+def gate(
+    seed: TensorLike, batch_size: TensorLike, prob: float, granularity: Granularity = EXAMPLE
+) -> Tensor:
     """bool ``(batch,)``: True where an example is augmented, with probability ``prob``.
 
     ``"example"``: one Bernoulli(``prob``) draw per example. ``"batch"``:
@@ -307,7 +345,7 @@ def gate(seed, batch_size, prob, granularity=EXAMPLE):
     return uniform(seed, (batch_size,), granularity=granularity) < prob
 
 
-def pair_indices(seed, batch_size):
+def pair_indices(seed: TensorLike, batch_size: TensorLike) -> Tensor:
     """Random partner for each example, never itself when ``batch_size > 1``.
 
     The rule: draw a random permutation ``p`` of the batch, then pair the
@@ -336,3 +374,166 @@ def pair_indices(seed, batch_size):
     # 0.1-0.3 ms even on a vector of 32 (benchmarks/profile_layers.py).
     following = xp.concatenate([perm[1:], perm[:1]], axis=0)
     return xp.take(following, position, axis=0)
+
+
+# ---------------------------------------------------------------- backends
+# The per-backend stateless generators behind ``Ops.uniform``, ``normal``,
+# ``split`` and ``fold_in`` (``keras_specmix.ops._backend``): the only
+# per-backend code of the core. On TensorFlow they are
+# ``tf.random.stateless_*`` (XLA-compilable; the draws of keras_specmix 0.1
+# and 0.2 on TensorFlow are unchanged), on JAX ``jax.random`` with the seed
+# as a raw threefry key (``jit``-compatible), on PyTorch a ``torch.Generator``
+# seeded from the two seed words (eager).
+
+
+def backend_random(name: str) -> Any:
+    """The stateless generator of the backend ``name`` (used by ``_backend.Ops``).
+
+    Args:
+        name: ``"tensorflow"``, ``"jax"`` or ``"torch"``.
+
+    Returns:
+        An object with ``as_seed``, ``uniform``, ``normal``, ``split`` and
+        ``fold_in``.
+
+    Examples:
+        >>> backend_random("tensorflow").as_seed([1, 2]).numpy().tolist()
+        [1, 2]
+    """
+    return {
+        _backend.TENSORFLOW: _TensorFlowRandom,
+        _backend.JAX: _JaxRandom,
+        _backend.TORCH: _TorchRandom,
+    }[name]()
+
+
+class _TensorFlowRandom:
+    """``tf.random.stateless_*``: XLA-compilable, the draws of keras_specmix 0.1.
+
+    The algorithm is Philox by name: TensorFlow's kernels resolve the default
+    (``"auto_select"``) to Philox, so eager, ``tf.function`` and ``tf.data``
+    draw the same numbers as with the default (bit for bit on the CPU:
+    ``tests/ops/test_tf_random_alg.py``). Under ``jit_compile=True`` the
+    default's lowering (its key and counter picked at run time, an HLO module
+    5× the size) drew a (16, 200, 128, 2) batch 40-260× slower than a copy of
+    it on the CPU, and named Philox at copy speed: ``AddNoise``'s full-size
+    noise.
+    """
+
+    def as_seed(self, seed):
+        seed = tf.convert_to_tensor(seed)
+        if seed.dtype != tf.int32:
+            seed = tf.cast(seed, tf.int32)
+        return tf.reshape(seed, [2])
+
+    def uniform(self, seed, shape, dtype, minval, maxval):
+        if isinstance(shape, tuple):
+            shape = tf.stack([tf.cast(s, tf.int32) for s in shape]) if shape else []
+        return tf.random.stateless_uniform(
+            shape, seed=seed, minval=minval, maxval=maxval, dtype=dtype, alg="philox"
+        )
+
+    def normal(self, seed, shape, dtype):
+        if isinstance(shape, tuple):
+            shape = tf.stack([tf.cast(s, tf.int32) for s in shape]) if shape else []
+        return tf.random.stateless_normal(shape, seed=seed, dtype=dtype, alg="philox")
+
+    def split(self, seed, num):
+        return tf.unstack(tf.random.experimental.stateless_split(seed, num=num), num=num)
+
+    def fold_in(self, seed, data):
+        return tf.random.experimental.stateless_fold_in(seed, tf.cast(data, tf.int32))
+
+
+class _JaxRandom:
+    """``jax.random`` with the seed as a raw threefry key: works inside ``jit``."""
+
+    def __init__(self):
+        import jax
+
+        self.jax = jax
+
+    def as_seed(self, seed):
+        jnp = self.jax.numpy
+        seed = jnp.asarray(seed)
+        if seed.dtype != jnp.uint32:
+            seed = self.jax.lax.convert_element_type(seed, jnp.uint32)
+        return jnp.reshape(seed, (2,))
+
+    def uniform(self, seed, shape, dtype, minval, maxval):
+        return self.jax.random.uniform(seed, shape, dtype=dtype, minval=minval, maxval=maxval)
+
+    def normal(self, seed, shape, dtype):
+        return self.jax.random.normal(seed, shape, dtype=dtype)
+
+    def split(self, seed, num):
+        return list(self.jax.random.split(seed, num))
+
+    def fold_in(self, seed, data):
+        return self.jax.random.fold_in(seed, self.jax.numpy.asarray(data, "uint32"))
+
+
+def _mix64(*words):
+    """splitmix64 of the words: a 64-bit generator seed from 32-bit seed words."""
+    state = 0
+    for word in words:
+        state = (state + (int(word) & 0xFFFFFFFF) + 0x9E3779B97F4A7C15) & 0xFFFFFFFFFFFFFFFF
+        z = state
+        z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & 0xFFFFFFFFFFFFFFFF
+        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & 0xFFFFFFFFFFFFFFFF
+        state = z ^ (z >> 31)
+    return state
+
+
+class _TorchRandom:
+    """A ``torch.Generator`` seeded from the seed's two words (eager PyTorch).
+
+    PyTorch draws only with a generator on the device it writes to, so each
+    generator is made there: on Keras' device (``get_device()``, the GPU when
+    there is one) for ``uniform`` and ``normal``, on the CPU for ``split``,
+    whose seeds are CPU tensors like every seed here.
+    """
+
+    def __init__(self):
+        import torch
+
+        self.torch = torch
+        self.device = _compat.torch_device
+
+    def as_seed(self, seed):
+        seed = self.torch.as_tensor(seed, device="cpu")
+        return seed.to(self.torch.int64).reshape(2)
+
+    def _generator(self, seed, device, *extra):
+        words = [int(w) for w in seed.detach().cpu().tolist()] + [int(e) for e in extra]
+        generator = self.torch.Generator(device=device)
+        generator.manual_seed(_mix64(*words))
+        return generator
+
+    def _size(self, shape):
+        return tuple(int(s) for s in shape)
+
+    def uniform(self, seed, shape, dtype, minval, maxval):
+        dtype, device = getattr(self.torch, dtype), self.device()
+        draws = self.torch.rand(
+            self._size(shape), generator=self._generator(seed, device), dtype=dtype, device=device
+        )
+        return draws * (maxval - minval) + minval
+
+    def normal(self, seed, shape, dtype):
+        dtype, device = getattr(self.torch, dtype), self.device()
+        return self.torch.randn(
+            self._size(shape), generator=self._generator(seed, device), dtype=dtype, device=device
+        )
+
+    def split(self, seed, num):
+        draws = self.torch.randint(
+            -(2**31), 2**31 - 1, (num, 2), generator=self._generator(seed, "cpu", 1), device="cpu"
+        )
+        return list(draws)
+
+    def fold_in(self, seed, data):
+        words = seed.detach().cpu().tolist() + [int(data)]
+        return self.torch.tensor(
+            [_mix64(*words) >> 33, _mix64(*words, 1) >> 33], dtype=self.torch.int64
+        )

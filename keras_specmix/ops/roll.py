@@ -20,6 +20,12 @@ Params layout::
 """
 
 from keras_specmix import _validation
+from keras_specmix._typing import Array
+from keras_specmix._typing import Granularity
+from keras_specmix._typing import Params
+from keras_specmix._typing import ParamsLike
+from keras_specmix._typing import Tensor
+from keras_specmix._typing import TensorLike
 from keras_specmix.ops import _backend
 from keras_specmix.ops import _common
 from keras_specmix.ops import fusion
@@ -28,7 +34,9 @@ from keras_specmix.ops import random as random_ops
 from keras_specmix.ops.warp import valid_lengths
 
 
-def check_shift_args(max_shift, max_shift_ratio):
+def check_shift_args(
+    max_shift: int | None, max_shift_ratio: float | None
+) -> tuple[int | None, float | None]:
     """Validates that exactly one of ``max_shift`` (int >= 0) and
     ``max_shift_ratio`` (float in [0, 1]) is given; returns them.
 
@@ -48,13 +56,13 @@ def check_shift_args(max_shift, max_shift_ratio):
 
 
 def sample_roll_params(
-    seed,
-    batch_size,
-    lengths,
-    max_shift=None,
-    max_shift_ratio=None,
-    param_granularity=random_ops.EXAMPLE,
-):
+    seed: TensorLike,
+    batch_size: TensorLike,
+    lengths: TensorLike,
+    max_shift: int | None = None,
+    max_shift_ratio: float | None = None,
+    param_granularity: Granularity = random_ops.EXAMPLE,
+) -> Params:
     """Draws one shift per example, uniform on ``{−R, ..., R}`` (both included).
 
     ``R = max_shift``, or ``R = ⌊max_shift_ratio · τ⌋`` for an example of
@@ -95,7 +103,7 @@ def sample_roll_params(
 
 
 @fusion.fused
-def apply_roll(x, params, lengths=None):
+def apply_roll(x: Array, params: ParamsLike, lengths: TensorLike | None = None) -> Tensor:
     """Rolls each example by its shift along axis 1 (see the module docstring).
 
     A gather, exact for any values: every output value is an input value.

@@ -25,8 +25,20 @@ and ICASSP 2020 (adaptive masks, https://arxiv.org/abs/1912.05533).
 """
 
 import numbers
+from typing import Any
+from typing import Final
+from typing import Literal
+from typing import cast
 
 from keras_specmix import _validation
+from keras_specmix._typing import Array
+from keras_specmix._typing import Granularity
+from keras_specmix._typing import MaskValue
+from keras_specmix._typing import Params
+from keras_specmix._typing import ParamsLike
+from keras_specmix._typing import Shape
+from keras_specmix._typing import Tensor
+from keras_specmix._typing import TensorLike
 from keras_specmix.ops import _backend
 from keras_specmix.ops import fusion
 from keras_specmix.ops import masks
@@ -35,8 +47,8 @@ from keras_specmix.ops import random as random_ops
 from keras_specmix.ops import warp
 from keras_specmix.ops.warp import valid_lengths
 
-MEAN = "mean"
-FLOOR = "floor"
+MEAN: Final = "mean"
+FLOOR: Final = "floor"
 
 #: Table 1 of Park et al. (2019): W, F, m_F, T, p, m_T.
 POLICIES = {
@@ -75,7 +87,7 @@ POLICIES = {
 }
 
 
-def check_mask_value(mask_value):
+def check_mask_value(mask_value: Any) -> MaskValue:
     """Returns a finite float ``mask_value`` as a float, or ``"mean"`` or ``"floor"``.
 
     Raises:
@@ -92,7 +104,7 @@ def check_mask_value(mask_value):
     return _validation.check_float("mask_value", mask_value)
 
 
-def check_log_offset(mask_value, log_offset):
+def check_log_offset(mask_value: MaskValue, log_offset: float | None) -> float | None:
     """Validates ``log_offset`` against ``mask_value``: required with ``"floor"``, else None.
 
     Args:
@@ -128,7 +140,7 @@ def check_log_offset(mask_value, log_offset):
     return None
 
 
-def mask_groups(shape, per_channel):
+def mask_groups(shape: Shape, per_channel: bool) -> int | Tensor:
     """Independent mask sets per example: the channels, or 1 (shared).
 
     Args:
@@ -145,14 +157,14 @@ def mask_groups(shape, per_channel):
 
 
 def sample_freq_mask_params(
-    seed,
-    batch_size,
-    freq_length,
-    freq_mask_param,
-    num_masks,
-    groups=1,
-    param_granularity=random_ops.EXAMPLE,
-):
+    seed: TensorLike,
+    batch_size: TensorLike,
+    freq_length: TensorLike,
+    freq_mask_param: int,
+    num_masks: int,
+    groups: TensorLike = 1,
+    param_granularity: Granularity = random_ops.EXAMPLE,
+) -> Params:
     """Draws frequency masks: width uniform in ``{0, ..., F}``, start uniform.
 
     Each of the ``num_masks`` masks of each example (and group) has a width
@@ -194,17 +206,17 @@ def sample_freq_mask_params(
 
 
 def sample_time_mask_params(
-    seed,
-    batch_size,
-    lengths,
-    time_mask_param,
-    num_masks,
-    time_mask_max_ratio=1.0,
-    count_ratio=None,
-    size_ratio=None,
-    groups=1,
-    param_granularity=random_ops.EXAMPLE,
-):
+    seed: TensorLike,
+    batch_size: TensorLike,
+    lengths: TensorLike,
+    time_mask_param: int,
+    num_masks: int,
+    time_mask_max_ratio: float = 1.0,
+    count_ratio: float | None = None,
+    size_ratio: float | None = None,
+    groups: TensorLike = 1,
+    param_granularity: Granularity = random_ops.EXAMPLE,
+) -> Params:
     """Draws time masks inside each example's valid frames.
 
     For an example with ``L`` valid frames, each mask's width is uniform on
@@ -284,7 +296,12 @@ def _axis_mask(params, prefix, batch_size, length):
     return xp.transpose(mask, (0, 2, 1))
 
 
-def fill_value(x, mask_value, lengths=None, log_offset=None):
+def fill_value(
+    x: Array,
+    mask_value: MaskValue | Tensor,
+    lengths: TensorLike | None = None,
+    log_offset: float | None = None,
+) -> Tensor:
     """The value masked cells get: a constant, each example's own mean, or the log floor.
 
     Args:
@@ -320,11 +337,11 @@ def fill_value(x, mask_value, lengths=None, log_offset=None):
     mask_value = check_mask_value(mask_value)
     log_offset = check_log_offset(mask_value, log_offset)
     if mask_value == FLOOR:
-        return log_floor(x, log_offset)
+        return log_floor(x, cast(float, log_offset))  # check_log_offset: a float with "floor"
     if mask_value != MEAN:
         return xp.convert_to_tensor(mask_value, x.dtype)
-    lengths = valid_lengths(x, lengths)
-    valid = xp.arange(xp.shape(x)[1], dtype="int32")[None, :] < lengths[:, None]
+    frames = valid_lengths(x, lengths)
+    valid = xp.arange(xp.shape(x)[1], dtype="int32")[None, :] < frames[:, None]
     valid = valid[:, :, None] if len(x.shape) == 3 else valid[:, :, None, None]
     values = xp.cast(x, "float32")
     # Only finite cells count: -inf padding or dB floors must not turn the
@@ -335,7 +352,7 @@ def fill_value(x, mask_value, lengths=None, log_offset=None):
     return xp.cast(total / xp.maximum(count, 1.0), x.dtype)
 
 
-def log_floor(x, log_offset):
+def log_floor(x: Tensor, log_offset: float) -> Tensor:
     """``log(0 + log_offset)`` in ``x``'s dtype, by ``x``'s backend: the floor of ``log(p + eps)``.
 
     Computed as element 0 of the log of a 64-element vector: TensorFlow's CPU
@@ -360,7 +377,9 @@ def log_floor(x, log_offset):
     return xp.log(xp.full((64,), log_offset, x.dtype))[0]
 
 
-def resolve_fill(x, mask_value, log_offset=None):
+def resolve_fill(
+    x: Array, mask_value: MaskValue, log_offset: float | None = None
+) -> float | Literal["mean"] | Tensor:
     """``mask_value`` checked, with ``"floor"`` replaced by ``log_floor(x, log_offset)``.
 
     Examples:
@@ -370,11 +389,11 @@ def resolve_fill(x, mask_value, log_offset=None):
     mask_value = check_mask_value(mask_value)
     log_offset = check_log_offset(mask_value, log_offset)
     if mask_value == FLOOR:
-        return log_floor(_backend.namespace(x).convert_to_tensor(x), log_offset)
+        return log_floor(_backend.namespace(x).convert_to_tensor(x), cast(float, log_offset))
     return mask_value
 
 
-def masked_region(x, params, lengths=None):
+def masked_region(x: Array, params: ParamsLike, lengths: TensorLike | None = None) -> Tensor:
     """bool mask of the cells SpecAugment's masks cover, inside valid frames.
 
     The union of the time masks (full-height) and the frequency masks
@@ -402,7 +421,13 @@ def masked_region(x, params, lengths=None):
     return region
 
 
-def apply_masks(x, params, mask_value=0.0, lengths=None, log_offset=None):
+def apply_masks(
+    x: Array,
+    params: ParamsLike,
+    mask_value: MaskValue | Tensor = 0.0,
+    lengths: TensorLike | None = None,
+    log_offset: float | None = None,
+) -> Tensor:
     """Sets the masked cells to ``mask_value``, leaving everything else as is.
 
     A select (``keras_specmix.ops.masks.select``), exact for any ``x``:
@@ -437,20 +462,20 @@ def _apply_masks(x, params, mask_value, lengths):
 
 
 def sample_spec_augment_params(
-    seed,
-    shape,
-    lengths=None,
-    time_warp_param=80,
-    freq_mask_param=27,
-    num_freq_masks=2,
-    time_mask_param=100,
-    num_time_masks=2,
-    time_mask_max_ratio=1.0,
-    time_mask_count_ratio=None,
-    time_mask_size_ratio=None,
-    per_channel=False,
-    param_granularity=random_ops.EXAMPLE,
-):
+    seed: TensorLike,
+    shape: Shape,
+    lengths: TensorLike | None = None,
+    time_warp_param: int = 80,
+    freq_mask_param: int = 27,
+    num_freq_masks: int = 2,
+    time_mask_param: int = 100,
+    num_time_masks: int = 2,
+    time_mask_max_ratio: float = 1.0,
+    time_mask_count_ratio: float | None = None,
+    time_mask_size_ratio: float | None = None,
+    per_channel: bool = False,
+    param_granularity: Granularity = random_ops.EXAMPLE,
+) -> Params:
     """Draws the warp and both kinds of masks (defaults: policy LD).
 
     Args:
@@ -521,7 +546,13 @@ def sample_spec_augment_params(
     return params
 
 
-def apply_spec_augment(x, params, mask_value=0.0, lengths=None, log_offset=None):
+def apply_spec_augment(
+    x: Array,
+    params: ParamsLike,
+    mask_value: MaskValue | Tensor = 0.0,
+    lengths: TensorLike | None = None,
+    log_offset: float | None = None,
+) -> Tensor:
     """Time warp, then frequency and time masks (the paper's order).
 
     Masks are applied together, so with ``mask_value="mean"`` every masked
@@ -567,5 +598,5 @@ def _uncompiled_spec_augment(x, params, mask_value=0.0, lengths=None, log_offset
 
 
 # The plain-ops versions, as ``fusion.fused`` functions have (tests/ops/test_fusion.py).
-apply_masks.uncompiled = _uncompiled_masks
-apply_spec_augment.uncompiled = _uncompiled_spec_augment
+apply_masks.uncompiled = _uncompiled_masks  # type: ignore[attr-defined]
+apply_spec_augment.uncompiled = _uncompiled_spec_augment  # type: ignore[attr-defined]

@@ -29,13 +29,19 @@ Reference: Park et al., "SpecAugment on Large Scale Datasets", ICASSP
 import tensorflow as tf
 
 from keras_specmix import _validation
+from keras_specmix._typing import Array
+from keras_specmix._typing import Granularity
+from keras_specmix._typing import Params
+from keras_specmix._typing import ParamsLike
+from keras_specmix._typing import Tensor
+from keras_specmix._typing import TensorLike
 from keras_specmix.ops import _backend
 from keras_specmix.ops import fusion
 from keras_specmix.ops import masks
 from keras_specmix.ops import random as random_ops
 
 
-def valid_lengths(x, lengths=None):
+def valid_lengths(x: Array, lengths: TensorLike | None = None) -> Tensor:
     """Per-example number of valid frames, int32 ``(batch,)``, in ``[0, time]``.
 
     Args:
@@ -54,17 +60,21 @@ def valid_lengths(x, lengths=None):
     shape = xp.shape(x)
     if lengths is None:
         return xp.full((shape[0],), shape[1], dtype="int32")
-    lengths = xp.convert_to_tensor(lengths)
-    if len(lengths.shape) != 1:
+    given = xp.convert_to_tensor(lengths)
+    if len(given.shape) != 1:
         raise ValueError(
-            f"`lengths` must have shape (batch,). Received: lengths.shape={tuple(lengths.shape)}"
+            f"`lengths` must have shape (batch,). Received: lengths.shape={tuple(given.shape)}"
         )
-    return xp.clip(xp.cast(lengths, "int32"), 0, shape[1])
+    return xp.clip(xp.cast(given, "int32"), 0, shape[1])
 
 
 def sample_time_warp_params(
-    seed, batch_size, lengths, time_warp_param, param_granularity=random_ops.EXAMPLE
-):
+    seed: TensorLike,
+    batch_size: TensorLike,
+    lengths: TensorLike,
+    time_warp_param: int,
+    param_granularity: Granularity = random_ops.EXAMPLE,
+) -> Params:
     """Draws one anchor and one shift per example.
 
     For an example with ``L`` valid frames and ``W = time_warp_param``: the
@@ -108,7 +118,9 @@ def sample_time_warp_params(
     }
 
 
-def warp_source_positions(params, lengths, time_length):
+def warp_source_positions(
+    params: ParamsLike, lengths: TensorLike, time_length: TensorLike
+) -> Tensor:
     """The map ``src(t)``: source position read by each output frame.
 
     Args:
@@ -142,7 +154,7 @@ def warp_source_positions(params, lengths, time_length):
 
 
 @fusion.fused
-def apply_time_warp(x, params, lengths=None):
+def apply_time_warp(x: Array, params: ParamsLike, lengths: TensorLike | None = None) -> Tensor:
     """Resamples each example's time axis under its piecewise-linear warp.
 
     ``out[b, t] = (1 − f)·x[b, i] + f·x[b, i + 1]`` with ``i = floor(src(t))``

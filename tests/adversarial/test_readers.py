@@ -1,4 +1,4 @@
-"""Adversarial inputs for the audio readers (issue 11 build item 3, readers part).
+"""Adversarial inputs for the audio readers.
 
 Each case asserts either a clear error naming the file or argument (and, for
 unreadable files, the ``on_error`` option), or a specified correct result.

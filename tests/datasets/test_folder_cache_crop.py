@@ -110,3 +110,16 @@ def test_random_crop_is_seeded_and_paper_shaped():
         D.random_crop(ds, 0)
     with pytest.raises(tf.errors.InvalidArgumentError, match="fewer frames"):
         next(iter(D.random_crop(ds, 500)))
+
+
+def test_a_second_writer_of_the_same_cache_uses_the_first_ones(tmp_path):
+    # Two processes of one job, one cache folder: the one that renames second
+    # finds the cache in place (same key, same features) and keeps it.
+    from keras_specmix.datasets import cache as cache_lib
+
+    ds = tf.data.Dataset.from_tensor_slices((tf.zeros([3, 2]), tf.range(3, dtype=tf.int64)))
+    path = str(tmp_path / "c")
+    cache_lib.write_feature_cache(ds, path, progress=False)
+    assert cache_lib.write_feature_cache(ds, path, progress=False) == path
+    assert [p.name for p in tmp_path.iterdir()] == ["c"]  # no temporary folder left
+    assert [int(y) for _, y in cache_lib.read_feature_cache(path)] == [0, 1, 2]

@@ -98,9 +98,9 @@ def test_synthetic_paper_shape_path():
     assert batch[0].shape == (32, 400, 128, 3)
 
 
-def test_spoken_digits_hold_out_voices(tmp_path):
-    train = D.spoken_digits("train", data_dir=tmp_path)
-    test = D.spoken_digits("test", data_dir=tmp_path, return_metadata=True)
+def test_spoken_digits_hold_out_voices(digits_dir):
+    train = D.spoken_digits("train", data_dir=digits_dir)
+    test = D.spoken_digits("test", data_dir=digits_dir, return_metadata=True)
     assert train.class_names[7] == "seven"
     assert not set(train.metadata["voice"]) & set(test.metadata["voice"])
     x, y, meta = next(iter(test))

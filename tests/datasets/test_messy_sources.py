@@ -19,7 +19,7 @@ from keras_specmix import datasets
 from keras_specmix.datasets import cache as cache_lib
 from keras_specmix.datasets import fakes
 from keras_specmix.experiments import runner
-from keras_specmix.experiments import sources
+from keras_specmix.experiments import splits as splits_lib
 
 TONES = {"beep": 300, "hum": 700, "whine": 1500}
 # (extension, libsndfile format, subtype, sample rate, channels, seconds)
@@ -54,11 +54,11 @@ def messy_folder(root, per_class=5, corrupt=True):
 def test_select_covers_every_element_when_tf_data_does_not_know_the_length():
     ds = tf.data.Dataset.range(6).filter(lambda x: True)  # cardinality unknown
     assert int(ds.cardinality()) < 0
-    assert list(sources._select(ds, [0, 2], 6).as_numpy_iterator()) == [0, 2]
+    assert list(splits_lib._select(ds, [0, 2], 6).as_numpy_iterator()) == [0, 2]
     # Before: the keep-mask was max(indices) + 1 long, and tf.gather ran past it.
-    assert list(sources._select(ds, [1, 3], 6).as_numpy_iterator()) == [1, 3]
+    assert list(splits_lib._select(ds, [1, 3], 6).as_numpy_iterator()) == [1, 3]
     with pytest.raises(tf.errors.FailedPreconditionError, match="7 elements"):  # too short
-        list(sources._select(ds, [1], 7).as_numpy_iterator())
+        list(splits_lib._select(ds, [1], 7).as_numpy_iterator())
 
 
 def test_mixed_folder_without_cache_reads_every_split_and_reports_the_corrupt_file(tmp_path):
@@ -66,16 +66,16 @@ def test_mixed_folder_without_cache_reads_every_split_and_reports_the_corrupt_fi
     with pytest.raises(
         datasets.AudioFileError, match="broken.wav.*on_error='skip'.*--skip-unreadable"
     ):
-        sources.load_splits("folder", str(root), clip_seconds=0.5)
-    splits = sources.load_splits("folder", str(root), clip_seconds=0.5, on_error="skip")
+        splits_lib.load_splits("folder", str(root), clip_seconds=0.5)
+    splits = splits_lib.load_splits("folder", str(root), clip_seconds=0.5, on_error="skip")
     assert [p for p, _ in splits.skipped] == [str(root / "hum" / "broken.wav")]
     assert sum(splits.sizes.values()) == 15
     for name in ("train", "validation", "test"):
         items = list(getattr(splits, name).as_numpy_iterator())
         assert len(items) == splits.sizes[name]
         assert {x.shape for x, _ in items} == {splits.feature_shape}
-    assert "Skipped 1 unreadable file(s)" in sources.skip_report(splits.skipped)
-    assert "broken.wav" in sources.skip_report(splits.skipped)
+    assert "Skipped 1 unreadable file(s)" in datasets.skip_report(splits.skipped)
+    assert "broken.wav" in datasets.skip_report(splits.skipped)
 
 
 def test_runner_over_a_mixed_folder_skips_and_records_the_corrupt_file(tmp_path, capsys):
@@ -114,7 +114,7 @@ def test_runner_over_a_mixed_folder_skips_and_records_the_corrupt_file(tmp_path,
     assert re.search("broken.wav.*--skip-unreadable", capsys.readouterr().err, re.S)
     assert runner.main([*argv, "--skip-unreadable"]) == 0
     out = capsys.readouterr().out
-    assert "Skipped 1 unreadable file(s) (--skip-unreadable):" in out and "broken.wav" in out
+    assert "Skipped 1 unreadable file(s) of 'folder':" in out and "broken.wav" in out
     data = json.loads((tmp_path / "out" / "folder_small.json").read_text())
     assert data["skipped_files"] == [
         [str(root / "hum" / "broken.wav"), data["skipped_files"][0][1]]
@@ -126,7 +126,9 @@ def test_runner_over_a_mixed_folder_skips_and_records_the_corrupt_file(tmp_path,
 def test_skip_unreadable_is_refused_where_no_file_is_read(capsys):
     with pytest.raises(SystemExit):
         runner.main(["--skip-unreadable", "--epochs", "1"])
-    assert "--skip-unreadable applies to datasets read from files" in capsys.readouterr().err
+    assert "--skip-unreadable applies to --dataset tau2020_mobile, secl_umons, folder or csv" in (
+        capsys.readouterr().err
+    )
 
 
 def _dead_pid():

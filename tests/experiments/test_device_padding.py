@@ -16,6 +16,8 @@ import sys
 import pytest
 
 pytest.importorskip("jax", reason="the keras-distribution path runs on JAX")
+# Trainings in JAX subprocesses: CI's leg 2 runs it (`pytest -m slow` on this file).
+pytestmark = pytest.mark.slow
 
 SCRIPT = pathlib.Path(__file__).with_name("_device_padding_check.py")
 ROOT = SCRIPT.parents[2]

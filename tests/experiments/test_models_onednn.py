@@ -55,16 +55,17 @@ def test_pooled_projection_equals_the_strided_convolution(strides):
     assert pooled.count_params() == reference.count_params()
 
 
-@pytest.mark.parametrize("width", [4, 8])
-def test_small_width_trains_without_crashing(width):
-    code = textwrap.dedent(f"""
+def test_small_widths_train_without_crashing():
+    # Widths 4 and 8 in one child process (one TensorFlow start-up); it says which finished.
+    code = textwrap.dedent("""
         import numpy as np
         from keras_specmix.experiments import models
-        m = models.build_model("small", (None, 128, 3), 3, {width})
-        m.compile("adam", "sparse_categorical_crossentropy")
-        x = np.random.default_rng(0).random((8, 80, 128, 3), dtype="float32")
-        m.fit(x, np.arange(8) % 3, batch_size=4, epochs=2, verbose=0)
-        print("trained")
+        for width in (4, 8):
+            m = models.build_model("small", (None, 128, 3), 3, width)
+            m.compile("adam", "sparse_categorical_crossentropy")
+            x = np.random.default_rng(0).random((8, 80, 128, 3), dtype="float32")
+            m.fit(x, np.arange(8) % 3, batch_size=4, epochs=2, verbose=0)
+            print("trained", width, flush=True)
     """)
     env = {
         **os.environ,
@@ -75,6 +76,6 @@ def test_small_width_trains_without_crashing(width):
     done = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=300
     )
-    assert done.returncode == 0 and "trained" in done.stdout, (
-        f"exit status {done.returncode}: {done.stderr[-2000:]}"
+    assert done.returncode == 0 and done.stdout.split() == ["trained", "4", "trained", "8"], (
+        f"exit status {done.returncode}, finished: {done.stdout!r}: {done.stderr[-2000:]}"
     )

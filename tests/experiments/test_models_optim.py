@@ -18,6 +18,13 @@ def test_models_take_any_time_length(name, width):
         np.testing.assert_allclose(np.sum(out, -1), 1.0, rtol=1e-5)
 
 
+def test_resnet101_builds_for_any_time_length():
+    # The paper's network (trained end to end by the slow --smoke test).
+    model = models.build_model("resnet101", (None, 128, 3), 3)
+    assert model.output_shape == (None, 3)
+    assert 42_000_000 < model.count_params() < 43_000_000
+
+
 def test_two_path_splits_the_frequency_axis():
     model = models.two_path_resnet((32, 16, 1), 3, width=2)
     lambdas = [layer for layer in model.layers if isinstance(layer, keras.layers.Lambda)]

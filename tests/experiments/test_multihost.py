@@ -32,6 +32,8 @@ import pytest
 from keras_specmix.datasets import fakes
 
 pytest.importorskip("jax", reason="the keras-distribution path runs on JAX (CI leg 2)")
+# Minutes of two-process training: CI's leg 2 runs it (`pytest -m slow` on this file).
+pytestmark = pytest.mark.slow
 
 SCRIPT = pathlib.Path(__file__).with_name("_multihost_check.py")
 ROOT = SCRIPT.parents[2]

@@ -14,6 +14,7 @@ from keras_specmix.datasets import pipeline
 from keras_specmix.experiments import distribute
 from keras_specmix.experiments import runner
 from keras_specmix.experiments import sources
+from keras_specmix.experiments import splits
 from keras_specmix.experiments import train
 
 
@@ -47,7 +48,7 @@ def test_default_placement_keeps_the_settings_keys_of_earlier_results():
 def _splits(n, shard):
     x = np.arange(n * 4 * 2 * 1, dtype="float32").reshape(n, 4, 2, 1)
     ds = tf.data.Dataset.from_tensor_slices((x, np.arange(n) % 2))
-    return sources.Splits(ds, ds, ds, ("a", "b"), {}, {}, {"train": n, "validation": n, "test": n},
+    return splits.Splits(ds, ds, ds, ("a", "b"), {}, {}, {"train": n, "validation": n, "test": n},
                           shard=shard, shard_size=n)  # fmt: skip
 
 
@@ -61,20 +62,25 @@ def test_each_process_batches_its_part_of_the_global_batch():
 
 def test_synthetic_shard_keeps_its_rows_and_the_whole_split_size(tmp_path):
     kwargs = dict(num_locations=3, clips_per_location=1)
-    whole = sources.load_splits("synthetic", cache_dir=str(tmp_path), synthetic_kwargs=kwargs)
-    part = sources.load_splits(
+    whole = splits.load_splits("synthetic", cache_dir=str(tmp_path), synthetic_kwargs=kwargs)
+    part = splits.load_splits(
         "synthetic", cache_dir=str(tmp_path), synthetic_kwargs=kwargs, shard=(2, 1)
     )
     assert part.sizes == whole.sizes
     assert part.shard_size == whole.sizes["train"] // 2
     rows = [x.numpy() for x, _ in whole.train]
     np.testing.assert_array_equal(next(iter(part.train))[0].numpy(), rows[1])
-    assert not list(tmp_path.glob("*.tmp.npz"))
+    assert not [p for p in tmp_path.iterdir() if ".tmp" in p.name]
+
+
+def test_the_loading_names_stay_importable_from_sources():
+    assert (sources.load_splits, sources.Splits) == (splits.load_splits, splits.Splits)
+    assert sources.split_by_group is splits.split_by_group
 
 
 def test_secl_umons_cannot_be_sharded_yet():
     with pytest.raises(ValueError, match="secl_umons.*cannot be sharded"):
-        sources.load_splits("secl_umons", data_dir="x", shard=(2, 0))
+        splits.load_splits("secl_umons", data_dir="x", shard=(2, 0))
 
 
 def test_several_processes_need_keras_distribution(monkeypatch, capsys):

@@ -8,53 +8,17 @@ import pytest
 
 from keras_specmix.experiments import runner
 
-TINY = [
-    "--num-locations",
-    "3",
-    "--clips-per-location",
-    "1",
-    "--epochs",
-    "2",
-    "--steps-per-epoch",
-    "2",
-    "--batch-size",
-    "8",
-    "--width",
-    "16",
-    "--quiet",
-    "--augmentation",
-    "none,specmix",
-    "--seeds",
-    "0",
-    "--cache-dir",
-]
-
-
-@pytest.fixture(scope="module")
-def two_default_runs(tmp_path_factory):
-    """The same command twice, without --output-dir, from one working folder."""
-    cwd = tmp_path_factory.mktemp("cwd")
-    old = os.getcwd()
-    os.chdir(cwd)
-    try:
-        args = [*TINY, str(cwd / "cache")]
-        assert runner.main(args) == 0
-        assert runner.main(args) == 0
-    finally:
-        os.chdir(old)
-    folders = sorted((cwd / "results").iterdir())
-    return cwd, folders, args
-
 
 def _runs(folder):
     return json.loads((folder / "synthetic_small.json").read_text())["runs"]
 
 
-def test_every_command_without_output_dir_trains_into_a_new_folder(two_default_runs):
-    _, folders, _ = two_default_runs
+def test_every_command_without_output_dir_trains_into_a_new_folder(tiny_comparison):
+    folders = tiny_comparison.folders
     assert len(folders) == 2  # the second command found nothing to skip
+    first, second = (sorted(r["condition"] for r in _runs(f)) for f in folders)
+    assert (first, second) == (["none", "none", "specmix", "specmix"], ["none", "specmix"])
     for folder in folders:
-        assert sorted(r["condition"] for r in _runs(folder)) == ["none", "specmix"]
         assert {p.name for p in folder.iterdir()} == {
             "synthetic_small.json",
             "synthetic_small.md",
@@ -63,8 +27,8 @@ def test_every_command_without_output_dir_trains_into_a_new_folder(two_default_r
         }
 
 
-def test_reruns_are_bit_identical(two_default_runs):
-    _, (first, second), _ = two_default_runs
+def test_reruns_are_bit_identical(tiny_comparison):
+    first, second = tiny_comparison.folders
     keys = (
         "accuracy",
         "per_class",
@@ -73,56 +37,46 @@ def test_reruns_are_bit_identical(two_default_runs):
         "validation_accuracy_per_epoch",
         "train_loss_per_epoch",
     )
-    for a, b in zip(_runs(first), _runs(second)):
+    again = {(r["condition"], r["seed"]): r for r in _runs(second)}
+    assert set(again) == {("none", 0), ("specmix", 0)}
+    for a in _runs(first):
+        b = again.get((a["condition"], a["seed"]))
         assert a["provenance"]["op_determinism"] is True
-        assert {k: a[k] for k in keys} == {k: b[k] for k in keys}
+        if b is not None:
+            assert {k: a[k] for k in keys} == {k: b[k] for k in keys}
 
 
-def test_each_run_keeps_its_own_provenance(two_default_runs):
-    cwd, (first, _), args = two_default_runs
+def test_each_run_keeps_its_own_provenance(tiny_comparison, comparison_copy):
     # A later command adds a run to the same file with another command line.
-    assert (
-        runner.main(
-            [
-                *args[:-4],
-                "--seeds",
-                "1",
-                "--augmentation",
-                "none",
-                "--cache-dir",
-                str(cwd / "cache"),
-                "--output-dir",
-                str(first),
-                "--no-op-determinism",
-            ]
-        )
-        == 0
-    )
-    runs = _runs(first)
-    assert len(runs) == 3
+    args = list(tiny_comparison.args)
+    args[args.index("--seeds") + 1] = "2"
+    args[args.index("--augmentation") + 1] = "none"
+    argv = [*args, "--output-dir", str(comparison_copy), "--no-op-determinism"]
+    assert runner.main(argv) == 0
+    runs = _runs(comparison_copy)
+    assert len(runs) == 5
     for run in runs:
         prov = run["provenance"]
         assert set(prov["versions"]) >= {"python", "tensorflow", "keras", "numpy", "keras_specmix"}
         assert {"git_commit", "git_dirty", "command", "cpu", "devices"} <= set(prov)
-    assert [r["provenance"]["op_determinism"] for r in runs] == [True, True, False]
-    assert "--no-op-determinism" in runs[2]["provenance"]["command"]
+    assert [r["provenance"]["op_determinism"] for r in runs] == [True] * 4 + [False]
+    assert "--no-op-determinism" in runs[4]["provenance"]["command"]
     assert "--no-op-determinism" not in runs[0]["provenance"]["command"]
-    assert "environment" not in json.loads((first / "synthetic_small.json").read_text())
+    assert "environment" not in json.loads((comparison_copy / "synthetic_small.json").read_text())
 
 
-def test_runs_record_confusion_matrices_and_seen_devices(two_default_runs):
-    _, (first, _), _ = two_default_runs
-    for run in _runs(first):
+def test_runs_record_confusion_matrices_and_seen_devices(tiny_comparison):
+    for run in _runs(tiny_comparison.folders[0]):
         matrix = run["confusion_matrix"]
         assert len(matrix) == len(run["per_class"]) == 10
         assert sum(map(sum, matrix)) == 20  # every test clip once (3 locations x 1 clip ...)
         assert set(run["seen_devices"]) < set(run["per_device"])
 
 
-def test_determinism_switch_is_restored():
-    from tensorflow.python.framework import config as tf_config
+def test_determinism_switch_is_restored(tiny_comparison):
+    from keras_specmix import _compat
 
-    assert not tf_config.is_op_determinism_enabled()
+    assert not _compat.op_determinism()  # the commands turned it on, and back off
 
 
 def test_progress_prints_elapsed_and_time_left():

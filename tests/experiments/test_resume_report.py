@@ -14,7 +14,7 @@ import pytest
 
 from keras_specmix.experiments import report
 from keras_specmix.experiments import runner
-from keras_specmix.experiments import sources
+from keras_specmix.experiments import splits
 from keras_specmix.experiments import train
 
 ARGS = ["--num-locations", "3", "--clips-per-location", "4", "--epochs", "3", "--quiet"]
@@ -59,7 +59,7 @@ def fake_training(monkeypatch):
         )
 
     monkeypatch.setattr(train, "run_one", run_one)
-    monkeypatch.setattr(sources, "load_splits", load_splits)
+    monkeypatch.setattr(splits, "load_splits", load_splits)
     return calls
 
 
@@ -111,12 +111,44 @@ def test_runs_of_other_settings_stay_in_the_file_but_not_in_the_report(
     tmp_path, fake_training, capsys
 ):
     _main(tmp_path, "--augmentation", "none,specmix", "--seeds", "0")
-    _main(tmp_path, "--augmentation", "none", "--seeds", "0", "--alpha", "0.2")
+    _main(tmp_path, "--augmentation", "none", "--seeds", "0", "--learning-rate", "0.01")
     out = capsys.readouterr().out
     assert "2 runs in " in out and "have other settings" in out
     data = json.loads((tmp_path / "synthetic_small.json").read_text())
     assert len(data["runs"]) == 3
     assert list(data["summary"]) == ["none"]
+
+
+def test_an_option_of_one_condition_keys_only_its_runs(tmp_path, fake_training, capsys):
+    _main(tmp_path, "--augmentation", "none,mixup,specmix", "--seeds", "0")
+    del fake_training[:]
+    # --gamma is SpecMix's: the None and MixUp runs stay this comparison's.
+    _main(tmp_path, "--augmentation", "none,mixup,specmix", "--seeds", "0", "--gamma", "0.5")
+    assert fake_training == [("specmix", 0)]
+    assert "2 of 3 runs already there" in capsys.readouterr().out
+    # --alpha is MixUp's, and CutMix's and MixingPolicy's (they read it too).
+    del fake_training[:]
+    _main(tmp_path, "--augmentation", "none,mixup,cutmix,specmix", "--seeds", "0", "--alpha", "1")
+    assert fake_training == [("mixup", 0), ("cutmix", 0)]  # SpecMix (γ = 0.3) ran first
+
+
+def test_runs_keyed_by_an_earlier_version_are_still_this_comparisons(
+    tmp_path, fake_training, capsys
+):
+    # A results file whose keys an earlier key scheme wrote: the runs are
+    # matched by their stored settings, condition and seed, not retrained.
+    _main(tmp_path, "--augmentation", "none,specmix", "--seeds", "0")
+    path = tmp_path / "synthetic_small.json"
+    data = json.loads(path.read_text())
+    for i, run in enumerate(data["runs"]):
+        run["key"] = f"written-by-an-earlier-version-{i}"
+    path.write_text(json.dumps(data))
+    del fake_training[:]
+    _main(tmp_path, "--augmentation", "none,specmix", "--seeds", "0")
+    assert fake_training == []
+    assert "2 of 2 runs already there" in capsys.readouterr().out
+    data = json.loads(path.read_text())
+    assert list(data["summary"]) == ["none", "specmix"]
 
 
 def test_settings_keys_survive_a_json_round_trip():

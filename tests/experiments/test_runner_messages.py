@@ -29,13 +29,17 @@ def test_help_states_every_default_exactly_once():
         assert "(default: None)" not in text and "(default: False)" not in text
     full = runner.build_parser().format_help()
     assert "(default: ['none'" not in full and "(default: [0, 1, 2, 3])" not in full
-    assert "(default: all)" in full and "(default: 0,1,2,3)" in full
+    assert "(default: --recipe's conditions, else all)" in " ".join(full.split())
+    assert "(default: 0,1,2,3)" in full
 
 
 def test_string_defaults_parse_like_the_command_line():
+    from keras_specmix.experiments import presets
+
     args = runner.build_parser().parse_args([])
     assert args.seeds == [0, 1, 2, 3]
-    assert args.augmentation == ["none", "mixup", "cutmix", "specaugment", "specmix"]
+    assert args.augmentation is None  # unset: --recipe's conditions, else the talk's five
+    assert presets.chosen_conditions(args) == ["none", "mixup", "cutmix", "specaugment", "specmix"]
 
 
 @pytest.mark.parametrize(
@@ -76,6 +80,71 @@ def test_only_the_runner_is_prepared():
     assert not entry.is_module_run(["python", "-c", "import keras_specmix"], "-c")
 
 
+HELP_PROBE = """
+import sys
+import _keras_specmix_cli
+try:
+    _keras_specmix_cli.main(sys.argv[1:])
+except SystemExit as done:
+    status = done.code
+heavy = sorted(m for m in ("tensorflow", "keras", "jax", "torch", "numpy") if m in sys.modules)
+print("status", status, "imported", ",".join(heavy) or "-", file=sys.stderr)
+"""
+
+
+@pytest.mark.parametrize(
+    "argv, status", [(["--help"], 0), (["--epochs", "0"], 2), (["--dataset", "folder"], 2)]
+)
+def test_help_and_argument_errors_answer_without_tensorflow(argv, status):
+    # The console script's entry: parsed with modules that import neither TensorFlow nor Keras.
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([ROOT, os.environ.get("PYTHONPATH", "")])}
+    done = subprocess.run(
+        [sys.executable, "-c", HELP_PROBE, *argv],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert done.stderr.strip().splitlines()[-1] == f"status {status} imported -", done.stderr
+    if status == 0:
+        assert "--augmentation" in done.stdout and "--gain-db-range" in done.stdout
+
+
+@pytest.mark.parametrize("argv, status", [(["--help"], 0), (["--epochs", "0"], 2)])
+def test_module_run_answers_help_and_errors_without_tensorflow(argv, status):
+    # python -m imports the package keras_specmix first; its start-up hook answers before
+    # TensorFlow: -X importtime lists every module the process imported.
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([ROOT, os.environ.get("PYTHONPATH", "")])}
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "keras_specmix.experiments", *argv],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert done.returncode == status, done.stderr[-2000:]
+    imported = {
+        line.rsplit("|", 1)[1].strip().split(".")[0]
+        for line in done.stderr.splitlines()
+        if line.startswith("import time:")
+    }
+    assert "keras_specmix" in imported and "argparse" in imported
+    assert not imported & {"tensorflow", "keras", "jax", "torch", "numpy"}, sorted(imported)
+
+
+def test_parsing_leaves_no_placeholder_package_behind():
+    # The parser's modules are read without the packages' __init__; afterwards the real ones load.
+    import keras_specmix.experiments
+
+    before = dict(sys.modules)
+    args = entry.parse_before_tensorflow(["--seeds", "3"])
+    assert args.seeds == [3]
+    assert sys.modules["keras_specmix.experiments"] is keras_specmix.experiments
+    assert {k: v for k, v in sys.modules.items() if k.startswith("keras_specmix")} == {
+        k: v for k, v in before.items() if k.startswith("keras_specmix")
+    }
+
+
 def test_command_line_error_shows_no_tensorflow_startup_lines():
     env = {
         k: v
@@ -93,7 +162,7 @@ def test_command_line_error_shows_no_tensorflow_startup_lines():
     assert done.returncode == 2
     lines = done.stderr.strip().splitlines()
     assert lines[0].startswith("usage:")
-    assert lines[-1].endswith("--epochs: expected an integer >= 1, received '0'")
+    assert lines[-1].endswith("--epochs: `epochs` must be an int >= 1. Received: epochs=0")
     for noise in (
         "absl::InitializeLog",
         "I0000",

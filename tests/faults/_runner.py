@@ -1,6 +1,6 @@
 """Running the experiment runner in a subprocess that may be killed, and comparing outputs.
 
-A run is killed by :mod:`keras_specmix.experiments.faults`: with
+A run is killed by :mod:`keras_specmix._faults`: with
 ``KERAS_SPECMIX_FAULT=<point>:<n>`` the process sends itself ``SIGKILL`` the
 ``n``-th time it reaches ``<point>`` (return code ``-9``).
 """

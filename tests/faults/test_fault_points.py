@@ -6,8 +6,8 @@ import types
 
 import pytest
 
+from keras_specmix import _faults as faults
 from keras_specmix.experiments import distribute
-from keras_specmix.experiments import faults
 from keras_specmix.experiments import report
 from tests.faults import _runner
 

@@ -6,8 +6,9 @@ resumes what the killed one left and is killed at the next point, until a
 last command finishes. Then its JSON runs, Markdown and figures must equal
 those of an uninterrupted command (timing fields aside), no temporary file
 may be left, and a rerun with nothing to do must leave the JSON and the
-Markdown byte-identical. The default run keeps one kill (a results-file
-write) and the no-op rerun.
+Markdown byte-identical. A quicker single kill (a results-file write, two
+one-epoch runs) is marked ``faults`` too: its three runner processes cost
+minutes, and the matrix above kills the same write and resumes it.
 """
 
 import pytest
@@ -91,8 +92,9 @@ QUICK = [*ARGS[: ARGS.index("--augmentation")], "--augmentation", "none", "--see
 QUICK[QUICK.index("--epochs") + 1] = "1"
 
 
+@pytest.mark.faults
 def test_killed_while_writing_the_results_then_resumed(tmp_path):
-    """The default run's kill: a results-file write, then a resume (2 one-epoch runs)."""
+    """A results-file write killed, then resumed (2 one-epoch runs): a quick chain."""
     done = _runner.runner(QUICK, tmp_path / "reference", tmp_path / "cache")
     assert done.returncode == 0, done.stderr[-3000:]
     out = tmp_path / "out"

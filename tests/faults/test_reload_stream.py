@@ -91,7 +91,7 @@ def test_a_state_written_on_another_backend_goes_on_after_its_draws(written_on, 
     stream resumes after the saved model calls."""
     layer = ks.FrequencyMasking(seed=1)
     layer.load_own_variables({"0": saved})
-    assert layer._seed_variable().numpy().tolist() == [3 * 256, 0, 9]
+    assert layer._seeds.variable().numpy().tolist() == [3 * 256, 0, 9]
     if keras.backend.backend() != "tensorflow":
         model_state = keras.ops.convert_to_numpy(layer._seed_state.value).tolist()
         assert model_state == [model_calls, 0, 9]

@@ -189,4 +189,4 @@ def test_a_reloaded_bank_layer_restores_its_seed_state_for_tf_data_too(tmp_path)
     path = str(tmp_path / "state.keras")
     model.save(path)
     loaded = keras.saving.load_model(path).layers[-1]
-    np.testing.assert_array_equal(np.asarray(loaded._seed_variable().numpy()), [5, 0, 6])
+    np.testing.assert_array_equal(np.asarray(loaded._seeds.variable().numpy()), [5, 0, 6])

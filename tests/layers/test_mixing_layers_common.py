@@ -5,7 +5,8 @@ import pytest
 from keras_specmix import CutMix
 from keras_specmix import MixUp
 from keras_specmix import SpecMix
-from tests.layer_checks import run_layer_checks
+from tests.layer_checks import layer_check_params
+from tests.layer_checks import run_layer_check
 
 COMMON_BAD = [
     ("num_classes", 0),
@@ -60,7 +61,7 @@ CASES = {
 }
 
 
-@pytest.mark.parametrize("name", sorted(CASES))
-def test_shared_layer_checks(name, tmp_path):
+@pytest.mark.parametrize(("name", "check"), layer_check_params(CASES))
+def test_shared_layer_checks(name, check, tmp_path):
     layer_cls, kwargs, bad = CASES[name]
-    run_layer_checks(layer_cls, kwargs, bad + COMMON_BAD, tmp_path)
+    run_layer_check(check, layer_cls, kwargs, bad + COMMON_BAD, tmp_path)

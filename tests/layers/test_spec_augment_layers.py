@@ -9,7 +9,8 @@ from keras_specmix.layers.frequency_masking import FrequencyMasking
 from keras_specmix.layers.spec_augment import SpecAugment
 from keras_specmix.layers.time_masking import TimeMasking
 from keras_specmix.layers.time_warp import TimeWarp
-from tests.layer_checks import run_layer_checks
+from tests.layer_checks import layer_check_params
+from tests.layer_checks import run_layer_check
 
 MASK_BAD = [("mask_value", "median"), ("mask_value", True), ("per_channel", "yes"), ("seed", -1)]
 TIME_BAD = [
@@ -59,10 +60,10 @@ CASES = {
 }
 
 
-@pytest.mark.parametrize("name", sorted(CASES))
-def test_shared_layer_checks(name, tmp_path):
+@pytest.mark.parametrize(("name", "check"), layer_check_params(CASES))
+def test_shared_layer_checks(name, check, tmp_path):
     layer_cls, kwargs, bad = CASES[name]
-    run_layer_checks(layer_cls, kwargs, bad, tmp_path)
+    run_layer_check(check, layer_cls, kwargs, bad, tmp_path)
 
 
 # ------------------------------------------------- the "must show"

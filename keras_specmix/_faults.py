@@ -1,7 +1,8 @@
 """Deterministic fault injection, for the fault tests (``tests/faults``).
 
-The runner calls :func:`point` at named places (reading the data, writing the
-caches and results, inside and between runs). Nothing happens unless the
+The feature cache and the experiment runner call :func:`point` at named
+places (generating data, writing caches and results, inside and between
+runs). Nothing happens unless the
 environment variable ``KERAS_SPECMIX_FAULT`` is ``<point>:<n>``: then the
 ``n``-th time this process reaches ``<point>`` it kills itself with
 ``SIGKILL``, as a power cut, the out-of-memory killer or a cluster's
@@ -10,8 +11,8 @@ preemption would, with no Python clean-up (no ``finally``, no ``atexit``).
 Points:
 
 - ``data.generated``: a synthetic split is generated, before its cache is written;
-- ``cache.written``: a synthetic split's cache is written to its temporary
-  file, not yet renamed into place;
+- ``cache.written``: a feature cache is written to its temporary folder, not
+  yet renamed into place;
 - ``run.start``: a run's model is built and compiled, before ``fit``;
 - ``run.epoch``: after each training epoch (its validation pass and checkpoint);
 - ``run.scored``: a run's best checkpoint is loaded and the test set scored,
@@ -40,7 +41,7 @@ POINTS = (
     "write.md",
     "write.png",
 )
-_reached = collections.Counter()
+_reached: collections.Counter[str] = collections.Counter()
 
 
 def _wanted():
