@@ -104,9 +104,10 @@ class DeviceImpulseResponse(SignalAugmentation):
             in the spectrogram domains (``[0]`` for a log-mel + Δ + ΔΔ stack:
             a gain constant in time has no Δ). Must be None for waveforms.
         seed: int >= 0 or None.
-        **kwargs: base layer arguments (``data_format``, ``name``, ``dtype``,
-            ``param_granularity``: ``"batch"`` gives every example the same
-            response).
+        param_granularity: ``"example"`` (a response per example) or
+            ``"batch"`` (one response for the batch). Defaults to
+            ``"example"``.
+        **kwargs: base layer arguments (``data_format``, ``name``, ``dtype``).
 
     Input shape:
         Waveforms ``(batch, samples[, channels])`` or spectrograms ``(batch,

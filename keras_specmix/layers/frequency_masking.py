@@ -40,6 +40,9 @@ class FrequencyMasking(MaskingAugmentation):
         log_offset: float > 0, the ``eps`` of ``log(p + eps)``, with
             ``mask_value="floor"`` only. Defaults to None.
         seed: int >= 0 or None.
+        param_granularity: ``"example"`` (masks per example) or ``"batch"``
+            (one set of mask widths and starts for the batch). Defaults to
+            ``"example"``.
         **kwargs: base layer arguments (``name``, ``dtype``).
 
     Input shape:

@@ -61,8 +61,10 @@ class FrequencyMixStyle(SpectrogramAugmentation):
             the channels (CP-JKU's reduction, the same on one channel).
             Defaults to True.
         seed: int >= 0 or None.
-        **kwargs: base layer arguments (``data_format``, ``name``, ``dtype``,
-            ``param_granularity``: ``"batch"`` shares one λ across the batch).
+        param_granularity: ``"example"`` (a λ per example) or ``"batch"``
+            (one λ for the batch, Cai, DCASE 2024). Partners stay per
+            example. Defaults to ``"example"``.
+        **kwargs: base layer arguments (``data_format``, ``name``, ``dtype``).
 
     Input shape:
         ``(batch, time, freq[, channels])``, or a dict with it under

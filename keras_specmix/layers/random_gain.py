@@ -37,6 +37,8 @@ class RandomGain(SignalAugmentation):
         channels: None (every channel) or a list of channel indices to
             scale; an input without a channel axis is channel 0. Defaults to None.
         seed: int >= 0 or None.
+        param_granularity: ``"example"`` (a gain per example) or ``"batch"``
+            (one gain for the batch). Defaults to ``"example"``.
         **kwargs: base layer arguments (``data_format``, ``name``, ``dtype``).
 
     Input shape:
