@@ -17,7 +17,12 @@ import pytest  # noqa: E402
 
 def pytest_configure(config):
     config.addinivalue_line(
-        "markers", "slow: long checks, run with `pytest -m slow` (not in CI's default run)"
+        "markers", "slow: long trainings, run with `pytest -m slow` (CI legs 2 and 3)"
+    )
+    config.addinivalue_line(
+        "markers",
+        "scripts: the benchmark and device-check scripts run end to end on tiny settings,"
+        " run with `pytest -m scripts` (CI leg 3)",
     )
 
 

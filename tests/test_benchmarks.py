@@ -12,6 +12,8 @@ import pathlib
 import subprocess
 import sys
 
+import pytest
+
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 
 
@@ -28,6 +30,7 @@ def _run(script, *args):
     return done.stdout
 
 
+@pytest.mark.scripts
 def test_bench_layers_reports_every_public_layer_against_a_copy(tmp_path):
     out = tmp_path / "layers.json"
     stdout = _run(
@@ -75,6 +78,7 @@ def test_bench_layers_reports_every_public_layer_against_a_copy(tmp_path):
     assert result["floors"]["MixUp"] == 1.5 and result["floors"]["TimeMasking"] == 1.0
 
 
+@pytest.mark.scripts
 def test_bench_layers_records_a_failed_backend_and_goes_on(tmp_path):
     out = tmp_path / "layers.json"
     done = subprocess.run(
@@ -149,6 +153,7 @@ def test_check_regression_fails_a_layer_far_over_its_committed_ratio(tmp_path):
     assert "new: no baseline" in done.stdout.split("| FilterAugment@xla |")[1].split("\n")[0]
 
 
+@pytest.mark.scripts
 def test_bench_tfdata_reports_stages_floors_and_augmentations(tmp_path):
     out, png = tmp_path / "tfdata.json", tmp_path / "tfdata.png"
     stdout = _run(
@@ -183,6 +188,7 @@ def test_bench_tfdata_reports_stages_floors_and_augmentations(tmp_path):
     assert png.stat().st_size > 10_000
 
 
+@pytest.mark.scripts
 def test_profile_layers_splits_fused_apply_from_other_ops(tmp_path):
     out = tmp_path / "profile.json"
     _run("profile_layers.py", "--layers", "SpecMix,TimeMasking", "--steps", "2", "--out", str(out))
@@ -193,6 +199,7 @@ def test_profile_layers_splits_fused_apply_from_other_ops(tmp_path):
         assert any(op.startswith("StatelessRandom") for op in stats["ops_us"])
 
 
+@pytest.mark.scripts
 def test_soak_reports_a_slope_and_no_error_for_every_pipeline(tmp_path):
     out = tmp_path / "soak.json"
     stdout = _run("soak.py", "--batches", "40", "--every", "10", "--out", str(out))

@@ -8,9 +8,12 @@ import os
 import pathlib
 import subprocess
 
+import pytest
+
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 
 
+@pytest.mark.scripts
 def test_device_check_tiny_writes_every_section(tmp_path):
     out = tmp_path / "device_check.json"
     env = {

@@ -30,7 +30,9 @@ LOSSES = [
 ]
 
 
-@pytest.mark.parametrize("loss", LOSSES, ids=lambda loss: getattr(loss, "name", str(loss)))
+@pytest.mark.parametrize(
+    "loss", LOSSES, ids=lambda loss: getattr(loss, "name", getattr(loss, "__name__", str(loss)))
+)
 def test_mixed_loss_is_the_weighted_sum_of_the_two_losses(loss):
     inner = keras.losses.get(loss)
     per_example = inner.call if isinstance(inner, keras.losses.Loss) else inner

@@ -6,9 +6,12 @@ import pathlib
 import subprocess
 import sys
 
+import pytest
+
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 
 
+@pytest.mark.scripts
 def test_bench_decode_reports_every_pipeline_and_the_gil_check(tmp_path):
     out = tmp_path / "decode.json"
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
