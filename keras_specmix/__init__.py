@@ -16,9 +16,11 @@ _optional.import_keras()  # a missing backend package (jax, torch): one line nam
 
 from keras_specmix import data  # noqa: E402
 from keras_specmix import datasets
+from keras_specmix import distillation
 from keras_specmix import features
 from keras_specmix import losses
 from keras_specmix import ops
+from keras_specmix.distillation import DistillationModel
 from keras_specmix.layers import AddNoise
 from keras_specmix.layers import CutMix
 from keras_specmix.layers import DeviceImpulseResponse
@@ -59,9 +61,11 @@ __all__ = [
     # training helpers
     "MixingModel",
     "MixingTrainStepMixin",
+    "DistillationModel",
     # modules
     "data",
     "datasets",
+    "distillation",
     "features",
     "losses",
     "ops",

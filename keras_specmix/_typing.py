@@ -63,6 +63,8 @@ LayerOutputs: TypeAlias = Tensor | dict[str, Tensor]
 Domain: TypeAlias = Literal["log", "db", "power", "amplitude", "waveform"]
 #: How a fill for masked cells is chosen: a constant, each example's mean, or the log floor.
 MaskValue: TypeAlias = float | Literal["mean", "floor"]
+#: Whether a random draw is made per example or once and shared by the batch.
+Granularity: TypeAlias = Literal["example", "batch"]
 
 
 class Augmentation(Protocol):

@@ -16,7 +16,7 @@ import pkgutil
 
 # The library's public surface, and the experiment runner's entry points.
 PACKAGES = ("ops", "layers", "datasets", "features")
-MODULES = ("data", "training", "losses")
+MODULES = ("data", "training", "distillation", "losses")
 ENTRY_POINTS = {"keras_specmix.experiments": ("main", "run_comparison", "run_one")}
 
 

@@ -36,6 +36,7 @@ def _public_names():
     """``{qualified name: object}`` of the documented surface: the package's and its modules'."""
     from keras_specmix import data
     from keras_specmix import datasets
+    from keras_specmix import distillation
     from keras_specmix import features
     from keras_specmix import layers
     from keras_specmix import losses
@@ -43,7 +44,8 @@ def _public_names():
     from keras_specmix import training
 
     found = {}
-    for module in (keras_specmix, ops, layers, datasets, features, data, losses, training):
+    modules = (keras_specmix, ops, layers, datasets, features, data, losses, training, distillation)
+    for module in modules:
         names = getattr(module, "__all__", None) or [
             name
             for name, obj in vars(module).items()

@@ -24,7 +24,8 @@ differences in throughput and in randomness handling cannot favour one.
 The talk's five (``--augmentation all``) are ``none``, ``mixup``, ``cutmix``,
 ``specaugment`` and ``specmix``; the registry adds the augmentations acoustic
 scene classification uses for unseen devices: ``freqmixstyle``
-(:class:`~keras_specmix.FrequencyMixStyle`, CP-JKU's α = 0.3, p = 0.4),
+(:class:`~keras_specmix.FrequencyMixStyle`, CP-JKU's α = 0.3, p = 0.4, one
+gate per batch and a λ per example as in the DCASE 2024/2025 baseline),
 ``filteraugment`` (:class:`~keras_specmix.FilterAugment` on the log-mel
 channel only: Δ and ΔΔ of a constant gain are 0), ``randomgain``
 (:class:`~keras_specmix.RandomGain`, one level change per clip, on the log-mel
@@ -249,7 +250,10 @@ def _specaugment_conflicts(args):
 
 def _freqmixstyle(layers, params, seed):
     return layers.FrequencyMixStyle(
-        alpha=params.mixstyle_alpha, prob=params.mixstyle_prob, seed=seed
+        alpha=params.mixstyle_alpha,
+        prob=params.mixstyle_prob,
+        gate_granularity=params.mixstyle_gate,
+        seed=seed,
     )
 
 
@@ -499,8 +503,19 @@ _ENTRIES = (
                 ("mixstyle_prob",),
                 0.4,
                 type=argtypes.real("mixstyle_prob", 0.0, 1.0),
-                help="Freq-MixStyle probability per example",
-                doc="Freq-MixStyle probability per example (CP-JKU: 0.4).",
+                help="Freq-MixStyle probability that a batch is mixed (of each example "
+                "with --mixstyle-gate example)",
+                doc="Freq-MixStyle's gate probability (CP-JKU: 0.4).",
+            ),
+            Option(
+                "--mixstyle-gate",
+                ("mixstyle_gate",),
+                "batch",
+                choices=("batch", "example"),
+                help="Freq-MixStyle's gate: one draw per batch, the whole batch mixed or "
+                "none of it, as the DCASE 2024/2025 baseline (default), or one per example",
+                doc='Freq-MixStyle\'s ``gate_granularity``: ``"batch"`` (one Bernoulli draw '
+                'per batch, the DCASE 2024/2025 baseline and CP-JKU) or ``"example"``.',
             ),
         ),
     ),

@@ -52,6 +52,9 @@ class AddNoise(SignalAugmentation):
         channels: None (every channel) or a list of channel indices;
             ``P_s`` is taken over these channels. Defaults to None.
         seed: int >= 0 or None.
+        param_granularity: ``"example"`` (an SNR per example) or ``"batch"``
+            (one SNR for the batch). The noise itself is drawn per cell
+            either way. Defaults to ``"example"``.
         **kwargs: base layer arguments (``data_format``, ``name``, ``dtype``).
 
     Input shape:
@@ -97,7 +100,11 @@ class AddNoise(SignalAugmentation):
 
     def sample_params(self, data, seed):
         return gain_noise.sample_noise_params(
-            seed, shape_of(data[SPECTROGRAMS]), self.snr_db_range, self.domain
+            seed,
+            shape_of(data[SPECTROGRAMS]),
+            self.snr_db_range,
+            self.domain,
+            **self.granularities(),
         )
 
     def transform(self, data, params):

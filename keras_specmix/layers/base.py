@@ -30,6 +30,7 @@ from keras_specmix._keys import LABELS
 from keras_specmix._keys import LENGTHS
 from keras_specmix._keys import PADDING_MASK
 from keras_specmix._keys import SPECTROGRAMS
+from keras_specmix._typing import Granularity
 from keras_specmix._typing import LayerInputs
 from keras_specmix._typing import LayerOutputs
 from keras_specmix._typing import Params
@@ -91,6 +92,21 @@ class SpectrogramAugmentation(keras.layers.Layer):
         data_format: ``"channels_last"`` (``(batch, time, freq, channels)``)
             or ``"channels_first"`` (``(batch, channels, time, freq)``).
             Defaults to ``keras.config.image_data_format()``.
+        param_granularity: ``"example"`` (the default) or ``"batch"``: whether
+            the layer's random parameters (λ, band and mask positions and
+            widths, gains, shifts, the response picked; each layer's
+            docstring lists its own) are drawn per example or once per call
+            and shared by the batch. ``"batch"`` draws each random number
+            once and gives it to every example, so examples of the same
+            size get the same parameters; a parameter bounded by an
+            example's own valid length (a time mask's start and width, a
+            warp anchor, a shift as a share of the length) is the same
+            relative draw within each length. Partners (the mixing layers,
+            Freq-MixStyle) are always drawn per example. Layers with an
+            apply probability ``prob`` also take ``gate_granularity``,
+            ``"example"`` (the default: each example is augmented with
+            probability ``prob``) or ``"batch"`` (the whole batch is, or
+            none of it).
         seed: int >= 0 or None. The same seed gives the same sequence of
             results within one execution mode (eager and ``tf.function``
             agree; XLA may differ). None takes a key from the operating
@@ -124,10 +140,14 @@ class SpectrogramAugmentation(keras.layers.Layer):
         self,
         data_format: Literal["channels_last", "channels_first"] | None = None,
         seed: int | None = None,
+        param_granularity: Granularity = "example",
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         self.seed = _validation.check_seed(seed)
+        self.param_granularity = random_ops.check_granularity(
+            "param_granularity", param_granularity
+        )
         if data_format is None:
             data_format = keras.config.image_data_format()
         self.data_format = _validation.check_choice("data_format", data_format, set(DATA_FORMATS))
@@ -151,6 +171,33 @@ class SpectrogramAugmentation(keras.layers.Layer):
     def identity(self, data: dict[str, Tensor]) -> dict[str, Tensor]:
         """The output at inference: ``data`` itself (subclasses may add keys)."""
         return data
+
+    def _set_gate(self, prob: float, gate_granularity: Granularity) -> None:
+        """Validates and stores ``prob`` and ``gate_granularity`` (layers with a gate).
+
+        Raises:
+            ValueError: if ``prob`` is outside [0, 1] or ``gate_granularity``
+                is not ``"example"`` or ``"batch"``.
+        """
+        self.prob = _validation.check_float("prob", prob, 0.0, 1.0)
+        self.gate_granularity = random_ops.check_granularity("gate_granularity", gate_granularity)
+
+    def granularities(self) -> dict[str, Granularity]:
+        """The ``gate_granularity``/``param_granularity`` keyword arguments of the samplers.
+
+        Returns:
+            ``{"param_granularity": ...}``, plus ``"gate_granularity"`` for
+            a layer with a ``prob`` gate.
+
+        Examples:
+            >>> from keras_specmix import FrequencyMixStyle
+            >>> FrequencyMixStyle(gate_granularity="batch").granularities()
+            {'param_granularity': 'example', 'gate_granularity': 'batch'}
+        """
+        out: dict[str, Granularity] = {"param_granularity": self.param_granularity}
+        if hasattr(self, "gate_granularity"):
+            out["gate_granularity"] = self.gate_granularity
+        return out
 
     # ---------------------------------------------------------------- calls
     def call(self, inputs, training=None):
@@ -210,7 +257,7 @@ class SpectrogramAugmentation(keras.layers.Layer):
 
     def get_config(self):
         config = super().get_config()
-        config.update(seed=self.seed, data_format=self.data_format)
+        config.update(seed=self.seed, data_format=self.data_format, **self.granularities())
         return config
 
     # ------------------------------------------------------------ seeds

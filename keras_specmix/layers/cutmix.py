@@ -39,6 +39,14 @@ class CutMix(MixingLayer):
         prob: float in [0, 1], probability that an example is mixed.
         return_mix_info: bool, also return ``"mix_weights"`` and ``"partners"``.
         seed: int >= 0 or None.
+        gate_granularity: ``"example"`` (each example mixed with probability
+            ``prob``) or ``"batch"`` (the whole batch, or none of it).
+            Defaults to ``"example"``.
+        param_granularity: ``"example"`` (a λ and a box per example) or
+            ``"batch"`` (one λ and one box centre for the batch, timm's
+            ``mode="batch"``; in a padded batch the centre is at the same
+            relative place of each pair's shared span). Partners stay per
+            example. Defaults to ``"example"``.
 
     Input shape:
         ``{"spectrograms": (batch, time, freq[, channels]), "labels":
@@ -82,6 +90,7 @@ class CutMix(MixingLayer):
             self.prob,
             lengths=self.lengths(data),
             partner=partner,
+            **self.granularities(),
         )
 
     def mix(self, x, y, params, lengths=None):

@@ -11,6 +11,7 @@ from numpy.typing import ArrayLike
 
 from keras_specmix import _validation
 from keras_specmix._typing import Domain
+from keras_specmix._typing import Granularity
 from keras_specmix.datasets import impulse_responses
 from keras_specmix.features.config import FrontEndConfig
 from keras_specmix.layers.base import SPECTROGRAMS
@@ -89,6 +90,9 @@ class DeviceImpulseResponse(SignalAugmentation):
             of paths (see above). Defaults to ``"synthetic"``.
         prob: float in [0, 1], probability that an eligible example is
             convolved. Defaults to 0.4 (the DIR paper's and CP-JKU's).
+        gate_granularity: ``"example"`` (each eligible example convolved
+            with probability ``prob``) or ``"batch"`` (every eligible example
+            of the batch, or none). Defaults to ``"example"``.
         domain: ``"waveform"``, ``"log"``, ``"db"``, ``"power"`` or
             ``"amplitude"``. Defaults to ``"waveform"``.
         frontend: a ``keras_specmix.features.FrontEndConfig`` or a dict of its
@@ -100,6 +104,9 @@ class DeviceImpulseResponse(SignalAugmentation):
             in the spectrogram domains (``[0]`` for a log-mel + Δ + ΔΔ stack:
             a gain constant in time has no Δ). Must be None for waveforms.
         seed: int >= 0 or None.
+        param_granularity: ``"example"`` (a response per example) or
+            ``"batch"`` (one response for the batch). Defaults to
+            ``"example"``.
         **kwargs: base layer arguments (``data_format``, ``name``, ``dtype``).
 
     Input shape:
@@ -141,10 +148,11 @@ class DeviceImpulseResponse(SignalAugmentation):
         domain: Domain = gain_noise.WAVEFORM,
         frontend: FrontEndConfig | Mapping[str, Any] | None = None,
         channels: Sequence[int] | None = None,
+        gate_granularity: Granularity = "example",
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
-        self.prob = _validation.check_float("prob", prob, 0.0, 1.0)
+        self._set_gate(prob, gate_granularity)
         self.domain = _validation.check_choice("domain", domain, set(gain_noise.DOMAINS))
         self.frontend = _check_frontend(frontend)
         self.channels = gain_noise.check_channels(channels)
@@ -185,7 +193,11 @@ class DeviceImpulseResponse(SignalAugmentation):
     def sample_params(self, data, seed):
         self._check_loaded()
         return ops.sample_impulse_response_params(
-            seed, shape_of(data[SPECTROGRAMS])[0], self.num_responses, self.prob
+            seed,
+            shape_of(data[SPECTROGRAMS])[0],
+            self.num_responses,
+            self.prob,
+            **self.granularities(),
         )
 
     def transform(self, data, params):

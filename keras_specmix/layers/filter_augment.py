@@ -54,6 +54,9 @@ class FilterAugment(SpectrogramAugmentation):
             (a constant offset has no Δ). An input without a channel axis is
             channel 0. Defaults to None.
         seed: int >= 0 or None.
+        param_granularity: ``"example"`` (bands and gains per example) or
+            ``"batch"`` (one set of bands and gains for the batch). Defaults
+            to ``"example"``.
         **kwargs: base layer arguments (``data_format``, ``name``, ``dtype``).
 
     Input shape:
@@ -101,7 +104,13 @@ class FilterAugment(SpectrogramAugmentation):
         x = data[SPECTROGRAMS]
         shape = shape_of(x)
         return ops.sample_filter_augment_params(
-            seed, shape[0], shape[2], self.db_range, self.num_bands, self.min_bandwidth
+            seed,
+            shape[0],
+            shape[2],
+            self.db_range,
+            self.num_bands,
+            self.min_bandwidth,
+            **self.granularities(),
         )
 
     def transform(self, data, params):

@@ -40,6 +40,9 @@ class FrequencyMasking(MaskingAugmentation):
         log_offset: float > 0, the ``eps`` of ``log(p + eps)``, with
             ``mask_value="floor"`` only. Defaults to None.
         seed: int >= 0 or None.
+        param_granularity: ``"example"`` (masks per example) or ``"batch"``
+            (one set of mask widths and starts for the batch). Defaults to
+            ``"example"``.
         **kwargs: base layer arguments (``name``, ``dtype``).
 
     Input shape:
@@ -95,6 +98,7 @@ class FrequencyMasking(MaskingAugmentation):
             self.freq_mask_param,
             self.num_freq_masks,
             self.groups(data),
+            **self.granularities(),
         )
 
     def get_config(self):

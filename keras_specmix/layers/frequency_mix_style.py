@@ -5,6 +5,7 @@ from typing import Any
 import keras
 
 from keras_specmix import _validation
+from keras_specmix._typing import Granularity
 from keras_specmix.layers.base import SPECTROGRAMS
 from keras_specmix.layers.base import SpectrogramAugmentation
 from keras_specmix.ops import mix_style
@@ -27,9 +28,12 @@ class FrequencyMixStyle(SpectrogramAugmentation):
 
     Follows CP-JKU's ``mixstyle`` (Schmid et al., DCASE 2022-2024 Task 1
     systems and the DCASE 2024 baseline): unbiased variance, ``eps`` added to
-    it, statistics excluded from gradients. Differences: ``prob`` is drawn
-    per example (theirs once per batch) and the partner is never the example
-    itself; see ``docs/new_augmentations.md``.
+    it, statistics excluded from gradients. By default ``prob`` is drawn per
+    example; ``gate_granularity="batch"`` draws it once per batch as the
+    DCASE 2024/2025 baseline does (the whole batch is mixed with probability
+    ``prob``, each example with its own λ), and ``param_granularity="batch"``
+    shares one λ across the batch (Cai, DCASE 2024). The partner is never the
+    example itself; see ``docs/new_augmentations.md``.
 
     References:
         Zhou, Yang, Qiao and Xiang, "Domain Generalization with MixStyle",
@@ -49,11 +53,17 @@ class FrequencyMixStyle(SpectrogramAugmentation):
         alpha: float > 0, Beta(α, α) of λ. Defaults to 0.3 (CP-JKU).
         prob: float in [0, 1], probability that an example is mixed.
             Defaults to 0.4 (CP-JKU).
+        gate_granularity: ``"example"`` (each example mixed with probability
+            ``prob``) or ``"batch"`` (the whole batch, or none of it: the
+            DCASE baseline). Defaults to ``"example"``.
         eps: float > 0 added to the variances. Defaults to 1e-6.
         per_channel: bool; True takes statistics per channel, False pools
             the channels (CP-JKU's reduction, the same on one channel).
             Defaults to True.
         seed: int >= 0 or None.
+        param_granularity: ``"example"`` (a λ per example) or ``"batch"``
+            (one λ for the batch, Cai, DCASE 2024). Partners stay per
+            example. Defaults to ``"example"``.
         **kwargs: base layer arguments (``data_format``, ``name``, ``dtype``).
 
     Input shape:
@@ -79,6 +89,10 @@ class FrequencyMixStyle(SpectrogramAugmentation):
         >>> bool(tf.reduce_all(d["labels"] == 0.0))
         True
 
+        The DCASE 2024/2025 baseline: one gate per batch, a λ per example.
+
+        >>> baseline = ks.FrequencyMixStyle(alpha=0.3, prob=0.4, gate_granularity="batch")
+
     Safe in ``tf.data``; compiles under ``jit_compile=True``; deterministic
     given ``seed`` within one execution mode.
     """
@@ -89,18 +103,21 @@ class FrequencyMixStyle(SpectrogramAugmentation):
         prob: float = 0.4,
         eps: float = 1e-6,
         per_channel: bool = True,
+        gate_granularity: Granularity = "example",
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         self.alpha = _validation.check_float("alpha", alpha, 0.0, open_min=True)
-        self.prob = _validation.check_float("prob", prob, 0.0, 1.0)
+        self._set_gate(prob, gate_granularity)
         self.eps = _validation.check_float("eps", eps, 0.0, open_min=True)
         self.per_channel = _validation.check_bool("per_channel", per_channel)
 
     def sample_params(self, data, seed):
         x = data[SPECTROGRAMS]
         batch_size = shape_of(x)[0]
-        return mix_style.sample_freq_mixstyle_params(seed, batch_size, self.alpha, self.prob)
+        return mix_style.sample_freq_mixstyle_params(
+            seed, batch_size, self.alpha, self.prob, **self.granularities()
+        )
 
     def transform(self, data, params):
         x = mix_style.apply_freq_mixstyle(

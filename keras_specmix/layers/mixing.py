@@ -9,6 +9,7 @@ from keras_specmix import _validation
 from keras_specmix._keys import MIX_WEIGHTS
 from keras_specmix._keys import PARTNERS
 from keras_specmix._typing import Array
+from keras_specmix._typing import Granularity
 from keras_specmix._typing import Params
 from keras_specmix._typing import ParamsLike
 from keras_specmix._typing import Tensor
@@ -48,11 +49,15 @@ class MixingLayer(SpectrogramAugmentation):
     Args:
         num_classes: int >= 1 or None; required for sparse integer labels.
         prob: float in [0, 1], probability that an example is mixed.
+        gate_granularity: ``"example"`` (each example is mixed with
+            probability ``prob``) or ``"batch"`` (the whole batch is, or
+            none of it). Defaults to ``"example"``.
         return_mix_info: bool, add λ and partner indices to the output.
         label_rule: ``"mix"`` (``λ·y + (1 − λ)·y[partner]``, the default) or
             ``"max"`` (multi-label: see above).
         seed: int >= 0 or None.
-        **kwargs: base layer arguments.
+        **kwargs: base layer arguments, ``param_granularity`` among them
+            (see ``SpectrogramAugmentation``).
 
     Examples:
         A mixer implements ``sample_params`` and ``mix`` (here MixUp with
@@ -81,13 +86,14 @@ class MixingLayer(SpectrogramAugmentation):
         return_mix_info: bool = False,
         label_rule: Literal["mix", "max"] = "mix",
         seed: int | None = None,
+        gate_granularity: Granularity = "example",
         **kwargs: Any,
     ) -> None:
         super().__init__(seed=seed, **kwargs)
         if num_classes is not None:
             num_classes = _validation.check_int("num_classes", num_classes, minimum=1)
         self.num_classes = num_classes
-        self.prob = _validation.check_float("prob", prob, 0.0, 1.0)
+        self._set_gate(prob, gate_granularity)
         self.return_mix_info = _validation.check_bool("return_mix_info", return_mix_info)
         self.label_rule = _validation.check_choice(
             "label_rule", label_rule, set(label_rules.LABEL_RULES)

@@ -34,11 +34,17 @@ class MixingPolicy(MixingLayer):
     or in ``"batch"`` mode the batch, is mixed at all) applies before the
     choice; each mixer's own ``prob`` applies too.
 
-    ``mode="batch"`` shares the choice of mixer (and, with ``prob < 1``, the
-    decision to mix at all) across the batch; λ, the CutMix box and the
-    SpecMix bands are still drawn per example, and partners are per example
-    as always. timm's ``Mixup(mode="batch")`` also shares one λ and one box
-    across the batch; that is not what this mode does.
+    What ``mode="batch"`` shares across the batch, exactly: the policy's own
+    two draws, the choice of mixer and (with ``prob < 1``) the decision to
+    mix at all; so the policy's ``gate_granularity`` and
+    ``param_granularity`` are its ``mode``. Everything the mixers draw
+    follows the mixers' own arguments: λ, the CutMix box and the SpecMix
+    bands are per example unless a mixer has ``param_granularity="batch"``,
+    and a mixer's own ``prob`` is per example unless it has
+    ``gate_granularity="batch"``. Partners are always per example. timm's
+    ``Mixup(mode="batch")`` (one method, one λ and one box for the batch)
+    is therefore ``MixingPolicy([MixUp(param_granularity="batch"),
+    CutMix(param_granularity="batch")], mode="batch")``.
 
     timm's ``Mixup(mixup_alpha, cutmix_alpha, switch_prob=p, mode="elem")``
     corresponds to ``MixingPolicy([MixUp(alpha=a), CutMix(alpha=c)],
@@ -61,14 +67,16 @@ class MixingPolicy(MixingLayer):
             Their ``label_rule`` and ``prob`` are used.
         probs: list of probabilities, one per mixer, summing to 1; None
             gives each mixer the same share. Defaults to None.
-        mode: ``"example"`` or ``"batch"``. Defaults to ``"example"``.
+        mode: ``"example"`` or ``"batch"``: the granularity of the choice
+            of mixer and of the ``prob`` gate. Defaults to ``"example"``.
         num_classes: int or None; required for sparse integer labels.
         prob: float in [0, 1], probability of mixing at all. Defaults to 1.
         return_mix_info: bool. Defaults to False.
         label_rule: must be ``"mix"`` (the default): the label rule is each
             mixer's own.
         seed: int >= 0 or None.
-        **kwargs: base layer arguments.
+        **kwargs: base layer arguments. ``gate_granularity`` and
+            ``param_granularity`` may be given but must equal ``mode``.
 
     Input shape:
         ``{"spectrograms": (batch, time, freq[, channels]), "labels":
@@ -78,8 +86,10 @@ class MixingPolicy(MixingLayer):
         ``{"spectrograms": same as input, "labels": (batch, classes)}``.
 
     Raises:
-        ValueError: on an empty ``mixers``, bad ``probs`` or ``mode``, or a
-            ``label_rule`` other than ``"mix"`` (set it on the mixers).
+        ValueError: on an empty ``mixers``, bad ``probs`` or ``mode``, a
+            ``label_rule`` other than ``"mix"`` (set it on the mixers), or a
+            ``gate_granularity``/``param_granularity`` other than ``mode``
+            (set λ and region granularity on the mixers).
         TypeError: when a mixer is not a mixing layer.
 
     Examples:
@@ -103,6 +113,16 @@ class MixingPolicy(MixingLayer):
         mode: Literal["example", "batch"] = "example",
         **kwargs: Any,
     ) -> None:
+        mode = _validation.check_choice("mode", mode, set(policy_ops.POLICY_MODES))
+        for name in ("gate_granularity", "param_granularity"):
+            given = kwargs.setdefault(name, mode)
+            if given != mode:
+                raise ValueError(
+                    f"MixingPolicy draws its gate and its choice of mixer per `mode`; "
+                    f"set `mode` instead of `{name}`, and give λ or box granularity to "
+                    f"the mixers, e.g. MixUp(param_granularity='batch'). Received: "
+                    f"{name}={given!r} with mode={mode!r}"
+                )
         super().__init__(**kwargs)
         if self.label_rule != "mix":
             raise ValueError(
@@ -112,7 +132,7 @@ class MixingPolicy(MixingLayer):
             )
         self.mixers = _check_mixers(mixers)
         self.probs = policy_ops.check_probs(probs, len(self.mixers))
-        self.mode = _validation.check_choice("mode", mode, set(policy_ops.POLICY_MODES))
+        self.mode = mode
         self._fused_mix = fusion.fused(self._mix_all)
 
     def sample_params(self, data, seed, partner=None):
@@ -123,9 +143,8 @@ class MixingPolicy(MixingLayer):
         choice = policy_ops.sample_policy_choice(seeds[0], batch_size, self.probs, self.mode)
         choice = choice["choice"]
         if self.prob < 1.0:
-            draws = (batch_size,) if self.mode == "example" else (1,)
-            skip = xp.broadcast_to(xp.uniform(seeds[1], draws) >= self.prob, (batch_size,))
-            choice = xp.where(skip, -1, choice)
+            applied = random_ops.gate(seeds[1], batch_size, self.prob, self.gate_granularity)
+            choice = xp.where(applied, choice, -1)
         if partner is None:
             partner = random_ops.pair_indices(seeds[2], batch_size)
         # One partner for every candidate, pushed down to every depth: each

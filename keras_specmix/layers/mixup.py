@@ -35,6 +35,12 @@ class MixUp(MixingLayer):
         return_mix_info: bool, also return ``"mix_weights"`` (λ) and
             ``"partners"``. Defaults to False.
         seed: int >= 0 or None.
+        gate_granularity: ``"example"`` (each example mixed with probability
+            ``prob``) or ``"batch"`` (the whole batch, or none of it).
+            Defaults to ``"example"``.
+        param_granularity: ``"example"`` (a λ per example) or ``"batch"``
+            (one λ for the batch). Partners stay per example. Defaults to
+            ``"example"``.
 
     Input shape:
         ``{"spectrograms": (batch, time, freq[, channels]), "labels":
@@ -65,7 +71,9 @@ class MixUp(MixingLayer):
 
     def sample_params(self, data, seed, partner=None):
         batch_size = shape_of(data[SPECTROGRAMS])[0]
-        return mixing.sample_mixup_params(seed, batch_size, self.alpha, self.prob, partner)
+        return mixing.sample_mixup_params(
+            seed, batch_size, self.alpha, self.prob, partner, **self.granularities()
+        )
 
     def mix(self, x, y, params, lengths=None):
         return mixing.apply_mixup(x, y, params, lengths=lengths)

@@ -37,6 +37,8 @@ class RandomGain(SignalAugmentation):
         channels: None (every channel) or a list of channel indices to
             scale; an input without a channel axis is channel 0. Defaults to None.
         seed: int >= 0 or None.
+        param_granularity: ``"example"`` (a gain per example) or ``"batch"``
+            (one gain for the batch). Defaults to ``"example"``.
         **kwargs: base layer arguments (``data_format``, ``name``, ``dtype``).
 
     Input shape:
@@ -83,7 +85,9 @@ class RandomGain(SignalAugmentation):
         return self.domain == gain_noise.WAVEFORM
 
     def sample_params(self, data, seed):
-        return gain_noise.sample_gain_params(seed, shape_of(data[SPECTROGRAMS])[0], self.db_range)
+        return gain_noise.sample_gain_params(
+            seed, shape_of(data[SPECTROGRAMS])[0], self.db_range, **self.granularities()
+        )
 
     def transform(self, data, params):
         x = gain_noise.apply_gain(

@@ -98,6 +98,11 @@ class SpecAugment(MaskingAugmentation):
         log_offset: float > 0, the ``eps`` of the features' ``log(p + eps)``,
             required with ``mask_value="floor"``, else None. Defaults to None.
         seed: int >= 0 or None.
+        param_granularity: ``"example"`` (a warp and masks per example) or
+            ``"batch"`` (one draw of each for the batch; a draw bounded by
+            an example's valid frames, the warp anchor and the time masks,
+            is the same relative draw within each length). Defaults to
+            ``"example"``.
         **kwargs: base layer arguments (``name``, ``dtype``).
 
     Input shape:
@@ -196,6 +201,7 @@ class SpecAugment(MaskingAugmentation):
             time_mask_count_ratio=self.time_mask_count_ratio,
             time_mask_size_ratio=self.time_mask_size_ratio,
             per_channel=self.per_channel,
+            **self.granularities(),
         )
 
     def transform(self, data, params):

@@ -48,6 +48,14 @@ class SpecMix(MixingLayer):
         prob: float in [0, 1], probability that an example is mixed.
         return_mix_info: bool, also return ``"mix_weights"`` and ``"partners"``.
         seed: int >= 0 or None.
+        gate_granularity: ``"example"`` (each example mixed with probability
+            ``prob``) or ``"batch"`` (the whole batch, or none of it).
+            Defaults to ``"example"``.
+        param_granularity: ``"example"`` (bands per example) or ``"batch"``
+            (one width ratio, one band count per axis and one start draw per
+            band for the batch; in a padded batch the time bands are at the
+            same relative place of each pair's shared span). Partners stay
+            per example. Defaults to ``"example"``.
 
     Input shape:
         ``{"spectrograms": (batch, time, freq[, channels]), "labels":
@@ -105,6 +113,7 @@ class SpecMix(MixingLayer):
             prob=self.prob,
             lengths=self.lengths(data),
             partner=partner,
+            **self.granularities(),
         )
 
     def mix(self, x, y, params, lengths=None):

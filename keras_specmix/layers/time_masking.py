@@ -53,6 +53,10 @@ class TimeMasking(MaskingAugmentation):
         log_offset: float > 0, the ``eps`` of ``log(p + eps)``, with
             ``mask_value="floor"`` only. Defaults to None.
         seed: int >= 0 or None.
+        param_granularity: ``"example"`` (masks per example) or ``"batch"``
+            (one draw of each mask's width and start for the batch, the same
+            relative draw within each example's valid frames: examples of
+            the same length get the same masks). Defaults to ``"example"``.
         **kwargs: base layer arguments (``name``, ``dtype``).
 
     Input shape:
@@ -125,6 +129,7 @@ class TimeMasking(MaskingAugmentation):
             self.time_mask_count_ratio,
             self.time_mask_size_ratio,
             self.groups(data),
+            **self.granularities(),
         )
 
     def get_config(self):

@@ -37,6 +37,10 @@ class TimeRoll(SignalAugmentation):
         max_shift_ratio: float in [0, 1], R as a share of each clip's valid
             length; or None. Give exactly one of the two.
         seed: int >= 0 or None.
+        param_granularity: ``"example"`` (a shift per example) or ``"batch"``
+            (one draw for the batch: one shift, or with ``max_shift_ratio``
+            the same relative draw within each example's range). Defaults
+            to ``"example"``.
         **kwargs: base layer arguments (``data_format``, ``name``, ``dtype``).
 
     Input shape:
@@ -86,6 +90,7 @@ class TimeRoll(SignalAugmentation):
             valid_lengths(x, self.lengths(data)),
             self.max_shift,
             self.max_shift_ratio,
+            **self.granularities(),
         )
 
     def transform(self, data, params):

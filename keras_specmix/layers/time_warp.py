@@ -42,6 +42,10 @@ class TimeWarp(SpectrogramAugmentation):
         time_warp_param: int >= 0, W, the largest shift in frames. Defaults
             to 80 (policies LB and LD).
         seed: int >= 0 or None.
+        param_granularity: ``"example"`` (an anchor and a shift per example)
+            or ``"batch"`` (one draw of each for the batch, the anchor the
+            same relative draw within each example's valid frames).
+            Defaults to ``"example"``.
         **kwargs: base layer arguments (``name``, ``dtype``).
 
     Input shape:
@@ -76,6 +80,7 @@ class TimeWarp(SpectrogramAugmentation):
             shape_of(x)[0],
             warp.valid_lengths(x, self.lengths(data)),
             self.time_warp_param,
+            **self.granularities(),
         )
 
     def transform(self, data, params):

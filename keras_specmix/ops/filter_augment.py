@@ -44,6 +44,7 @@ from typing import Literal
 
 from keras_specmix import _validation
 from keras_specmix._typing import Array
+from keras_specmix._typing import Granularity
 from keras_specmix._typing import Params
 from keras_specmix._typing import ParamsLike
 from keras_specmix._typing import Tensor
@@ -90,6 +91,7 @@ def sample_filter_augment_params(
     db_range: Sequence[float] = (-6.0, 6.0),
     num_bands: int | Sequence[int] = (3, 6),
     min_bandwidth: int = 6,
+    param_granularity: Granularity = random_ops.EXAMPLE,
 ) -> Params:
     """Draws FilterAugment bands and gains per example (see the module docstring).
 
@@ -102,6 +104,8 @@ def sample_filter_augment_params(
             ``{low, ..., high − 1}``; an int for a fixed count.
         min_bandwidth: int >= 1, the narrowest band (lowered per example
             when ``n·min_bandwidth > F``).
+        param_granularity: ``"example"`` or ``"batch"`` (one filter, the
+            same bands and gains, for the batch).
 
     Returns:
         ``{"boundaries": int32 (batch, n_max − 1), "gains": float32 (batch, n_max + 1)}``.
@@ -117,7 +121,9 @@ def sample_filter_augment_params(
     xp = _backend.namespace(seed, batch_size, freq_length)
     seed_count, seed_edges, seed_gains = xp.split(seed, 3)
     n_max = high - 1
-    count = random_ops.uniform_int(seed_count, (batch_size, 1), low, n_max)  # (batch, 1)
+    count = random_ops.uniform_int(
+        seed_count, (batch_size, 1), low, n_max, param_granularity
+    )  # (batch, 1)
     # A Python int stays one: JAX needs static lengths for arange.
     freq_length = _static_or_int32(xp, freq_length)
     width = xp.minimum(min_bandwidth, freq_length // count)
@@ -126,13 +132,15 @@ def sample_filter_augment_params(
         boundaries = xp.zeros((batch_size, 0), "int32")
     else:
         draws = random_ops.uniform_int(
-            seed_edges, (batch_size, n_max - 1), 0, freq_length - count * width
+            seed_edges, (batch_size, n_max - 1), 0, freq_length - count * width, param_granularity
         )
         active = inner < count  # the first n − 1 draws are used
         draws = xp.sort(xp.where(active, draws, freq_length), axis=1)
         boundaries = xp.where(active, draws + inner * width, freq_length)
         boundaries = xp.minimum(boundaries, freq_length)
-    gains = xp.uniform(seed_gains, (batch_size, n_max + 1), minval=low_db, maxval=high_db)
+    gains = random_ops.uniform(
+        seed_gains, (batch_size, n_max + 1), "float32", low_db, high_db, param_granularity
+    )
     return {"boundaries": xp.cast(boundaries, "int32"), "gains": gains}
 
 

@@ -49,6 +49,7 @@ from typing import Final
 from keras_specmix import _validation
 from keras_specmix._typing import Array
 from keras_specmix._typing import Domain
+from keras_specmix._typing import Granularity
 from keras_specmix._typing import Params
 from keras_specmix._typing import ParamsLike
 from keras_specmix._typing import Shape
@@ -57,6 +58,7 @@ from keras_specmix._typing import TensorLike
 from keras_specmix.ops import _backend
 from keras_specmix.ops import _common
 from keras_specmix.ops import fusion
+from keras_specmix.ops import random as random_ops
 
 SPECTROGRAM_DOMAINS = ("log", "db", "power", "amplitude")
 WAVEFORM: Final = "waveform"
@@ -216,7 +218,10 @@ def apply_db_gain(
 
 # ------------------------------------------------------------------ gain
 def sample_gain_params(
-    seed: TensorLike, batch_size: TensorLike, db_range: Sequence[float] = (-12.0, 12.0)
+    seed: TensorLike,
+    batch_size: TensorLike,
+    db_range: Sequence[float] = (-12.0, 12.0),
+    param_granularity: Granularity = random_ops.EXAMPLE,
 ) -> Params:
     """Draws one gain per example, uniform in ``[low, high)`` dB.
 
@@ -224,6 +229,7 @@ def sample_gain_params(
         seed: shape-``[2]`` integer seed.
         batch_size: int or scalar int tensor.
         db_range: ``(low, high)`` in dB.
+        param_granularity: ``"example"`` or ``"batch"`` (one gain for the batch).
 
     Returns:
         ``{"gain_db": float32 (batch,)}``.
@@ -234,8 +240,8 @@ def sample_gain_params(
         True
     """
     low, high = check_db_range("db_range", db_range)
-    xp = _backend.namespace(seed, batch_size)
-    return {"gain_db": xp.uniform(seed, (batch_size,), minval=low, maxval=high)}
+    gain = random_ops.uniform(seed, (batch_size,), "float32", low, high, param_granularity)
+    return {"gain_db": gain}
 
 
 @fusion.fused
@@ -273,6 +279,7 @@ def sample_noise_params(
     shape: Shape,
     snr_db_range: Sequence[float] = (6.0, 30.0),
     domain: Domain = "log",
+    param_granularity: Granularity = random_ops.EXAMPLE,
 ) -> Params:
     """Draws an SNR per example and the unit noise of every cell.
 
@@ -282,6 +289,8 @@ def sample_noise_params(
         snr_db_range: ``(low, high)``: the SNR is uniform in ``[low, high)`` dB.
         domain: the input's domain: ``"waveform"`` draws standard normal
             noise, the others standard exponential noise (power).
+        param_granularity: ``"example"`` or ``"batch"`` (one SNR for the
+            batch). The noise itself is always drawn independently per cell.
 
     Returns:
         ``{"snr_db": float32 (batch,), "noise": float32 shape}``.
@@ -296,7 +305,7 @@ def sample_noise_params(
     shape = _backend.shape_tuple(shape)
     xp = _backend.namespace(seed, *shape)
     seed_snr, seed_noise = xp.split(seed, 2)
-    snr = xp.uniform(seed_snr, (shape[0],), minval=low, maxval=high)
+    snr = random_ops.uniform(seed_snr, (shape[0],), "float32", low, high, param_granularity)
     if domain == WAVEFORM:
         noise = xp.normal(seed_noise, shape, cells=True)
     else:

@@ -42,6 +42,7 @@ from numpy.typing import ArrayLike
 
 from keras_specmix import _validation
 from keras_specmix._typing import Array
+from keras_specmix._typing import Granularity
 from keras_specmix._typing import Params
 from keras_specmix._typing import ParamsLike
 from keras_specmix._typing import Tensor
@@ -56,7 +57,12 @@ from keras_specmix.ops import random as random_ops
 
 
 def sample_impulse_response_params(
-    seed: TensorLike, batch_size: TensorLike, num_responses: int, prob: float = 0.4
+    seed: TensorLike,
+    batch_size: TensorLike,
+    num_responses: int,
+    prob: float = 0.4,
+    gate_granularity: Granularity = random_ops.EXAMPLE,
+    param_granularity: Granularity = random_ops.EXAMPLE,
 ) -> Params:
     """Draws a response index (uniform over the bank) and the gate per example.
 
@@ -66,6 +72,10 @@ def sample_impulse_response_params(
         num_responses: int >= 1, the bank's size R.
         prob: float in [0, 1], probability that an example is convolved
             (DIR: 0.4 to 0.6).
+        gate_granularity: ``"example"`` or ``"batch"`` (one ``prob`` draw:
+            every example of the batch is convolved, or none).
+        param_granularity: ``"example"`` or ``"batch"`` (one response for
+            the batch).
 
     Returns:
         ``{"response": int32 (batch,) in [0, R), "applied": bool (batch,)}``.
@@ -81,8 +91,10 @@ def sample_impulse_response_params(
     prob = _validation.check_float("prob", prob, 0.0, 1.0)
     xp = _backend.namespace(seed, batch_size)
     seed_pick, seed_gate = xp.split(seed, 2)
-    response = random_ops.uniform_int(seed_pick, (batch_size,), 0, num_responses - 1)
-    applied = xp.uniform(seed_gate, (batch_size,)) < prob
+    response = random_ops.uniform_int(
+        seed_pick, (batch_size,), 0, num_responses - 1, param_granularity
+    )
+    applied = random_ops.gate(seed_gate, batch_size, prob, gate_granularity)
     return {"response": response, "applied": applied}
 
 

@@ -20,6 +20,7 @@ from typing import Literal
 from typing import TypeAlias
 
 from keras_specmix._typing import Array
+from keras_specmix._typing import Granularity
 from keras_specmix._typing import Tensor
 from keras_specmix._typing import TensorLike
 from keras_specmix.ops import _backend
@@ -117,13 +118,21 @@ def interval_mask(starts: TensorLike, widths: TensorLike, length: TensorLike) ->
     return xp.any(inside, axis=-2)
 
 
-def sample_starts(seed: TensorLike, widths: TensorLike, length: TensorLike) -> Tensor:
+def sample_starts(
+    seed: TensorLike,
+    widths: TensorLike,
+    length: TensorLike,
+    granularity: Granularity = random_ops.EXAMPLE,
+) -> Tensor:
     """Start positions uniform over the valid positions ``[0, L - width]``.
 
     Args:
         seed: shape-``[2]`` integer seed.
         widths: int tensor of interval widths (any shape), each in ``[0, L]``.
-        length: int or scalar int32 tensor, the axis length ``L``.
+        length: int or int32 tensor broadcastable against ``widths``, the
+            axis length ``L``.
+        granularity: ``"example"`` or ``"batch"`` (one draw along the first
+            axis of ``widths``, shared; see ``keras_specmix.ops.random``).
 
     Returns:
         int32 tensor shaped like ``widths``.
@@ -131,7 +140,9 @@ def sample_starts(seed: TensorLike, widths: TensorLike, length: TensorLike) -> T
     xp = _backend.namespace(seed, widths, length)
     widths = xp.cast(widths, "int32")
     length = xp.cast(length, "int32")
-    return random_ops.uniform_int(seed, xp.shape(widths), 0, xp.maximum(length - widths, 0))
+    return random_ops.uniform_int(
+        seed, xp.shape(widths), 0, xp.maximum(length - widths, 0), granularity
+    )
 
 
 def region_mask(time_mask: Array, freq_mask: Array, combine: Combine) -> Tensor:

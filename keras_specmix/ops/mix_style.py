@@ -37,6 +37,7 @@ the example unchanged.
 
 from keras_specmix import _validation
 from keras_specmix._typing import Array
+from keras_specmix._typing import Granularity
 from keras_specmix._typing import Params
 from keras_specmix._typing import ParamsLike
 from keras_specmix._typing import Tensor
@@ -48,7 +49,12 @@ from keras_specmix.ops import random as random_ops
 
 
 def sample_freq_mixstyle_params(
-    seed: TensorLike, batch_size: TensorLike, alpha: float = 0.3, prob: float = 0.4
+    seed: TensorLike,
+    batch_size: TensorLike,
+    alpha: float = 0.3,
+    prob: float = 0.4,
+    gate_granularity: Granularity = random_ops.EXAMPLE,
+    param_granularity: Granularity = random_ops.EXAMPLE,
 ) -> Params:
     """Draws Freq-MixStyle params: a partner and λ ~ Beta(α, α) per example.
 
@@ -57,11 +63,19 @@ def sample_freq_mixstyle_params(
         batch_size: int or scalar int tensor.
         alpha: float > 0, the Beta concentration (CP-JKU: 0.3).
         prob: float in [0, 1], probability that an example is mixed (CP-JKU:
-            0.4, drawn once per batch; here per example, see the docs). The
-            others get λ = 1.
+            0.4). The others get λ = 1.
+        gate_granularity: ``"example"`` (a ``prob`` draw per example) or
+            ``"batch"`` (one draw: the whole batch is mixed or none of it,
+            as in the DCASE baseline).
+        param_granularity: ``"example"`` (a λ per example, the DCASE
+            baseline) or ``"batch"`` (one λ for the batch).
 
     Returns:
         ``{"partner": int32 (batch,), "lam": float32 (batch,)}``.
+
+    Raises:
+        ValueError: on an out-of-range ``alpha`` or ``prob``, or an unknown
+            granularity.
 
     Examples:
         >>> p = sample_freq_mixstyle_params([1, 2], 4, alpha=0.3, prob=1.0)
@@ -72,9 +86,9 @@ def sample_freq_mixstyle_params(
     prob = _validation.check_float("prob", prob, 0.0, 1.0)
     xp = _backend.namespace(seed, batch_size)
     seed_lam, seed_skip, seed_partner = xp.split(seed, 3)
-    lam = random_ops.stateless_beta(seed_lam, [batch_size], alpha)
-    skip = xp.uniform(seed_skip, (batch_size,)) >= prob
-    lam = xp.where(skip, 1.0, lam)
+    lam = random_ops.stateless_beta(seed_lam, [batch_size], alpha, granularity=param_granularity)
+    applied = random_ops.gate(seed_skip, batch_size, prob, gate_granularity)
+    lam = xp.where(applied, lam, 1.0)
     return {"partner": random_ops.pair_indices(seed_partner, batch_size), "lam": lam}
 
 

@@ -39,6 +39,11 @@ to use instead of drawing one, so that several mixers can share one pairing
 (``keras_specmix.MixingPolicy`` passes its own). The other draws do not
 depend on it, except that CutMix and SpecMix draw their time intervals in
 the span each example shares with that partner.
+
+Every sampler also takes ``gate_granularity`` (the ``prob`` draw) and
+``param_granularity`` (λ, box and band draws), each ``"example"`` (the
+default) or ``"batch"`` (one draw shared by the batch; see
+``keras_specmix.ops.random``). Partners are always drawn per example.
 """
 
 from collections.abc import Sequence
@@ -46,6 +51,7 @@ from typing import Literal
 
 from keras_specmix import _validation
 from keras_specmix._typing import Array
+from keras_specmix._typing import Granularity
 from keras_specmix._typing import Params
 from keras_specmix._typing import ParamsLike
 from keras_specmix._typing import Tensor
@@ -93,13 +99,9 @@ def _partner(seed, batch_size, partner=None):
     return xp.cast(partner, "int32")
 
 
-def _skip(seed, batch_size, prob):
+def _skip(seed, batch_size, prob, granularity=random_ops.EXAMPLE):
     """bool ``(batch,)``: True for examples left unmixed because of ``prob``."""
-    prob = _validation.check_float("prob", prob, 0.0, 1.0)
-    xp = _backend.namespace(seed, batch_size)
-    if prob >= 1.0:
-        return xp.zeros((batch_size,), "bool")
-    return xp.uniform(seed, (batch_size,)) >= prob
+    return ~random_ops.gate(seed, batch_size, prob, granularity)
 
 
 # --------------------------------------------------------------------- MixUp
@@ -109,6 +111,8 @@ def sample_mixup_params(
     alpha: float = 0.4,
     prob: float = 1.0,
     partner: TensorLike | None = None,
+    gate_granularity: Granularity = random_ops.EXAMPLE,
+    param_granularity: Granularity = random_ops.EXAMPLE,
 ) -> Params:
     """Draws MixUp params: a partner and λ ~ Beta(alpha, alpha) per example.
 
@@ -120,9 +124,17 @@ def sample_mixup_params(
             others get λ = 1.
         partner: None (draw one with ``pair_indices``), or int ``(batch,)``
             partner indices to use.
+        gate_granularity: ``"example"`` (a ``prob`` draw per example) or
+            ``"batch"`` (one for the batch: all mixed or none).
+        param_granularity: ``"example"`` (a λ per example) or ``"batch"``
+            (one λ shared by the batch).
 
     Returns:
         ``{"partner": int32 (batch,), "lam": float32 (batch,)}``.
+
+    Raises:
+        ValueError: on an out-of-range ``alpha`` or ``prob``, or an unknown
+            granularity.
 
     Examples:
         >>> p = sample_mixup_params([0, 1], 4, alpha=0.4)
@@ -130,12 +142,15 @@ def sample_mixup_params(
         [0, 1, 2, 3]
         >>> bool(tf.reduce_all((p["lam"] >= 0) & (p["lam"] <= 1)))
         True
+        >>> p = sample_mixup_params([0, 1], 4, param_granularity="batch")
+        >>> len(set(p["lam"].numpy().tolist()))
+        1
     """
     _validation.check_float("prob", prob, 0.0, 1.0)
     xp = _backend.namespace(seed, batch_size)
     seeds = xp.split(seed, 3)
-    lam = random_ops.stateless_beta(seeds[0], [batch_size], alpha)
-    lam = xp.where(_skip(seeds[1], batch_size, prob), 1.0, lam)
+    lam = random_ops.stateless_beta(seeds[0], [batch_size], alpha, granularity=param_granularity)
+    lam = xp.where(_skip(seeds[1], batch_size, prob, gate_granularity), 1.0, lam)
     return {"partner": _partner(seeds[2], batch_size, partner), "lam": lam}
 
 
@@ -256,11 +271,11 @@ def _full_interval(batch_size, length):
     return starts, widths
 
 
-def _clipped_interval(seed, batch_size, length, size):
+def _clipped_interval(seed, batch_size, length, size, granularity=random_ops.EXAMPLE):
     """CutMix's interval: ``size`` around a uniform centre, clipped to the axis."""
     xp = _backend.namespace(seed, batch_size, length, size)
     length = xp.cast(length, "int32")
-    centre = random_ops.uniform_int(seed, [batch_size], 0, length - 1)
+    centre = random_ops.uniform_int(seed, [batch_size], 0, length - 1, granularity)
     low = xp.clip(centre - size // 2, 0, length)
     high = xp.clip(centre - size // 2 + size, 0, length)
     return low[:, None], (high - low)[:, None]
@@ -276,6 +291,8 @@ def sample_cutmix_params(
     prob: float = 1.0,
     lengths: TensorLike | None = None,
     partner: TensorLike | None = None,
+    gate_granularity: Granularity = random_ops.EXAMPLE,
+    param_granularity: Granularity = random_ops.EXAMPLE,
 ) -> Params:
     """Draws CutMix boxes: λ ~ Beta(alpha, alpha), a box of share ≈ 1 − λ.
 
@@ -297,9 +314,18 @@ def sample_cutmix_params(
             is then drawn in each pair's shared span instead of ``T``.
         partner: None (draw one with ``pair_indices``), or int ``(batch,)``
             partner indices to use.
+        gate_granularity: ``"example"`` or ``"batch"``, for the ``prob`` draw.
+        param_granularity: ``"example"`` or ``"batch"`` (one λ and one box
+            centre draw for the batch: one box, timm's ``mode="batch"``; with
+            ``lengths`` the centre is at the same relative place of each
+            pair's shared span).
 
     Returns:
         Region params (see the module docstring), combine rule "intersection".
+
+    Raises:
+        ValueError: on an unknown ``axes`` or granularity, or an
+            out-of-range ``prob``.
 
     Examples:
         >>> p = sample_cutmix_params([0, 1], 2, 100, 64, alpha=0.4)
@@ -307,6 +333,9 @@ def sample_cutmix_params(
         ['freq_starts', 'freq_widths', 'partner', 'time_starts', 'time_widths']
         >>> p["time_widths"].shape  # one box per example
         TensorShape([2, 1])
+        >>> p = sample_cutmix_params([0, 1], 4, 100, 64, param_granularity="batch")
+        >>> len(set(p["time_starts"].numpy().ravel().tolist()))
+        1
     """
     _validation.check_choice("axes", axes, {"both", "time", "freq"})
     _validation.check_float("prob", prob, 0.0, 1.0)
@@ -315,19 +344,23 @@ def sample_cutmix_params(
     partner = _partner(seeds[4], batch_size, partner)
     if lengths is not None:
         time_length = shared_span(lengths, partner)
-    lam = random_ops.stateless_beta(seeds[0], [batch_size], alpha)
-    lam = xp.where(_skip(seeds[1], batch_size, prob), 1.0, lam)
+    lam = random_ops.stateless_beta(seeds[0], [batch_size], alpha, granularity=param_granularity)
+    lam = xp.where(_skip(seeds[1], batch_size, prob, gate_granularity), 1.0, lam)
     share = xp.sqrt(1.0 - lam) if axes == "both" else 1.0 - lam
 
     def side(length):
         return xp.cast(xp.floor(share * xp.cast(length, "float32")), "int32")
 
     if axes in ("both", "time"):
-        t_start, t_width = _clipped_interval(seeds[2], batch_size, time_length, side(time_length))
+        t_start, t_width = _clipped_interval(
+            seeds[2], batch_size, time_length, side(time_length), param_granularity
+        )
     else:
         t_start, t_width = _full_interval(batch_size, time_length)
     if axes in ("both", "freq"):
-        f_start, f_width = _clipped_interval(seeds[3], batch_size, freq_length, side(freq_length))
+        f_start, f_width = _clipped_interval(
+            seeds[3], batch_size, freq_length, side(freq_length), param_granularity
+        )
     else:
         f_start, f_width = _full_interval(batch_size, freq_length)
     return _region_params(partner, (t_start, t_width), (f_start, f_width))
@@ -365,17 +398,17 @@ def apply_cutmix(
     return apply_region_mix(x, y, params, masks.INTERSECTION, lengths=lengths)
 
 
-def _bands(seed, width, length, min_bands, max_bands, skip):
+def _bands(seed, width, length, min_bands, max_bands, skip, granularity=random_ops.EXAMPLE):
     """Per-example bands of one width: starts and widths ``(batch, max_bands)``."""
     xp = _backend.namespace(seed, width, length, skip)
     seed_count, seed_start = xp.split(seed, 2)
     batch_size = xp.shape(width)[0]
-    count = random_ops.uniform_int(seed_count, [batch_size, 1], min_bands, max_bands)
+    count = random_ops.uniform_int(seed_count, [batch_size, 1], min_bands, max_bands, granularity)
     count = xp.where(skip[:, None], 0, count)
     active = xp.arange(max_bands, dtype="int32")[None, :] < count
     widths = xp.where(active, width[:, None], 0)
     widths = xp.broadcast_to(widths, (batch_size, max_bands))
-    return masks.sample_starts(seed_start, widths, length), widths
+    return masks.sample_starts(seed_start, widths, length, granularity), widths
 
 
 def _per_example(length):
@@ -432,6 +465,8 @@ def sample_specmix_params(
     prob: float = 1.0,
     lengths: TensorLike | None = None,
     partner: TensorLike | None = None,
+    gate_granularity: Granularity = random_ops.EXAMPLE,
+    param_granularity: Granularity = random_ops.EXAMPLE,
 ) -> Params:
     """Draws SpecMix bands (Kim, Han and Ko, 2021), per example.
 
@@ -454,9 +489,17 @@ def sample_specmix_params(
             pair's shared span ``S_b`` instead of ``T``.
         partner: None (draw one with ``pair_indices``), or int ``(batch,)``
             partner indices to use.
+        gate_granularity: ``"example"`` or ``"batch"``, for the ``prob`` draw.
+        param_granularity: ``"example"`` or ``"batch"`` (one width ratio,
+            one band count per axis and one start draw per band for the
+            batch; with ``lengths`` the time bands are at the same relative
+            place of each pair's shared span).
 
     Returns:
         Region params (see the module docstring), combine rule "union".
+
+    Raises:
+        ValueError: on an out-of-range argument or an unknown granularity.
 
     Examples:
         >>> p = sample_specmix_params([0, 1], 2, 100, 64, gamma=0.3, max_freq_bands=2)
@@ -464,6 +507,9 @@ def sample_specmix_params(
         TensorShape([2, 2])
         >>> sorted(set(p["freq_widths"].numpy().ravel().tolist()) - {0})  # floor(0.3 · 64)
         [19]
+        >>> p = sample_specmix_params([0, 1], 4, 100, 64, param_granularity="batch")
+        >>> len(set(map(tuple, p["freq_starts"].numpy().tolist())))
+        1
     """
     gamma = _validation.check_range_or_float("gamma", gamma, 0.0, 1.0)
     _validation.check_float("prob", prob, 0.0, 1.0)
@@ -476,14 +522,16 @@ def sample_specmix_params(
         time_length = shared_span(lengths, partner)
     if isinstance(gamma, (tuple, list)):
         low, high = gamma
-        ratio = low + (high - low) * xp.uniform(seeds[0], (batch_size,))
+        ratio = low + (high - low) * random_ops.uniform(
+            seeds[0], (batch_size,), granularity=param_granularity
+        )
     else:
         # float64 where the backend has it (JAX only in x64 mode: asking there
         # would warn on every call); band_width handles float32.
         ratio = xp.full(
             (batch_size,), gamma, dtype="float64" if _backend.has_float64(xp) else "float32"
         )
-    skip = _skip(seeds[1], batch_size, prob)
+    skip = _skip(seeds[1], batch_size, prob, gate_granularity)
     f_starts, f_widths = _bands(
         seeds[2],
         band_width(ratio, freq_length),
@@ -491,6 +539,7 @@ def sample_specmix_params(
         min_freq_bands,
         max_freq_bands,
         skip,
+        param_granularity,
     )
     t_starts, t_widths = _bands(
         seeds[3],
@@ -499,6 +548,7 @@ def sample_specmix_params(
         min_time_bands,
         max_time_bands,
         skip,
+        param_granularity,
     )
     return _region_params(partner, (t_starts, t_widths), (f_starts, f_widths))
 

@@ -20,8 +20,9 @@ from keras_specmix._typing import Params
 from keras_specmix._typing import Tensor
 from keras_specmix._typing import TensorLike
 from keras_specmix.ops import _backend
+from keras_specmix.ops import random as random_ops
 
-POLICY_MODES = ("example", "batch")
+POLICY_MODES = random_ops.GRANULARITIES
 
 
 def check_probs(probs: Sequence[float] | None, num_mixers: int) -> tuple[float, ...]:
@@ -69,18 +70,16 @@ def sample_policy_choice(
     _validation.check_choice("mode", mode, set(POLICY_MODES))
     probs = check_probs(list(probs), len(probs))
     xp = _backend.namespace(seed, batch_size)
-    draws = (batch_size,) if mode == "example" else (1,)
-    u = xp.uniform(seed, draws)
+    u = random_ops.uniform(seed, (batch_size,), granularity=mode)
     # Index k where the cumulative probability first exceeds u; a zero
     # probability can never be chosen (u < cum[k] is then false at k).
-    choice = xp.zeros(draws, "int32")
+    choice = xp.zeros((batch_size,), "int32")
     cumulative = 0.0
     for p in probs[:-1]:
         cumulative += p
         choice = choice + xp.cast(u >= cumulative, "int32")
     last_nonzero = max(k for k, p in enumerate(probs) if p > 0)
-    choice = xp.minimum(choice, last_nonzero)
-    return {"choice": xp.broadcast_to(choice, (batch_size,))}
+    return {"choice": xp.minimum(choice, last_nonzero)}
 
 
 def select_by_choice(choice: TensorLike, candidates: Sequence[Array]) -> Tensor:

@@ -8,6 +8,15 @@ TensorFlow graph such as a ``tf.data`` map, draw with ``tf.random.stateless_*``
 PyTorch tensors with a seeded ``torch.Generator``. Nothing reads global RNG
 state, so results depend only on the seed (within one backend and execution
 mode: XLA may give different numbers than eager or ``tf.function``).
+
+Granularity: ``uniform``, ``uniform_int``, ``stateless_beta`` and ``gate``
+take ``granularity``, ``"example"`` (the default: independent draws along
+the first, batch, axis) or ``"batch"`` (one draw along that axis, broadcast
+to every example; the other axes stay independent). Each draw of the batch
+is then the same random number; a value derived from it together with an
+example's own size (a start within its valid frames, a width bounded by its
+length) is the same wherever those sizes are the same. The layers' ``gate_granularity``
+and ``param_granularity`` arguments are passed down to these.
 """
 
 from typing import Any
@@ -16,10 +25,44 @@ import tensorflow as tf
 
 from keras_specmix import _compat
 from keras_specmix import _validation
+from keras_specmix._typing import Granularity
 from keras_specmix._typing import Shape
 from keras_specmix._typing import Tensor
 from keras_specmix._typing import TensorLike
 from keras_specmix.ops import _backend
+
+EXAMPLE: Granularity = "example"
+BATCH: Granularity = "batch"
+#: The values of ``granularity``, ``gate_granularity`` and ``param_granularity``.
+GRANULARITIES = (EXAMPLE, BATCH)
+
+
+def check_granularity(name: str, value: str) -> Granularity:
+    """``value`` if it is ``"example"`` or ``"batch"``, else a ``ValueError`` naming ``name``.
+
+    Args:
+        name: the argument's name, for the error message.
+        value: the value to check.
+
+    Returns:
+        ``value``.
+
+    Raises:
+        ValueError: naming ``name`` and the two choices, for another value.
+
+    Examples:
+        >>> check_granularity("param_granularity", "batch")
+        'batch'
+    """
+    return _validation.check_choice(name, value, set(GRANULARITIES))
+
+
+def _drawn(xp, shape, granularity, draw):
+    """``draw(shape)``, or ``draw`` of one row broadcast to ``shape`` for ``"batch"``."""
+    check_granularity("granularity", granularity)
+    if granularity == EXAMPLE or not shape:
+        return draw(shape)
+    return xp.broadcast_to(draw((1,) + tuple(shape[1:])), shape)
 
 
 def as_seed(seed: TensorLike, *like: TensorLike | None) -> Tensor:
@@ -84,21 +127,50 @@ def split_seed(seed: TensorLike, num: int) -> list[Tensor]:
     return _backend.namespace(seed).split(seed, num)
 
 
-def uniform(seed: TensorLike, shape: Shape, dtype: str = "float32") -> Tensor:
-    """Uniform draws in ``[0, 1)`` of ``shape``, a pure function of ``seed``.
+def uniform(
+    seed: TensorLike,
+    shape: Shape,
+    dtype: str = "float32",
+    minval: float = 0.0,
+    maxval: float = 1.0,
+    granularity: Granularity = EXAMPLE,
+) -> Tensor:
+    """Uniform draws in ``[minval, maxval)`` of ``shape``, a pure function of ``seed``.
 
     Args:
         seed: shape-``[2]`` integer seed.
-        shape: output shape (a list; entries may be scalar tensors).
+        shape: output shape (a list or tuple; entries may be scalar tensors).
         dtype: float dtype name. Defaults to ``"float32"``.
+        minval: float, the lower bound. Defaults to 0.
+        maxval: float, the upper bound. Defaults to 1.
+        granularity: ``"example"`` (independent draws along the first axis)
+            or ``"batch"`` (one draw along it, broadcast). Defaults to
+            ``"example"``.
 
     Returns:
         A tensor of ``shape``.
+
+    Raises:
+        ValueError: on another ``granularity``.
+
+    Examples:
+        >>> u = uniform(tf.constant([0, 1]), (3, 2), granularity="batch")
+        >>> bool(tf.reduce_all(u == u[:1]))
+        True
     """
-    return _backend.namespace(seed, *_entries(shape)).uniform(seed, shape, _dtype_name(dtype))
+    xp = _backend.namespace(seed, *_entries(shape))
+    dtype = _dtype_name(dtype)
+    shape = _backend.shape_tuple(shape)
+    return _drawn(xp, shape, granularity, lambda s: xp.uniform(seed, s, dtype, minval, maxval))
 
 
-def uniform_int(seed: TensorLike, shape: Shape, low: TensorLike, high: TensorLike) -> Tensor:
+def uniform_int(
+    seed: TensorLike,
+    shape: Shape,
+    low: TensorLike,
+    high: TensorLike,
+    granularity: Granularity = EXAMPLE,
+) -> Tensor:
     """Integers uniform in ``[low, high]`` inclusive; bounds may be tensors.
 
     ``low`` and ``high`` broadcast against ``shape``, so each element can have
@@ -112,9 +184,15 @@ def uniform_int(seed: TensorLike, shape: Shape, low: TensorLike, high: TensorLik
         shape: output shape.
         low: int or int32 tensor, smallest value (inclusive).
         high: int or int32 tensor, largest value (inclusive), ``>= low``.
+        granularity: ``"example"`` or ``"batch"`` (one uniform draw along the
+            first axis, broadcast: equal bounds give equal integers).
+            Defaults to ``"example"``.
 
     Returns:
         An int32 tensor of ``shape``.
+
+    Raises:
+        ValueError: on another ``granularity``.
 
     Examples:
         >>> draws = uniform_int(tf.constant([0, 1]), [1000], 2, 4)
@@ -125,7 +203,8 @@ def uniform_int(seed: TensorLike, shape: Shape, low: TensorLike, high: TensorLik
     low = xp.cast(low, "int32")
     high = xp.cast(high, "int32")
     count = xp.cast(high - low + 1, "float32")
-    u = xp.uniform(seed, shape)
+    shape = _backend.shape_tuple(shape)
+    u = _drawn(xp, shape, granularity, lambda s: xp.uniform(seed, s))
     offset = xp.cast(xp.floor(u * count), "int32")
     return low + xp.minimum(offset, high - low)
 
@@ -177,6 +256,7 @@ def stateless_beta(
     beta: TensorLike | None = None,
     num_trials: int = 8,
     dtype: str = "float32",
+    granularity: Granularity = EXAMPLE,
 ) -> Tensor:
     """Samples Beta(alpha, beta) with ops that compile under XLA.
 
@@ -197,13 +277,16 @@ def stateless_beta(
             share of the mass lies within 1e-7 of 1 (about 2 % for
             alpha = 0.2), which float32 rounds to exactly 1.0; ask for
             float64 to resolve it.
+        granularity: ``"example"`` (independent draws along the first axis)
+            or ``"batch"`` (one draw along it, broadcast). Defaults to
+            ``"example"``.
 
     Returns:
         A tensor of ``shape`` and ``dtype`` with values in ``[0, 1]``.
 
     Raises:
-        ValueError: if ``alpha`` or ``beta`` is not a finite number > 0, or
-            ``num_trials`` < 1.
+        ValueError: if ``alpha`` or ``beta`` is not a finite number > 0,
+            ``num_trials`` < 1, or ``granularity`` is unknown.
 
     Examples:
         >>> lam = stateless_beta([1, 2], [4], alpha=0.4)
@@ -216,11 +299,50 @@ def stateless_beta(
     num_trials = _validation.check_int("num_trials", num_trials, minimum=1)
     shape = _backend.shape_tuple(shape)
     xp = _backend.namespace(seed, *shape)
-    seed_a, seed_b = xp.split(seed, 2)
-    log_a = _log_gamma_boosted(xp, seed_a, shape, float(alpha), num_trials)
-    log_b = _log_gamma_boosted(xp, seed_b, shape, float(beta), num_trials)
     dtype = _dtype_name(dtype)
-    return xp.sigmoid(xp.cast(log_a, dtype) - xp.cast(log_b, dtype))
+
+    def draw(shape):
+        seed_a, seed_b = xp.split(seed, 2)
+        log_a = _log_gamma_boosted(xp, seed_a, shape, float(alpha), num_trials)
+        log_b = _log_gamma_boosted(xp, seed_b, shape, float(beta), num_trials)
+        return xp.sigmoid(xp.cast(log_a, dtype) - xp.cast(log_b, dtype))
+
+    return _drawn(xp, shape, granularity, draw)
+
+
+def gate(
+    seed: TensorLike, batch_size: TensorLike, prob: float, granularity: Granularity = EXAMPLE
+) -> Tensor:
+    """bool ``(batch,)``: True where an example is augmented, with probability ``prob``.
+
+    ``"example"``: one Bernoulli(``prob``) draw per example. ``"batch"``:
+    one draw for the whole batch, which is then augmented or left alone
+    as a whole (the DCASE baseline's Freq-MixStyle gate). ``prob = 1``
+    draws nothing and is True everywhere.
+
+    Args:
+        seed: shape-``[2]`` integer seed.
+        batch_size: int or scalar int tensor.
+        prob: float in [0, 1].
+        granularity: ``"example"`` or ``"batch"``. Defaults to ``"example"``.
+
+    Returns:
+        A bool tensor of shape ``(batch,)``.
+
+    Raises:
+        ValueError: if ``prob`` is outside [0, 1] or ``granularity`` unknown.
+
+    Examples:
+        >>> g = gate(tf.constant([3, 4]), 6, 0.5, granularity="batch").numpy()
+        >>> bool(g.all() or not g.any())
+        True
+    """
+    prob = _validation.check_float("prob", prob, 0.0, 1.0)
+    check_granularity("granularity", granularity)
+    xp = _backend.namespace(seed, batch_size)
+    if prob >= 1.0:
+        return xp.ones((batch_size,), "bool")
+    return uniform(seed, (batch_size,), granularity=granularity) < prob
 
 
 def pair_indices(seed: TensorLike, batch_size: TensorLike) -> Tensor:

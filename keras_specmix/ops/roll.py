@@ -21,6 +21,7 @@ Params layout::
 
 from keras_specmix import _validation
 from keras_specmix._typing import Array
+from keras_specmix._typing import Granularity
 from keras_specmix._typing import Params
 from keras_specmix._typing import ParamsLike
 from keras_specmix._typing import Tensor
@@ -60,6 +61,7 @@ def sample_roll_params(
     lengths: TensorLike,
     max_shift: int | None = None,
     max_shift_ratio: float | None = None,
+    param_granularity: Granularity = random_ops.EXAMPLE,
 ) -> Params:
     """Draws one shift per example, uniform on ``{−R, ..., R}`` (both included).
 
@@ -73,6 +75,8 @@ def sample_roll_params(
             ``max_shift_ratio``).
         max_shift: int >= 0, R in samples or frames; or None.
         max_shift_ratio: float in [0, 1], R as a share of each length; or None.
+        param_granularity: ``"example"`` or ``"batch"`` (one shift draw for
+            the batch: the same shift on examples with the same ``R``).
 
     Returns:
         ``{"shift": int32 (batch,)}``.
@@ -94,7 +98,8 @@ def sample_roll_params(
         bound = xp.full((batch_size,), max_shift, dtype="int32")
     else:
         bound = mixing.band_width(max_shift_ratio, xp.cast(lengths, "int32"))
-    return {"shift": random_ops.uniform_int(seed, (batch_size,), -bound, bound)}
+    shift = random_ops.uniform_int(seed, (batch_size,), -bound, bound, param_granularity)
+    return {"shift": shift}
 
 
 @fusion.fused

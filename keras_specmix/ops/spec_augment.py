@@ -32,6 +32,7 @@ from typing import cast
 
 from keras_specmix import _validation
 from keras_specmix._typing import Array
+from keras_specmix._typing import Granularity
 from keras_specmix._typing import MaskValue
 from keras_specmix._typing import Params
 from keras_specmix._typing import ParamsLike
@@ -162,6 +163,7 @@ def sample_freq_mask_params(
     freq_mask_param: int,
     num_masks: int,
     groups: TensorLike = 1,
+    param_granularity: Granularity = random_ops.EXAMPLE,
 ) -> Params:
     """Draws frequency masks: width uniform in ``{0, ..., F}``, start uniform.
 
@@ -177,9 +179,15 @@ def sample_freq_mask_params(
         freq_mask_param: int >= 0, F, the largest width.
         num_masks: int >= 0, m_F.
         groups: int or scalar tensor, 1 or the number of channels.
+        param_granularity: ``"example"`` or ``"batch"`` (the same masks on
+            every example; groups and masks stay independent).
 
     Returns:
         ``{"freq_starts", "freq_widths"}``, int32 ``(batch, groups, num_masks)``.
+
+    Raises:
+        ValueError: on a negative ``freq_mask_param`` or ``num_masks``, or an
+            unknown granularity.
 
     Examples:
         >>> p = sample_freq_mask_params([0, 2], 4, 80, 27, 2)
@@ -192,8 +200,8 @@ def sample_freq_mask_params(
     seed_width, seed_start = xp.split(seed, 2)
     shape = [batch_size, groups, num_masks]
     high = xp.minimum(freq_mask_param, xp.cast(freq_length, "int32"))
-    widths = random_ops.uniform_int(seed_width, shape, 0, high)
-    starts = masks.sample_starts(seed_start, widths, freq_length)
+    widths = random_ops.uniform_int(seed_width, shape, 0, high, param_granularity)
+    starts = masks.sample_starts(seed_start, widths, freq_length, param_granularity)
     return {"freq_starts": starts, "freq_widths": widths}
 
 
@@ -207,6 +215,7 @@ def sample_time_mask_params(
     count_ratio: float | None = None,
     size_ratio: float | None = None,
     groups: TensorLike = 1,
+    param_granularity: Granularity = random_ops.EXAMPLE,
 ) -> Params:
     """Draws time masks inside each example's valid frames.
 
@@ -227,9 +236,15 @@ def sample_time_mask_params(
         count_ratio: float in [0, 1] or None, p_M. Defaults to None.
         size_ratio: float in [0, 1] or None, p_S. Defaults to None.
         groups: int or scalar tensor, 1 or the number of channels.
+        param_granularity: ``"example"`` or ``"batch"`` (one width and one
+            start draw per mask for the batch: the same masks on examples of
+            the same length).
 
     Returns:
         ``{"time_starts", "time_widths"}``, int32 ``(batch, groups, num_masks)``.
+
+    Raises:
+        ValueError: on an out-of-range argument or an unknown granularity.
 
     Examples:
         >>> import numpy as np
@@ -253,12 +268,12 @@ def sample_time_mask_params(
         size = _floor_share(size_ratio, lengths)
     high = xp.minimum(size, _floor_share(time_mask_max_ratio, lengths))
     shape = [batch_size, groups, num_masks]
-    widths = random_ops.uniform_int(seed_width, shape, 0, high[:, None, None])
+    widths = random_ops.uniform_int(seed_width, shape, 0, high[:, None, None], param_granularity)
     if count_ratio is not None:
         count = xp.minimum(_floor_share(count_ratio, lengths), num_masks)
         active = xp.arange(num_masks, dtype="int32")[None, None, :] < count[:, None, None]
         widths = xp.where(active, widths, 0)
-    starts = masks.sample_starts(seed_start, widths, lengths[:, None, None])
+    starts = masks.sample_starts(seed_start, widths, lengths[:, None, None], param_granularity)
     return {"time_starts": starts, "time_widths": widths}
 
 
@@ -459,6 +474,7 @@ def sample_spec_augment_params(
     time_mask_count_ratio: float | None = None,
     time_mask_size_ratio: float | None = None,
     per_channel: bool = False,
+    param_granularity: Granularity = random_ops.EXAMPLE,
 ) -> Params:
     """Draws the warp and both kinds of masks (defaults: policy LD).
 
@@ -476,9 +492,14 @@ def sample_spec_augment_params(
         time_mask_count_ratio: float or None, p_M. Defaults to None.
         time_mask_size_ratio: float or None, p_S. Defaults to None.
         per_channel: bool, independent masks per channel (rank-4 shapes).
+        param_granularity: ``"example"`` or ``"batch"`` (one warp and one
+            set of masks for the batch).
 
     Returns:
         A dict with the warp params and the mask params.
+
+    Raises:
+        ValueError: on an out-of-range argument or an unknown granularity.
 
     Examples:
         >>> p = sample_spec_augment_params([1, 2], (8, 400, 128, 3))
@@ -494,10 +515,18 @@ def sample_spec_augment_params(
     lengths = xp.clip(xp.cast(lengths, "int32"), 0, shape[1])
     groups = mask_groups(shape, per_channel)
     seed_warp, seed_freq, seed_time = xp.split(seed, 3)
-    params = warp.sample_time_warp_params(seed_warp, batch_size, lengths, time_warp_param)
+    params = warp.sample_time_warp_params(
+        seed_warp, batch_size, lengths, time_warp_param, param_granularity
+    )
     params.update(
         sample_freq_mask_params(
-            seed_freq, batch_size, shape[2], freq_mask_param, num_freq_masks, groups
+            seed_freq,
+            batch_size,
+            shape[2],
+            freq_mask_param,
+            num_freq_masks,
+            groups,
+            param_granularity,
         )
     )
     params.update(
@@ -511,6 +540,7 @@ def sample_spec_augment_params(
             time_mask_count_ratio,
             time_mask_size_ratio,
             groups,
+            param_granularity,
         )
     )
     return params

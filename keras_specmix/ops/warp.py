@@ -30,6 +30,7 @@ import tensorflow as tf
 
 from keras_specmix import _validation
 from keras_specmix._typing import Array
+from keras_specmix._typing import Granularity
 from keras_specmix._typing import Params
 from keras_specmix._typing import ParamsLike
 from keras_specmix._typing import Tensor
@@ -68,7 +69,11 @@ def valid_lengths(x: Array, lengths: TensorLike | None = None) -> Tensor:
 
 
 def sample_time_warp_params(
-    seed: TensorLike, batch_size: TensorLike, lengths: TensorLike, time_warp_param: int
+    seed: TensorLike,
+    batch_size: TensorLike,
+    lengths: TensorLike,
+    time_warp_param: int,
+    param_granularity: Granularity = random_ops.EXAMPLE,
 ) -> Params:
     """Draws one anchor and one shift per example.
 
@@ -85,6 +90,9 @@ def sample_time_warp_params(
         lengths: int32 ``(batch,)``, valid frames per example (see
             ``valid_lengths``).
         time_warp_param: int >= 0, W, the largest shift in frames.
+        param_granularity: ``"example"`` or ``"batch"`` (one anchor draw and
+            one shift for the batch: the same warp on examples of the same
+            length).
 
     Returns:
         ``{"warp_anchors": int32 (batch,), "warp_shifts": int32 (batch,)}``.
@@ -101,9 +109,9 @@ def sample_time_warp_params(
     seed_anchor, seed_shift = xp.split(seed, 2)
     can_warp = (lengths >= 2 * w + 3) & (w > 0)
     anchors = random_ops.uniform_int(
-        seed_anchor, [batch_size], w + 1, xp.maximum(lengths - w - 2, w + 1)
+        seed_anchor, [batch_size], w + 1, xp.maximum(lengths - w - 2, w + 1), param_granularity
     )
-    shifts = random_ops.uniform_int(seed_shift, [batch_size], -w, w)
+    shifts = random_ops.uniform_int(seed_shift, [batch_size], -w, w, param_granularity)
     return {
         "warp_anchors": xp.where(can_warp, anchors, 0),
         "warp_shifts": xp.where(can_warp, shifts, 0),

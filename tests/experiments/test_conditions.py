@@ -69,7 +69,9 @@ def test_defaults_are_the_authors_and_all_is_still_the_talks_five():
     args, config = _resolve([])
     assert args.augmentation == list(conditions.TALK_CONDITIONS)
     params = config.augmentation
+    # CP-JKU's and the DCASE 2024/2025 baseline's: one gate per batch.
     assert (params.mixstyle_alpha, params.mixstyle_prob) == (0.3, 0.4)
+    assert params.mixstyle_gate == "batch"
     assert (params.filter_db_range, params.filter_bands, params.filter_mode) == (
         (-6.0, 6.0),
         (3, 6),

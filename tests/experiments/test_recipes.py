@@ -65,8 +65,13 @@ def test_the_dcase_condition_is_the_baselines_augmentations_in_order():
     # 48 of 256 mel bins, scaled to 64; one mask; the features' log offset.
     assert (masks.freq_mask_param, masks.num_freq_masks, masks.log_offset) == (12, 1, 1e-8)
     assert isinstance(style, ks.FrequencyMixStyle) and (style.alpha, style.prob) == (0.3, 0.4)
+    # The baseline's gate: one Bernoulli(0.4) draw per batch, a λ per example.
+    assert (style.gate_granularity, style.param_granularity) == ("batch", "example")
     pair = conditions.make_augmentation("dir+freqmixstyle", config.augmentation, 0)
     assert [type(s) for s in pair.steps] == [ks.DeviceImpulseResponse, ks.FrequencyMixStyle]
+    alone = conditions.make_augmentation("freqmixstyle", config.augmentation, 0)
+    for fms in (pair.steps[1], alone):  # the recipe's three Freq-MixStyles are the same
+        assert (fms.alpha, fms.prob, fms.gate_granularity) == (0.3, 0.4, "batch")
     for name in ("dir", "dir+freqmixstyle", "dcase"):
         assert conditions.eligible_devices(name, config.augmentation) == ("a",)
         assert conditions.placement(name) == "data"
@@ -98,9 +103,41 @@ def test_recipe_options_follow_the_datas_front_end_and_the_flags():
     assert conditions.eligible_devices("dir", config.augmentation) == ("a", "b")
 
 
+def test_the_dcase_recipes_freq_mixstyle_mixes_whole_batches_with_a_lambda_per_example():
+    """60 batches of 16 through the recipe's Freq-MixStyle (the ``dcase`` condition's last step).
+
+    Mixed or not is one draw per batch: Bin(60, 0.4) mixed batches, 24, within 4.5 standard
+    deviations (5 to 43; a gate per example would leave a batch of 16 unmixed with probability
+    0.6 ** 16, about 3e-4, so nearly all 60 would be mixed). A mixed batch has a λ per example:
+    at least 12 distinct values of 16 (Beta(0.3, 0.3) puts a few % of its mass within float32
+    rounding of 1; a per-example gate would give about 6.4 mixed examples of 16).
+    """
+    _, config = _parse(["--recipe", "dcase"])
+    style = conditions.make_augmentation("dcase", config.augmentation, 0).steps[-1]
+    x = tf.random.stateless_normal([16, 30, 64, 3], seed=[1, 2])
+    mixed = 0
+    for i in range(60):
+        lam = style.sample_params(style._unpack(x), tf.constant([i, 5]))["lam"].numpy()
+        if np.all(lam == 1.0):
+            continue
+        mixed += 1
+        assert len(set(lam.tolist())) >= 12, lam
+    assert 5 <= mixed <= 43
+
+
+def test_mixstyle_gate_example_gives_the_per_example_gate():
+    _, config = _parse(["--recipe", "dcase", "--mixstyle-gate", "example"])
+    assert config.augmentation.mixstyle_gate == "example"
+    for name in ("freqmixstyle", "dir+freqmixstyle", "dcase"):
+        layer = conditions.make_augmentation(name, config.augmentation, 0)
+        style = layer.steps[-1] if isinstance(layer, recipe_layers.Chain) else layer
+        assert style.gate_granularity == "example", name
+
+
 @pytest.mark.parametrize(
     "argv, message",
     [
+        (["--mixstyle-gate", "batches"], "--mixstyle-gate: invalid choice: 'batches'"),
         (["--dir-prob", "1.5"], "--dir-prob: `dir_prob` must be a number in [0.0"),
         (["--dir-devices", ","], "`dir_devices` must name at least one device"),
         (["--roll-frames", "-1"], "--roll-frames: `roll_frames` must be"),

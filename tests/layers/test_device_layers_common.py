@@ -46,6 +46,14 @@ CASES = {
         {"max_shift": 5},
         [("max_shift", -1), ("max_shift", 2.5), ("max_shift_ratio", 0.5), ("seed", -1)],
     ),
+    # Issue 22: one gain per batch. (Not TimeRoll: one shift per batch on the
+    # battery's 24 frames has 15 outcomes, fewer than the 64 distinct draws
+    # the parallel tf.data check asks for.)
+    "RandomGain-batch": (
+        RandomGain,
+        {"db_range": (-6.0, 6.0), "param_granularity": "batch"},
+        [("param_granularity", "batches")],
+    ),
     "TimeRoll-ratio": (
         TimeRoll,
         {"max_shift_ratio": 0.3},

@@ -28,6 +28,12 @@ CASES = {
         {"alpha": 1.0, "axes": "both", "num_classes": 5},
         [("alpha", 0.0), ("axes", "diagonal")],
     ),
+    # Issue 22: timm's batch mode, one λ and one box per batch.
+    "CutMix-batch": (
+        CutMix,
+        {"alpha": 1.0, "num_classes": 5, "param_granularity": "batch", "gate_granularity": "batch"},
+        [("param_granularity", "elem"), ("gate_granularity", 1)],
+    ),
     "CutMix-time": (CutMix, {"axes": "time", "num_classes": 5}, [("axes", "rows")]),
     "SpecMix": (
         SpecMix,

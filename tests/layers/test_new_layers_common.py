@@ -32,6 +32,12 @@ CASES = {
             ("seed", -1),
         ],
     ),
+    # Issue 22: the DCASE 2024/2025 baseline's gate, once per batch.
+    "FrequencyMixStyle-dcase": (
+        FrequencyMixStyle,
+        {"alpha": 0.3, "prob": 1.0, "gate_granularity": "batch"},
+        [("gate_granularity", "all"), ("param_granularity", "per_batch")],
+    ),
     "FrequencyMixStyle-pooled": (
         FrequencyMixStyle,
         {"alpha": 1.0, "prob": 1.0, "eps": 1e-5, "per_channel": False},
