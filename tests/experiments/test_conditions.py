@@ -101,6 +101,7 @@ def test_bad_flags_exit_with_argparse_messages(argv, message, capsys):
     assert message in capsys.readouterr().err
 
 
+@pytest.mark.slow  # an end-to-end comparison of four more conditions (CI leg 3)
 def test_one_command_compares_the_other_conditions_with_the_talks(tiny_comparison, comparison_copy):
     # Extends the shared comparison (None and SpecMix already there) with the others.
     args = list(tiny_comparison.args)

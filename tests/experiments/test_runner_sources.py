@@ -63,6 +63,7 @@ def _run(out, argv):
     return run, data
 
 
+@pytest.mark.slow  # an end-to-end training (CI leg 3)
 def test_secl_umons(tmp_path):
     root = fakes.write_fake_secl_umons(tmp_path / "SECL-UMONS", "flat")
     cache_args = ["--cache-dir", str(tmp_path / "cache")]
@@ -103,6 +104,7 @@ def _write_clips(folder, names, sample_rate, seconds=0.5):
         )
 
 
+@pytest.mark.slow  # an end-to-end training (CI leg 3)
 def test_folder_of_class_subfolders(tmp_path):
     root = tmp_path / "sounds"
     # 16-kHz files: the runner resamples them to its 44.1-kHz front end.
@@ -119,6 +121,7 @@ def test_folder_of_class_subfolders(tmp_path):
     assert run["per_device"] is None
 
 
+@pytest.mark.slow  # an end-to-end training (CI leg 3)
 def test_folder_of_clips_of_different_lengths_needs_clip_seconds(tmp_path):
     root = tmp_path / "sounds"
     for k, label in enumerate(sorted(TONES) * 4):  # 0.3 to 0.6 s
@@ -165,6 +168,7 @@ def test_multi_worker_with_two_workers_stops_with_the_keras_limitation(monkeypat
     assert "TF_CONFIG lists 2 workers" in err and "keras-team/keras#20585" in err
 
 
+@pytest.mark.slow  # an end-to-end training (CI leg 3)
 def test_csv_with_groups(tmp_path):
     root = tmp_path / "mine"
     rows = [(f"clips/{label}_{g}.wav", label, f"mic{g}") for g in range(5) for label in TONES]
@@ -183,6 +187,7 @@ def test_csv_with_groups(tmp_path):
     assert not set(splits.train_metadata["group"]) & set(splits.test_metadata["group"])
 
 
+@pytest.mark.slow  # an end-to-end training (CI leg 3)
 def test_spoken_digits(tmp_path, monkeypatch, digits_dir):
     # The WAVs go where --data-dir says (default ~/.keras/datasets, which
     # must not be touched here); the session renders them once.
@@ -202,6 +207,7 @@ def test_spoken_digits(tmp_path, monkeypatch, digits_dir):
     assert run["unseen_devices_accuracy"] == pytest.approx(run["accuracy"])
 
 
+@pytest.mark.slow  # an end-to-end training (CI leg 3)
 def test_multi_worker_strategy_as_one_local_worker(tmp_path):
     # MultiWorkerMirroredStrategy configures collective ops, which must happen
     # before TensorFlow starts: a fresh process. Without TF_CONFIG it is one
