@@ -221,7 +221,8 @@ def from_csv(
 ) -> tf.data.Dataset | tuple[tf.data.Dataset, tf.data.Dataset]:
     """``(features, label)`` from a CSV of ``path,label[,group]`` rows.
 
-    The first row is a header (any names; the columns are read by position).
+    The first row is a header (any names; the columns are read by position); a first
+    row that names an existing file is refused, as a missing header.
     Relative paths are relative to the CSV's folder. The class vocabulary is
     the sorted set of labels. With a third column, ``validation_split``
     splits whole groups (e.g. devices, speakers, locations), and the group
@@ -241,7 +242,8 @@ def from_csv(
 
     Raises:
         FileNotFoundError: if the CSV is missing.
-        ValueError: for a malformed CSV (naming it and the line).
+        ValueError: for a malformed CSV (naming it and the line), or one
+            whose first row names an existing file (a missing header).
 
     Examples:
         >>> import os, tempfile
@@ -277,6 +279,12 @@ def from_csv(
         if len(row) != width or not row[0].strip() or not row[1].strip():
             raise ValueError(f"{csv_path!r}, line {number}: malformed row {row}.")
     base = os.path.dirname(os.path.abspath(csv_path))
+    if os.path.isfile(os.path.join(base, rows[0][0].strip())):
+        raise ValueError(
+            f"CSV {csv_path!r}: its first row {rows[0]} names an existing file, but the first "
+            "row is read as a header, so that example would be dropped. Add a header row "
+            "(for example 'path,label')."
+        )
     paths = [os.path.join(base, r[0].strip()) for r in rows[1:]]
     groups = [r[2].strip() for r in rows[1:]] if width == 3 else None
     table = ExampleTable.from_rows(

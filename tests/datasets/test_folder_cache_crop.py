@@ -59,6 +59,14 @@ def test_from_csv_splits_by_group(tmp_path):
         D.from_csv(root / "bad.csv")
 
 
+def test_from_csv_refuses_a_first_row_that_names_an_existing_file(tmp_path):
+    # Without a header the first example would be read as one and dropped, silently.
+    root = _folder(tmp_path)
+    (root / "no_header.csv").write_text("cat/0.wav,cat\ncat/1.wav,cat\ndog/0.wav,dog\n")
+    with pytest.raises(ValueError, match=r"no_header.csv.*first row.*cat/0.wav.*header"):
+        D.from_csv(root / "no_header.csv", config=SMALL)
+
+
 def test_cache_round_trip_and_key(tmp_path):
     root = _folder(tmp_path)
     fresh = list(D.from_directory(root, config=SMALL).as_numpy_iterator())
