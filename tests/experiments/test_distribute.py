@@ -60,6 +60,7 @@ def mirrored(tmp_path_factory):
     return json.loads(line[len("MIRRORED_CHECK ") :]), record
 
 
+@pytest.mark.slow  # an end-to-end training (CI leg 3)
 def test_global_batch_of_32_gives_16_per_replica(mirrored):
     check, _ = mirrored
     assert check["num_replicas"] == 2
@@ -86,6 +87,7 @@ def test_a_step_on_two_replicas_is_the_step_on_the_global_batch():
     assert check["max_abs_diff"] < 1e-5
 
 
+@pytest.mark.slow  # an end-to-end training (CI leg 3)
 @pytest.mark.parametrize("layer", ["specmix", "mixup", "cutmix", "specaugment"])
 def test_replicas_draw_different_augmentations(mirrored, layer):
     check, _ = mirrored
@@ -95,6 +97,7 @@ def test_replicas_draw_different_augmentations(mirrored, layer):
     assert check[layer]["max_abs_diff_between_replicas"] > 1e-3
 
 
+@pytest.mark.slow  # an end-to-end training (CI leg 3)
 def test_runner_trains_under_mirrored_strategy(mirrored):
     _, record = mirrored
     run = record["runs"][0]

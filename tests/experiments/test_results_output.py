@@ -13,6 +13,7 @@ def _runs(folder):
     return json.loads((folder / "synthetic_small.json").read_text())["runs"]
 
 
+@pytest.mark.slow  # an end-to-end training (CI leg 3)
 def test_every_command_without_output_dir_trains_into_a_new_folder(tiny_comparison):
     folders = tiny_comparison.folders
     assert len(folders) == 2  # the second command found nothing to skip
@@ -27,6 +28,7 @@ def test_every_command_without_output_dir_trains_into_a_new_folder(tiny_comparis
         }
 
 
+@pytest.mark.slow  # an end-to-end training (CI leg 3)
 def test_reruns_are_bit_identical(tiny_comparison):
     first, second = tiny_comparison.folders
     keys = (
@@ -46,6 +48,7 @@ def test_reruns_are_bit_identical(tiny_comparison):
             assert {k: a[k] for k in keys} == {k: b[k] for k in keys}
 
 
+@pytest.mark.slow  # an end-to-end training (CI leg 3)
 def test_each_run_keeps_its_own_provenance(tiny_comparison, comparison_copy):
     # A later command adds a run to the same file with another command line.
     args = list(tiny_comparison.args)
@@ -65,6 +68,7 @@ def test_each_run_keeps_its_own_provenance(tiny_comparison, comparison_copy):
     assert "environment" not in json.loads((comparison_copy / "synthetic_small.json").read_text())
 
 
+@pytest.mark.slow  # an end-to-end training (CI leg 3)
 def test_runs_record_confusion_matrices_and_seen_devices(tiny_comparison):
     for run in _runs(tiny_comparison.folders[0]):
         matrix = run["confusion_matrix"]
@@ -73,6 +77,7 @@ def test_runs_record_confusion_matrices_and_seen_devices(tiny_comparison):
         assert set(run["seen_devices"]) < set(run["per_device"])
 
 
+@pytest.mark.slow  # an end-to-end training (CI leg 3)
 def test_determinism_switch_is_restored(tiny_comparison):
     from keras_specmix import _compat
 

@@ -15,6 +15,7 @@ def _runs(folder):
     return json.loads((folder / "synthetic_small.json").read_text())["runs"]
 
 
+@pytest.mark.slow  # an end-to-end training (CI leg 3)
 def test_writes_json_markdown_and_png(tiny_comparison):
     out = tiny_comparison.folders[0]
     runs = _runs(out)
@@ -48,6 +49,7 @@ def test_writes_json_markdown_and_png(tiny_comparison):
     assert (out / "synthetic_small.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+@pytest.mark.slow  # an end-to-end training (CI leg 3)
 def test_rerun_skips_finished_runs(tiny_comparison, comparison_copy, monkeypatch, capsys):
     calls = []
     real = train.run_one
@@ -75,6 +77,7 @@ def _smoke(tmp_path, *extra):
     return json.loads(next(tmp_path.glob("tau2020_mobile_*.json")).read_text())["runs"][0]
 
 
+@pytest.mark.slow  # an end-to-end training (CI leg 3)
 def test_smoke_preset_trains_on_a_fake_tau_tree(tmp_path):
     # The preset's data, crops and steps with a small network (ResNet-101 itself: the slow test).
     run = _smoke(tmp_path, "--model", "small", "--width", "4")
