@@ -307,26 +307,6 @@ def _export_takes_verbose():
     return "verbose" in inspect.signature(keras.Model.export).parameters
 
 
-def check_fit_xla(layer_cls, init_kwargs):
-    """model.fit with jit_compile=True trains through the layer."""
-    num_classes = init_kwargs.get("num_classes", 3)
-    inputs = make_inputs(layer_cls, dict(init_kwargs, num_classes=num_classes), batch=8)
-    x = spectrograms(inputs)
-    y = inputs[LABELS] if isinstance(inputs, dict) else tf.range(8) % num_classes
-    layer = layer_cls(**init_kwargs, seed=0)
-    head = [keras.layers.Flatten(), keras.layers.Dense(num_classes, activation="softmax")]
-    if layer_cls.requires_labels:
-        model = MixingModel(keras.Sequential([keras.Input(x.shape[1:])] + head), layer)
-        y = tf.one_hot(y, num_classes) if y.shape.rank == 1 else y
-    else:
-        model = keras.Sequential([keras.Input(x.shape[1:]), layer] + head)
-        y = tf.one_hot(y, num_classes)
-    model.compile("adam", "categorical_crossentropy", jit_compile=True)
-    history = model.fit(x, y, batch_size=4, epochs=2, verbose=0)
-    assert np.all(np.isfinite(history.history["loss"]))
-    assert model.predict(x, verbose=0).shape == (8, num_classes)
-
-
 def check_bad_arguments(layer_cls, init_kwargs, bad_arguments):
     """Each (argument, value) raises ValueError/TypeError naming both."""
     assert bad_arguments, "give at least one bad argument to check"
@@ -368,7 +348,9 @@ _LAYER_CHECKS = {
     "data_format": lambda cls, kw, x, bad, tmp: check_data_format(cls, kw, x),
     "keras_save_load": lambda cls, kw, x, bad, tmp: check_keras_save_load(cls, kw, x, tmp),
     "export": lambda cls, kw, x, bad, tmp: check_export(cls, kw, x, tmp),
-    "fit_xla": lambda cls, kw, x, bad, tmp: check_fit_xla(cls, kw),
+    # fit(jit_compile=True), identity at inference, .keras reload of the draws:
+    # the same check that tests/test_backends.py runs on JAX and PyTorch.
+    "in_model": lambda cls, kw, x, bad, tmp: check_in_model(cls, kw, tmp),
     "bad_arguments": lambda cls, kw, x, bad, tmp: check_bad_arguments(cls, kw, bad),
     "bad_shapes": lambda cls, kw, x, bad, tmp: check_bad_shapes(cls, kw),
 }
@@ -438,11 +420,11 @@ INTERPOLATING_LAYERS = {
     "MixUp",
     "TimeWarp",
     "SpecAugment",
-    # issue 16: statistics and gains are arithmetic; a policy may apply MixUp.
+    # Statistics and gains are arithmetic; a policy may apply MixUp.
     "FrequencyMixStyle",
     "FilterAugment",
     "MixingPolicy",
-    # issue 22: FFT convolution, gains and noise are arithmetic.
+    # FFT convolution, gains and noise are arithmetic.
     "DeviceImpulseResponse",
     "RandomGain",
     "AddNoise",
@@ -605,9 +587,12 @@ def backend_check_applies(check, layer_cls):
     layers live in ``MixingModel.train_step``, not in the exported graph. On
     TensorFlow the battery's own ``export`` check (``run_layer_check``) serves
     the same identity through every layer, mixing layers included.
+    ``in_model``: on TensorFlow the battery runs the same ``check_in_model``.
     """
     if check == "export":
         return keras.backend.backend() == "jax" and not layer_cls.requires_labels
+    if check == "in_model":
+        return keras.backend.backend() != "tensorflow"
     return True
 
 

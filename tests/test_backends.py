@@ -22,10 +22,10 @@ from tests.layer_checks import run_backend_check
 from tests.layer_checks import run_tf_data_check
 from tests.layers.test_device_layers_common import CASES as DEVICE_CASES
 from tests.layers.test_mixing_layers_common import CASES as MIXING_CASES
-from tests.layers.test_new_layers_common import CASES as NEW_CASES
+from tests.layers.test_mixstyle_filter_policy_common import CASES as MIXSTYLE_FILTER_POLICY_CASES
 from tests.layers.test_spec_augment_layers import CASES as MASKING_CASES
 
-CASES = {**MIXING_CASES, **MASKING_CASES, **NEW_CASES, **DEVICE_CASES}
+CASES = {**MIXING_CASES, **MASKING_CASES, **MIXSTYLE_FILTER_POLICY_CASES, **DEVICE_CASES}
 BACKEND = keras.backend.backend()
 
 

@@ -1,9 +1,11 @@
-"""The issue-16 layers and losses inside models on the current Keras backend.
+"""FrequencyMixStyle, FilterAugment, MixingPolicy and LossMixingModel inside
+models on the current Keras backend.
 
-CI runs this module under ``KERAS_BACKEND=jax`` and ``torch`` as well as
-TensorFlow: the layers compute on the model's backend (their ops are written
-against the backend namespace), train in ``fit`` and are the identity at
-inference.
+The layers compute on the model's backend (their ops are written against the
+backend namespace), train in ``fit`` and are the identity at inference. The
+README's test command runs this module on TensorFlow; on JAX and PyTorch,
+``check_in_model`` in tests/test_backends.py (CI legs 2 and 4) covers every
+layer the same way.
 """
 
 import keras

@@ -1,4 +1,5 @@
-"""The shared layer checks (tests/layer_checks.py) on the layers of issue 16."""
+"""The shared layer checks (tests/layer_checks.py) on FrequencyMixStyle,
+FilterAugment and MixingPolicy."""
 
 import keras
 import pytest
