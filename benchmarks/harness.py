@@ -14,8 +14,13 @@ import statistics
 import subprocess
 import time
 
+import keras  # first: see below
 import numpy as np
 import tensorflow as tf
+
+# Keras is imported before TensorFlow so that, with KERAS_BACKEND=torch, PyTorch and
+# Triton load their native libraries first: Triton's, loaded after TensorFlow's in one
+# process, crashed at import (torch 2.13 CUDA build, Triton 3.7.1, TensorFlow 2.21).
 
 
 def finish(output):
@@ -68,7 +73,7 @@ def measure(candidates, repeats=30, warmup=3, progress=True):
     return {name: summary(t) for name, t in times.items()}
 
 
-def measure_paired(candidates, floors, floor_of, repeats=30, warmup=3):
+def measure_paired(candidates, floors, floor_of, repeats=30, warmup=3, calls=1):
     """Times each candidate right after its floor, every round: per-round ratios.
 
     On a shared machine a burst of load lasts longer than one call, so the
@@ -82,9 +87,13 @@ def measure_paired(candidates, floors, floor_of, repeats=30, warmup=3):
         floor_of: dict candidate name -> its floor's name.
         repeats: timed rounds.
         warmup: untimed rounds first.
+        calls: calls issued back to back per timed sample, finished once, the
+            time divided by ``calls``. 1 times a synchronised call (its
+            latency); more lets a GPU's asynchronous dispatch overlap the
+            host's per-call work with the device's, which times the device.
 
     Returns:
-        dict name -> ``summary`` of its times plus ``paired_ratio`` (median
+        dict name -> ``summary`` of its times (ms per call) plus ``paired_ratio`` (median
         of the per-round ratios) and ``paired_ratio_p10``/``_p90``; each floor
         -> ``summary`` of all its times.
     """
@@ -97,8 +106,10 @@ def measure_paired(candidates, floors, floor_of, repeats=30, warmup=3):
 
     def timed(fn):
         start = time.perf_counter()
+        for _ in range(calls - 1):
+            fn()
         finish(fn())
-        return (time.perf_counter() - start) * 1e3
+        return (time.perf_counter() - start) * 1e3 / calls
 
     for _ in range(repeats):
         for name, fn in candidates.items():
@@ -131,8 +142,6 @@ def summary(times_ms):
 
 def environment():
     """Machine, versions and device, for the JSON report."""
-    import keras
-
     import keras_specmix
 
     try:
