@@ -26,7 +26,10 @@ compiled the backend's way and timed in interleaved rounds after a warm-up:
 
 What is timed is ``layer.augment(data, seed)`` (the explicit-seed call that
 ``keras_specmix.data`` maps), each call ending with a host read of one output
-value (``benchmarks/harness.py``), so GPU timings are synchronised. Reported
+value (``benchmarks/harness.py``), so GPU timings are synchronised. With
+``--calls-per-sync N`` each sample is N calls issued back to back and read
+once, divided by N: on a GPU that times the device's work rather than the
+host's per-call dispatch and the read. Reported
 per layer and mode: median, 10th-90th percentile and minimum ms, the ratio of
 the medians to the copy's in the same process and mode, and the effective
 bandwidth ``2 × batch bytes / time`` (what a copy moves; the copy's own
@@ -337,7 +340,9 @@ def memory(backend, key, fn, args, input_bytes, dump_dir, compiled_name):
     return out
 
 
-def run_backend(backend, shapes, modes, names, repeats, warmup, dump_dir=None, peers=False):
+def run_backend(
+    backend, shapes, modes, names, repeats, warmup, dump_dir=None, peers=False, calls_per_sync=1
+):
     """Every layer of ``names`` on the current backend: the child's work."""
     import keras
 
@@ -356,7 +361,9 @@ def run_backend(backend, shapes, modes, names, repeats, warmup, dump_dir=None, p
         others = {key: fn for key, fn in fns.items() if key not in floors}
         floor_of = {key: _floor_key(key, floors) for key in others}
         print(f"  {backend} {tag}: {repeats} rounds ", end="", file=sys.stderr, flush=True)
-        timings = harness.measure_paired(others, floors, floor_of, repeats=repeats, warmup=1)
+        timings = harness.measure_paired(
+            others, floors, floor_of, repeats=repeats, warmup=1, calls=calls_per_sync
+        )
         print("done", file=sys.stderr, flush=True)
         rows = {}
         for key, (fn, args) in cands.items():
@@ -368,7 +375,11 @@ def run_backend(backend, shapes, modes, names, repeats, warmup, dump_dir=None, p
         for key, error in errors.items():
             rows[key] = {"error": error}
         _ratios(rows, input_bytes)
-        result["shapes"][tag] = {"input_bytes": input_bytes, "results": rows}
+        result["shapes"][tag] = {
+            "input_bytes": input_bytes,
+            "calls_per_sync": calls_per_sync,
+            "results": rows,
+        }
     return result
 
 
@@ -501,6 +512,8 @@ def run_child(backend, args, names, out_json, dump_dir):
         cmd.append("--peers")
     if getattr(args, "torch_threads", None):
         cmd += ["--torch-threads", str(args.torch_threads)]
+    if getattr(args, "calls_per_sync", 1) != 1:
+        cmd += ["--calls-per-sync", str(args.calls_per_sync)]
     try:
         done = subprocess.run(
             cmd, env=env, text=True, stdout=subprocess.PIPE, timeout=args.timeout_s
@@ -603,6 +616,13 @@ def main(argv=None):
     parser.add_argument("--layers", default=None, help="comma-separated subset (default: all)")
     parser.add_argument("--repeats", type=int, default=30)
     parser.add_argument("--warmup", type=int, default=3)
+    parser.add_argument(
+        "--calls-per-sync",
+        type=int,
+        default=1,
+        help="calls issued back to back per timed sample, synchronised once (default 1: "
+        "each call's latency; on a GPU, 10 or more times the device, not the dispatch)",
+    )
     parser.add_argument("--no-memory", dest="memory", action="store_false")
     parser.add_argument("--peers", action="store_true", help="also time the peers (TensorFlow)")
     parser.add_argument("--timeout-s", type=float, default=3600.0, help="per backend")
@@ -618,6 +638,8 @@ def main(argv=None):
     parser.add_argument("--dump-dir", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
 
+    if args.calls_per_sync < 1:
+        parser.error(f"--calls-per-sync must be >= 1. Received: {args.calls_per_sync}")
     args.backends = [b for b in args.backends.split(",") if b]
     if set(args.backends) - set(BACKENDS):
         parser.error(f"--backends takes {','.join(BACKENDS)}. Received: {args.backends}")
@@ -656,6 +678,7 @@ def main(argv=None):
             args.warmup,
             args.dump_dir,
             args.peers,
+            args.calls_per_sync,
         )
         harness.write_json(args.child, result)
         return 0

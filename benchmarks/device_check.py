@@ -37,6 +37,13 @@ minutes on one GPU: what is left when it runs out is recorded as
 first. A backend that is not installed or fails is recorded with its error
 and the other sections still run; the JSON is always written, and the exit
 status is 1 when a section, backend or configuration failed.
+
+``--sections`` runs some of the five (the others are recorded as skipped)
+and ``--backends`` some of the three backends; the budget's shares are then
+spread over the sections chosen. On a machine whose TensorFlow has no GPU
+build (a CPU wheel beside CUDA builds of JAX and PyTorch),
+``--sections devices,layers,backends --backends jax,torch`` times the layers
+on the device without training on the CPU.
 """
 
 import argparse
@@ -72,11 +79,18 @@ _ALL = tuple(
 )  # mixed precision and XLA first: the setting a GPU user runs
 LAYER_BACKENDS = ("tensorflow", "jax", "torch")
 LAYER_MODES = {"tensorflow": ["xla"], "jax": ["jit"], "torch": ["eager"]}
+SECTIONS = ("devices", "layers", "backends", "training", "paper")
+# Each section's share of --budget-s, the most informative first; the shares of the
+# sections run are scaled to the whole budget.
+_SHARES = {"devices": 0.0, "layers": 0.40, "backends": 0.15, "training": 0.30, "paper": 0.15}
 FULL = {
     "layer_shapes": [(32, 400, 128, 3), (256, 100, 256, 1)],
     "layer_repeats": 15,
     "layer_names": None,  # every public layer
     "layer_timeout_s": 100,
+    # Each timed sample: 10 calls issued back to back, synchronised once, so the device's
+    # time is measured rather than the host's dispatch and read of one synchronised call.
+    "layer_calls_per_sync": 10,
     "check_shape": (8, 200, 64, 3),  # long enough for SpecAugment LD's W = 80
     "check_layers": None,  # every public layer
     "matrix": _ALL,
@@ -95,6 +109,7 @@ TINY = {
     "layer_repeats": 1,
     "layer_names": ["SpecMix", "SpecAugment", "FrequencyMixStyle", "DeviceImpulseResponse"],
     "layer_timeout_s": 300,
+    "layer_calls_per_sync": 2,
     "check_shape": (4, 200, 16, 2),
     "check_layers": ["SpecMix", "SpecAugment", "FrequencyMixStyle", "DeviceImpulseResponse"],
     "matrix": (("none", False, False), ("specmix", True, True), ("specaugment", False, False)),
@@ -157,18 +172,18 @@ def _missing(backend):
     return None
 
 
-def layers(cfg, deadline):
+def layers(cfg, deadline, backends=LAYER_BACKENDS):
     """Every layer against a copy on each backend, one child process per (shape, backend).
 
     The talk's batch on every backend first, then the DCASE batch while the
     budget lasts; a backend that is missing or fails is recorded, the
-    others go on.
+    others go on. ``backends`` (``--backends``) chooses which are timed.
     """
     names = cfg["layer_names"] or list(bench_layers.layer_classes())
-    results = {b: {"shapes": {}} for b in LAYER_BACKENDS}
+    results = {b: {"shapes": {}} for b in backends}
     for shape in cfg["layer_shapes"]:
         tag = bench_layers.shape_tag(shape)
-        for backend in LAYER_BACKENDS:
+        for backend in backends:
             left = deadline - time.perf_counter()
             if _missing(backend):
                 results[backend]["missing"] = _missing(backend)
@@ -183,6 +198,7 @@ def layers(cfg, deadline):
                 warmup=2,
                 peers=False,
                 timeout_s=min(cfg["layer_timeout_s"], left),
+                calls_per_sync=cfg["layer_calls_per_sync"],
             )
             with tempfile.TemporaryDirectory() as tmp:
                 dump = os.path.join(tmp, "xla") if backend == "tensorflow" else None
@@ -280,10 +296,13 @@ print(json.dumps(out))
 """
 
 
-def backends(cfg, deadline):
-    """JAX and PyTorch on the device: every layer called, draws, devices (issue 20)."""
+def backends(cfg, deadline, chosen=("jax", "torch")):
+    """JAX and PyTorch on the device: every layer called, draws, devices.
+
+    ``chosen`` (``--backends``) limits the check to some of the two.
+    """
     out = {}
-    for backend in ("jax", "torch"):
+    for backend in (b for b in ("jax", "torch") if b in chosen):
         left = deadline - time.perf_counter()
         if _missing(backend):
             out[backend] = {"missing": _missing(backend)}
@@ -471,6 +490,37 @@ def paper(cfg, deadline):
     return {"argv": argv, **{k: run[k] for k in keep}}
 
 
+def _choices(allowed, flag):
+    """An argparse type: a comma-separated subset of ``allowed``, kept in its order."""
+
+    def parse(text):
+        names = [n.strip() for n in text.split(",") if n.strip()]
+        unknown = [n for n in names if n not in allowed]
+        if unknown or not names:
+            raise argparse.ArgumentTypeError(
+                f"{flag} takes a comma-separated subset of {','.join(allowed)}. Received: {text!r}"
+            )
+        return tuple(n for n in allowed if n in names)
+
+    return parse
+
+
+def _deadlines(start, budget, sections):
+    """When each section of ``sections`` must stop starting new work.
+
+    The shares of ``_SHARES`` of the chosen sections add up to the whole
+    budget: all five give layers 40 %, backends to 55 %, training to 85 %
+    and the paper run the rest.
+    """
+    total = sum(_SHARES[k] for k in sections) or 1.0
+    out, used = {}, 0.0
+    for key in SECTIONS:
+        if key in sections:
+            used += _SHARES[key]
+        out[key] = start + budget * used / total
+    return out
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -489,41 +539,62 @@ def main(argv=None):
             os.path.dirname(os.path.abspath(__file__)), "results", "device_check.json"
         ),
     )
+    parser.add_argument(
+        "--sections",
+        type=_choices(SECTIONS, "--sections"),
+        default=SECTIONS,
+        help="comma-separated sections to run, in their fixed order (default: all of "
+        f"{','.join(SECTIONS)}); the others are recorded as skipped. On a machine whose "
+        "TensorFlow has no GPU build, 'devices,layers,backends' times JAX and PyTorch "
+        "on the device without training on the CPU",
+    )
+    parser.add_argument(
+        "--backends",
+        type=_choices(LAYER_BACKENDS, "--backends"),
+        default=LAYER_BACKENDS,
+        help="comma-separated backends the layers and backends sections time "
+        f"(default: all of {','.join(LAYER_BACKENDS)})",
+    )
     args = parser.parse_args(argv)
     if args.budget_s is not None and args.budget_s <= 0:
         parser.error(f"--budget-s must be > 0. Received: {args.budget_s}")
     cfg = TINY if args.tiny else FULL
     start = time.perf_counter()
     budget = args.budget_s or (float("inf") if args.tiny else 420.0)
+    deadline = _deadlines(start, budget, args.sections)
 
-    # Shares of the budget: layers up to 40 %, the backend checks up to 55 %, the
-    # training matrix up to 85 %, and the short paper run last.
-    def by(share):
-        return start + budget * share
-
-    result = {"mode": "tiny" if args.tiny else "full", "settings": json.loads(json.dumps(cfg))}
-    sections = [
-        ("devices", "devices", devices),
-        (
-            "layers",
+    result = {
+        "mode": "tiny" if args.tiny else "full",
+        "settings": json.loads(json.dumps(cfg)),
+        "sections": list(args.sections),
+        "backends_chosen": list(args.backends),
+    }
+    runs = {
+        "devices": ("devices", devices),
+        "layers": (
             "layers on each backend (time / a copy's, peak memory / input)",
-            lambda: layers(cfg, by(0.40)),
+            lambda: layers(cfg, deadline["layers"], args.backends),
         ),
-        (
-            "backends",
+        "backends": (
             "JAX and PyTorch on the device: every layer, draws, devices",
-            lambda: backends(cfg, by(0.55)),
+            lambda: backends(cfg, deadline["backends"], args.backends),
         ),
-        (
-            "training",
+        "training": (
             f"training steps/s, {cfg['model']}, batch {cfg['batch']}, "
             f"{'x'.join(map(str, cfg['train_shape']))}",
-            lambda: training(cfg, by(0.85)),
+            lambda: training(cfg, deadline["training"]),
         ),
-        ("paper", "paper configuration on synthetic scenes", lambda: paper(cfg, start + budget)),
-    ]
+        "paper": (
+            "paper configuration on synthetic scenes",
+            lambda: paper(cfg, deadline["paper"]),
+        ),
+    }
     result["section_s"] = {}
-    for key, heading, run in sections:
+    for key in SECTIONS:
+        heading, run = runs[key]
+        if key not in args.sections:
+            result[key] = {"skipped": "not among --sections"}
+            continue
         print(f"== {heading}", flush=True)
         begin = time.perf_counter()
         try:
@@ -535,11 +606,7 @@ def main(argv=None):
     result["total_s"] = time.perf_counter() - start
     os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
     harness.write_json(args.out, result)
-    failed = [
-        k
-        for k in ("devices", "layers", "backends", "training", "paper")
-        if isinstance(result[k], dict) and "error" in result[k]
-    ]
+    failed = [k for k in SECTIONS if isinstance(result[k], dict) and "error" in result[k]]
     if isinstance(result["layers"], dict) and "backends" in result["layers"]:
         failed += [
             f"layers {backend} {tag}"
@@ -547,7 +614,7 @@ def main(argv=None):
             for tag, v in r["shapes"].items()
             if "error" in v
         ]
-    if isinstance(result["backends"], dict) and "error" not in result["backends"]:
+    if "backends" in args.sections and "error" not in result["backends"]:
         for backend, r in result["backends"].items():
             if "error" in r:
                 failed.append(f"backends {backend}")

@@ -6,6 +6,8 @@ For each public layer (``bench_layers.layer_classes``) on the PyTorch backend:
   ``torch.compile`` makes of it, how many graph breaks, and where (file:line);
 * ``torch.profiler`` over ``--calls`` eager calls on the batch: the ops with
   the most self CPU time, with their input shapes;
+* on a CUDA device, also the device's busy time, the kernels launched and
+  the host-device waits and copies (``SYNC_OPS``) of one call;
 * with ``--compile``: the same profile of ``torch.compile(layer.augment)``
   after warm-up: the time in the costliest compiled graph against the whole
   call (the rest is the small regions between graph breaks).
@@ -48,19 +50,50 @@ def breaks(name):
     return found.graph_count, found.graph_break_count, dict(where)
 
 
-def top_ops(fn, calls, top):
-    """[(op, input shapes, self CPU ms per call)] of the costliest ops, and ms per call."""
+# Host-side calls that wait for a CUDA device or copy between host and device: each one
+# stalls the eager stream, so their count per call explains an eager layer's time on a GPU.
+SYNC_OPS = (
+    "aten::_local_scalar_dense",
+    "aten::item",
+    "aten::_to_copy",
+    "aten::nonzero",
+    "cudaStreamSynchronize",
+    "cudaDeviceSynchronize",
+    "cudaMemcpyAsync",
+)
+
+
+def top_ops(fn, calls, top, on_gpu=False):
+    """[(op, input shapes, self CPU ms per call)] of the costliest ops, and ms per call.
+
+    On a CUDA device (``on_gpu``) the profile also records the device's
+    activity; ``device`` then holds the device's busy ms per call, the
+    kernels launched per call and, per op of ``SYNC_OPS``, how many times a
+    call makes it.
+    """
     for _ in range(2):
         harness.finish(fn())
-    with profile(activities=[ProfilerActivity.CPU], record_shapes=True) as prof:
+    activities = [ProfilerActivity.CPU] + ([ProfilerActivity.CUDA] if on_gpu else [])
+    with profile(activities=activities, record_shapes=True) as prof:
         for _ in range(calls):
             harness.finish(fn())
     events = prof.key_averages(group_by_input_shape=True)
     rows = sorted(events, key=lambda e: -e.self_cpu_time_total)[:top]
     total = sum(e.self_cpu_time_total for e in events) / calls / 1e3
-    return [
-        (e.key, str(e.input_shapes)[:80], e.self_cpu_time_total / calls / 1e3) for e in rows
-    ], total
+    ops = [(e.key, str(e.input_shapes)[:80], e.self_cpu_time_total / calls / 1e3) for e in rows]
+    if not on_gpu:
+        return ops, total
+    flat = prof.key_averages()
+    try:
+        device = {
+            "device_ms": sum(e.self_device_time_total for e in flat) / calls / 1e3,
+            "kernels": sum(e.count for e in flat if e.key.startswith("cudaLaunch")) / calls,
+            "sync_ops": {e.key: e.count / calls for e in flat if e.key in SYNC_OPS},
+        }
+    except AttributeError as error:  # a profiler that names its statistics differently
+        device = {"device_ms": float("nan"), "kernels": float("nan"), "sync_ops": {}}
+        device["error"] = str(error)
+    return ops, total, device
 
 
 def main(argv=None):
@@ -71,6 +104,14 @@ def main(argv=None):
     parser.add_argument("--top", type=int, default=4)
     parser.add_argument("--compile", action="store_true")
     parser.add_argument(
+        "--no-breaks",
+        dest="breaks",
+        action="store_false",
+        help="skip torch._dynamo.explain (the graph breaks do not depend on the device; "
+        "where Triton's native library clashes with TensorFlow's in one process, "
+        "importing it crashes)",
+    )
+    parser.add_argument(
         "--threads", type=int, default=None, help="torch.set_num_threads (default: torch's)"
     )
     parser.add_argument("--out", default=os.path.join(HERE, "results", "profile_torch.json"))
@@ -80,23 +121,29 @@ def main(argv=None):
         torch.set_num_threads(args.threads)
     names = args.layers.split(",") if args.layers else list(bench_layers.layer_classes())
     x, y, seed = bench_layers._inputs(shape)
+    on_gpu = x.is_cuda
     copy_ms = top_ops(lambda: x * 1.0001, args.calls, 1)[1]
     print(f"copy of the batch: {copy_ms:.1f} ms CPU per call; load: {harness.uptime()}")
-    result = {"copy_ms": copy_ms, "layers": {}}
+    result = {"copy_ms": copy_ms, "device": str(x.device), "layers": {}}
     rows = []
     for name in names:
         layer = bench_layers.build_layer(name, shape=shape)
         data = {"spectrograms": x, "labels": y} if layer.requires_labels else x
-        graphs, count, where = breaks(name)
-        ops, eager_ms = top_ops(
-            lambda layer=layer, data=data: layer.augment(data, seed), args.calls, args.top
+        graphs, count, where = breaks(name) if args.breaks else (None, None, {})
+        ops, eager_ms, *device = top_ops(
+            lambda layer=layer, data=data: layer.augment(data, seed),
+            args.calls,
+            args.top,
+            on_gpu,
         )
         entry = {"graphs": graphs, "breaks": count, "break_sites": where, "eager_ms": eager_ms}
         entry["eager_top_ops"] = ops
+        if device:
+            entry["cuda"] = device[0]
         if args.compile:
             compiled = torch.compile(lambda d, s, layer=layer: layer.augment(d, s), dynamic=False)
-            cops, compiled_ms = top_ops(
-                lambda compiled=compiled, data=data: compiled(data, seed), args.calls, 2
+            cops, compiled_ms, *_ = top_ops(
+                lambda compiled=compiled, data=data: compiled(data, seed), args.calls, 2, on_gpu
             )
             entry["compiled_ms"] = compiled_ms
             entry["compiled_top_ops"] = cops
@@ -110,10 +157,21 @@ def main(argv=None):
                 "; ".join(f"{op} {ms:.1f}" for op, _, ms in ops[:3]),
             ]
             + ([f"{entry['compiled_ms']:.1f}", f"{cops[0][2]:.1f}"] if args.compile else [])
+            + (
+                [
+                    f"{device[0]['device_ms']:.3f}",
+                    f"{device[0]['kernels']:.0f}",
+                    ", ".join(f"{k} ×{v:g}" for k, v in device[0]["sync_ops"].items()),
+                ]
+                if device
+                else []
+            )
         )
     headers = ["layer", "graphs / breaks", "break sites", "eager CPU ms", "top eager ops, ms"]
     if args.compile:
         headers += ["compiled CPU ms", "largest compiled op/graph ms"]
+    if on_gpu:
+        headers += ["CUDA busy ms", "kernels / call", "host-device waits and copies / call"]
     print(harness.table(rows, headers))
     harness.write_json(
         args.out, {"environment": harness.environment(), "settings": vars(args), **result}

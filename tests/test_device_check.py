@@ -91,3 +91,65 @@ def test_device_check_rejects_a_bad_budget():
         env={**os.environ, "PYTHON": __import__("sys").executable},
     )
     assert done.returncode == 2 and "--budget-s must be > 0. Received: 0" in done.stderr
+
+
+@pytest.mark.parametrize(
+    "flag, value",
+    [("--sections", "layers,trainng"), ("--backends", "jax,mxnet"), ("--sections", ",")],
+)
+def test_device_check_names_a_bad_section_or_backend(flag, value):
+    done = subprocess.run(
+        ["bash", str(ROOT / "scripts" / "device_check.sh"), flag, value],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "PYTHON": __import__("sys").executable},
+    )
+    assert done.returncode == 2, done.stderr[-2000:]
+    assert f"{flag} takes a comma-separated subset of" in done.stderr
+    assert f"Received: {value!r}" in done.stderr
+
+
+def test_device_check_spreads_the_budget_over_the_sections_chosen():
+    import sys
+
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    import device_check
+
+    every = device_check._deadlines(0.0, 100.0, device_check.SECTIONS)
+    assert [round(every[k], 6) for k in ("layers", "backends", "training", "paper")] == [
+        40.0,
+        55.0,
+        85.0,
+        100.0,
+    ]
+    some = device_check._deadlines(0.0, 110.0, ("devices", "layers", "backends"))
+    assert round(some["layers"], 6) == 80.0 and round(some["backends"], 6) == 110.0
+
+
+@pytest.mark.scripts
+def test_device_check_runs_only_the_sections_chosen(tmp_path):
+    out = tmp_path / "device_check.json"
+    done = subprocess.run(
+        [
+            "bash",
+            str(ROOT / "scripts" / "device_check.sh"),
+            "--tiny",
+            "--sections",
+            "devices",
+            "--backends",
+            "jax,torch",
+            "--out",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "PYTHON": __import__("sys").executable},
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    result = json.loads(out.read_text())
+    assert result["sections"] == ["devices"] and result["backends_chosen"] == ["jax", "torch"]
+    assert result["devices"]["physical"]
+    for key in ("layers", "backends", "training", "paper"):
+        assert result[key] == {"skipped": "not among --sections"}
