@@ -63,37 +63,63 @@ SYNC_OPS = (
 )
 
 
-def top_ops(fn, calls, top, on_gpu=False):
-    """[(op, input shapes, self CPU ms per call)] of the costliest ops, and ms per call.
+def _sites(prof, calls):
+    """{"op @ file:line": times per call} of the ``SYNC_OPS`` made from keras_specmix code.
 
-    On a CUDA device (``on_gpu``) the profile also records the device's
-    activity; ``device`` then holds the device's busy ms per call, the
-    kernels launched per call and, per op of ``SYNC_OPS``, how many times a
-    call makes it.
+    The line is the innermost Python frame of the package above the op in
+    the profile's call tree (``with_stack=True`` records Python calls as
+    events: ``.../keras_specmix/ops/random.py(519): _generator``); ops with
+    no such frame are grouped under "elsewhere".
+    """
+    marker = f"keras_specmix{os.sep}"
+    sites = collections.Counter()
+    for event in prof.events():
+        if event.name not in SYNC_OPS:
+            continue
+        parent = event.cpu_parent
+        while parent is not None and marker not in parent.name:
+            parent = parent.cpu_parent
+        where = parent.name.split(marker, 1)[1] if parent is not None else "elsewhere"
+        sites[f"{event.name} @ {where}"] += 1 / calls
+    return dict(sites.most_common())
+
+
+def top_ops(fn, calls, top, on_gpu=False, stack=False):
+    """The costliest ops, the CPU ms per call, and what else was asked for.
+
+    Returns ``(ops, ms, extra)``: ``ops`` is ``[(op, input shapes, self CPU ms
+    per call)]``. On a CUDA device (``on_gpu``) the profile also records the
+    device's activity, and ``extra`` holds the device's busy ms per call
+    (``device_ms``), the kernels launched per call and, per op of
+    ``SYNC_OPS``, how many times a call makes it (``sync_ops``). With
+    ``stack``, ``extra["sync_sites"]`` says where in the package those ops
+    are made (``_sites``).
     """
     for _ in range(2):
         harness.finish(fn())
     activities = [ProfilerActivity.CPU] + ([ProfilerActivity.CUDA] if on_gpu else [])
-    with profile(activities=activities, record_shapes=True) as prof:
+    with profile(activities=activities, record_shapes=True, with_stack=stack) as prof:
         for _ in range(calls):
             harness.finish(fn())
     events = prof.key_averages(group_by_input_shape=True)
     rows = sorted(events, key=lambda e: -e.self_cpu_time_total)[:top]
     total = sum(e.self_cpu_time_total for e in events) / calls / 1e3
     ops = [(e.key, str(e.input_shapes)[:80], e.self_cpu_time_total / calls / 1e3) for e in rows]
-    if not on_gpu:
-        return ops, total
-    flat = prof.key_averages()
-    try:
-        device = {
-            "device_ms": sum(e.self_device_time_total for e in flat) / calls / 1e3,
-            "kernels": sum(e.count for e in flat if e.key.startswith("cudaLaunch")) / calls,
-            "sync_ops": {e.key: e.count / calls for e in flat if e.key in SYNC_OPS},
-        }
-    except AttributeError as error:  # a profiler that names its statistics differently
-        device = {"device_ms": float("nan"), "kernels": float("nan"), "sync_ops": {}}
-        device["error"] = str(error)
-    return ops, total, device
+    extra = {}
+    if on_gpu:
+        flat = prof.key_averages()
+        try:
+            extra = {
+                "device_ms": sum(e.self_device_time_total for e in flat) / calls / 1e3,
+                "kernels": sum(e.count for e in flat if e.key.startswith("cudaLaunch")) / calls,
+                "sync_ops": {e.key: e.count / calls for e in flat if e.key in SYNC_OPS},
+            }
+        except AttributeError as error:  # a profiler that names its statistics differently
+            extra = {"device_ms": float("nan"), "kernels": float("nan"), "sync_ops": {}}
+            extra["error"] = str(error)
+    if stack:
+        extra["sync_sites"] = _sites(prof, calls)
+    return ops, total, extra
 
 
 def main(argv=None):
@@ -103,6 +129,13 @@ def main(argv=None):
     parser.add_argument("--calls", type=int, default=3)
     parser.add_argument("--top", type=int, default=4)
     parser.add_argument("--compile", action="store_true")
+    parser.add_argument(
+        "--stack",
+        action="store_true",
+        help="also record where in keras_specmix each copy (aten::_to_copy), scalar read "
+        "and, on a CUDA device, stream wait is made (torch.profiler's with_stack; "
+        "torch 2.11 with CUDA activity on the H200 recorded no Python frames)",
+    )
     parser.add_argument(
         "--no-breaks",
         dest="breaks",
@@ -130,19 +163,22 @@ def main(argv=None):
         layer = bench_layers.build_layer(name, shape=shape)
         data = {"spectrograms": x, "labels": y} if layer.requires_labels else x
         graphs, count, where = breaks(name) if args.breaks else (None, None, {})
-        ops, eager_ms, *device = top_ops(
+        ops, eager_ms, extra = top_ops(
             lambda layer=layer, data=data: layer.augment(data, seed),
             args.calls,
             args.top,
             on_gpu,
+            args.stack,
         )
         entry = {"graphs": graphs, "breaks": count, "break_sites": where, "eager_ms": eager_ms}
         entry["eager_top_ops"] = ops
-        if device:
-            entry["cuda"] = device[0]
+        if on_gpu:
+            entry["cuda"] = {k: v for k, v in extra.items() if k != "sync_sites"}
+        if "sync_sites" in extra:
+            entry["sync_sites"] = extra["sync_sites"]
         if args.compile:
             compiled = torch.compile(lambda d, s, layer=layer: layer.augment(d, s), dynamic=False)
-            cops, compiled_ms, *_ = top_ops(
+            cops, compiled_ms, _ = top_ops(
                 lambda compiled=compiled, data=data: compiled(data, seed), args.calls, 2, on_gpu
             )
             entry["compiled_ms"] = compiled_ms
@@ -159,11 +195,11 @@ def main(argv=None):
             + ([f"{entry['compiled_ms']:.1f}", f"{cops[0][2]:.1f}"] if args.compile else [])
             + (
                 [
-                    f"{device[0]['device_ms']:.3f}",
-                    f"{device[0]['kernels']:.0f}",
-                    ", ".join(f"{k} ×{v:g}" for k, v in device[0]["sync_ops"].items()),
+                    f"{extra['device_ms']:.3f}",
+                    f"{extra['kernels']:.0f}",
+                    ", ".join(f"{k} ×{v:g}" for k, v in extra["sync_ops"].items()),
                 ]
-                if device
+                if on_gpu
                 else []
             )
         )
@@ -173,6 +209,11 @@ def main(argv=None):
     if on_gpu:
         headers += ["CUDA busy ms", "kernels / call", "host-device waits and copies / call"]
     print(harness.table(rows, headers))
+    for name, entry in result["layers"].items():
+        sites = entry.get("sync_sites")
+        if sites:
+            top = "; ".join(f"{site} ×{count:g}" for site, count in list(sites.items())[:6])
+            print(f"{name}: {top}")
     harness.write_json(
         args.out, {"environment": harness.environment(), "settings": vars(args), **result}
     )
