@@ -13,8 +13,8 @@ Sections, each recorded in ONE JSON file (``--out``), in this order:
    copy, GB/s, and peak memory of one call: XLA's buffer assignment on
    TensorFlow plus the GPU allocator's peak, JAX's ``memory_analysis``,
    ``torch.cuda.max_memory_allocated``), on the talk's and the DCASE batch.
-   Every timing ends with a host read of the output, which synchronises
-   the device.
+   Each timed sample is 10 calls issued back to back (2 with ``--tiny``),
+   ended by a host read of the output, which synchronises the device.
 3. ``backends``: JAX and PyTorch on the device (issue 20): every public
    layer called twice as a model calls it (``training=True``) and twice with
    one explicit seed; recorded per layer: the device of the output against
@@ -172,18 +172,18 @@ def _missing(backend):
     return None
 
 
-def layers(cfg, deadline, backends=LAYER_BACKENDS):
+def layers(cfg, deadline, chosen=LAYER_BACKENDS):
     """Every layer against a copy on each backend, one child process per (shape, backend).
 
     The talk's batch on every backend first, then the DCASE batch while the
     budget lasts; a backend that is missing or fails is recorded, the
-    others go on. ``backends`` (``--backends``) chooses which are timed.
+    others go on. ``chosen`` (``--backends``) says which are timed.
     """
     names = cfg["layer_names"] or list(bench_layers.layer_classes())
-    results = {b: {"shapes": {}} for b in backends}
+    results = {b: {"shapes": {}} for b in chosen}
     for shape in cfg["layer_shapes"]:
         tag = bench_layers.shape_tag(shape)
-        for backend in backends:
+        for backend in chosen:
             left = deadline - time.perf_counter()
             if _missing(backend):
                 results[backend]["missing"] = _missing(backend)
